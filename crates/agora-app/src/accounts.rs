@@ -1,0 +1,535 @@
+//! Registration, login and logout, bearer tokens and web sessions, password changes.
+
+use agora_core::account::{
+    AccountKind, CompanyRole, Email, Password, Registration, RegistrationInput,
+};
+use agora_core::{text, ValidationErrors};
+use agora_store::accounts::AccountRow;
+use agora_store::tokens::{TokenRow, KIND_API, KIND_WEB};
+use agora_store::{
+    accounts, companies, login_failures, new_id, now_ms, outbox, shops, tokens, Conn,
+};
+use base64::Engine as _;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::{audit, passwords, rfc3339, Actor, App, AppError, AppResult};
+
+/// An account as its owner sees it (`GET /me`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = String, example = "individual")]
+    pub kind: AccountKind,
+    pub company: Option<CompanyRef>,
+    /// Platform roles: `buyer` for everyone, `seller` with an approved shop, `operator`.
+    pub roles: Vec<String>,
+    pub shops: Vec<ShopRef>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompanyRef {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String, example = "admin")]
+    pub role: CompanyRole,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShopRef {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub status: String,
+}
+
+/// A new login: the secret is shown once and never stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoginView {
+    pub token: String,
+    pub account: AccountView,
+}
+
+/// A token as its owner sees it in a list (never the secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    /// `api` (a bearer token) or `web` (a browser session).
+    pub kind: String,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub expires_at: String,
+    /// Whether this is the token of the request that listed it.
+    pub current: bool,
+}
+
+/// A newly created API token, with its secret (shown once).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NewTokenView {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenView,
+}
+
+/// Where a login comes from: its kind decides what the token is listed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Api,
+    Web,
+}
+
+/// 256 random bits, URL-safe: the secret of a token or session.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Registers an account. An email that is taken gets the same answer as a new one (and its owner
+/// is told through the outbox), so registration reveals nothing about who has an account.
+pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<AccountView> {
+    let reg = Registration::parse(input)?;
+    let password_hash = passwords::hash(reg.password.expose().to_owned()).await?;
+    let now = now_ms();
+    let account = AccountRow {
+        id: new_id("acc"),
+        email: reg.email.as_str().to_owned(),
+        name: reg.name.clone(),
+        kind: reg.kind.as_str().to_owned(),
+        password_hash,
+        is_operator: false,
+        created_at: now,
+    };
+    let mut tx = app.db.begin().await?;
+    if let Err(err) = accounts::insert(&mut tx, &account).await {
+        if !agora_store::is_unique_violation(&err) {
+            return Err(err.into());
+        }
+        drop(tx);
+        let mut tx = app.db.begin().await?;
+        let payload = serde_json::json!({ "email": account.email }).to_string();
+        outbox::publish(&mut tx, "account.registration_attempted", &payload, now).await?;
+        tx.commit().await?;
+        return Ok(unsaved_view(&account, reg.company_name));
+    }
+    let mut company = None;
+    if let Some(company_name) = &reg.company_name {
+        let company_id = new_id("com");
+        companies::insert(&mut tx, &company_id, company_name, now).await?;
+        companies::add_member(
+            &mut tx,
+            &company_id,
+            &account.id,
+            CompanyRole::Admin.as_str(),
+            now,
+        )
+        .await?;
+        company = Some(company_id);
+    } else if let Some((company_id, role)) =
+        companies::take_invitation(&mut tx, &account.email).await?
+    {
+        companies::add_member(&mut tx, &company_id, &account.id, &role, now).await?;
+        company = Some(company_id);
+    }
+    let data =
+        serde_json::json!({ "email": account.email, "kind": account.kind, "company": company });
+    audit::record(
+        &mut tx,
+        Some(&account.id),
+        "account.registered",
+        &account.id,
+        data,
+    )
+    .await?;
+    let view = view_of(&mut tx, &account).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// What registration answers for an email that is already taken: the same shape as a success.
+fn unsaved_view(account: &AccountRow, company_name: Option<String>) -> AccountView {
+    AccountView {
+        id: account.id.clone(),
+        email: account.email.clone(),
+        name: account.name.clone(),
+        kind: account.kind.parse().unwrap_or(AccountKind::Individual),
+        company: company_name.map(|name| CompanyRef {
+            id: new_id("com"),
+            name,
+            role: CompanyRole::Admin,
+        }),
+        roles: vec!["buyer".into()],
+        shops: vec![],
+        created_at: rfc3339(account.created_at),
+    }
+}
+
+/// Logs in with email and password from `client` (an address, for rate limiting).
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: &str,
+    client: &str,
+    channel: Channel,
+) -> AppResult<LoginView> {
+    let wrong = || AppError::Unauthenticated;
+    // Parse leniently: a malformed email is simply a wrong login, said the same way.
+    let email = Email::parse(email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
+    if email.len() > 254 || password.len() > 4 * Password::MAX_CHARS {
+        return Err(wrong());
+    }
+    let s = &app.settings;
+    let now = now_ms();
+    let mut conn = app.db.conn().await?;
+    let (by_email, by_client) =
+        login_failures::counts(&mut conn, &email, client, now - s.login_window_ms).await?;
+    if by_email >= s.login_failures_per_account || by_client >= s.login_failures_per_client {
+        return Err(AppError::RateLimited {
+            retry_after_s: (s.login_window_ms / 1000) as u64,
+        });
+    }
+    let account = accounts::by_email(&mut conn, &email).await?;
+    drop(conn);
+    let ok = passwords::verify(
+        password.to_owned(),
+        account.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await?;
+    let mut tx = app.db.begin().await?;
+    let Some(account) = account.filter(|_| ok) else {
+        login_failures::record(&mut tx, &email, client, now).await?;
+        if by_email + 1 == s.login_failures_per_account {
+            let data =
+                serde_json::json!({ "email": email, "client": client, "failures": by_email + 1 });
+            audit::record(&mut tx, None, "login.failure_burst", &email, data).await?;
+        }
+        tx.commit().await?;
+        return Err(wrong());
+    };
+    login_failures::clear(&mut tx, &email).await?;
+    let kind = match channel {
+        Channel::Api => KIND_API,
+        Channel::Web => KIND_WEB,
+    };
+    let (secret, _) = issue_token(&mut tx, app, &account.id, kind, "login", now).await?;
+    audit::record(
+        &mut tx,
+        Some(&account.id),
+        "account.logged_in",
+        &account.id,
+        serde_json::json!({ "via": kind }),
+    )
+    .await?;
+    let view = view_of(&mut tx, &account).await?;
+    tx.commit().await?;
+    Ok(LoginView {
+        token: secret,
+        account: view,
+    })
+}
+
+async fn issue_token(
+    conn: &mut Conn,
+    app: &App,
+    account_id: &str,
+    kind: &str,
+    name: &str,
+    now: i64,
+) -> AppResult<(String, TokenRow)> {
+    let secret = new_secret();
+    let row = TokenRow {
+        id: new_id("tok"),
+        account_id: account_id.to_owned(),
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        token_hash: hash_secret(&secret),
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + app.settings.session_ttl_ms,
+    };
+    tokens::insert(conn, &row).await?;
+    Ok((secret, row))
+}
+
+/// Resolves a bearer token or session secret to its account; `None` when it is unknown, revoked or
+/// expired.
+pub async fn authenticate(app: &App, secret: &str) -> AppResult<Option<Actor>> {
+    if secret.is_empty() || secret.len() > 128 {
+        return Ok(None);
+    }
+    let now = now_ms();
+    let mut conn = app.db.conn().await?;
+    let Some((token_id, account_id, _kind)) =
+        tokens::live_by_hash(&mut conn, &hash_secret(secret), now).await?
+    else {
+        return Ok(None);
+    };
+    let Some(account) = accounts::by_id(&mut conn, &account_id).await? else {
+        return Ok(None);
+    };
+    let company = companies::membership(&mut conn, &account_id)
+        .await?
+        .and_then(|(id, _, role)| role.parse::<CompanyRole>().ok().map(|role| (id, role)));
+    tokens::touch(&mut conn, &token_id, now).await?;
+    Ok(Some(Actor {
+        account_id,
+        email: account.email,
+        name: account.name,
+        is_operator: account.is_operator,
+        token_id,
+        company,
+    }))
+}
+
+/// Ends the session or token the request came with.
+pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    tokens::revoke(&mut tx, &actor.account_id, &actor.token_id, now).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "account.logged_out",
+        &actor.account_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The actor's own account.
+pub async fn me(app: &App, actor: &Actor) -> AppResult<AccountView> {
+    let mut conn = app.db.conn().await?;
+    let account = accounts::by_id(&mut conn, &actor.account_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    view_of(&mut conn, &account).await
+}
+
+async fn view_of(conn: &mut Conn, account: &AccountRow) -> AppResult<AccountView> {
+    let company = companies::membership(conn, &account.id)
+        .await?
+        .and_then(|(id, name, role)| role.parse().ok().map(|role| CompanyRef { id, name, role }));
+    let shops: Vec<ShopRef> = shops::for_account(conn, &account.id)
+        .await?
+        .into_iter()
+        .map(|s| ShopRef {
+            id: s.id,
+            name: s.name,
+            slug: s.slug,
+            status: s.status,
+        })
+        .collect();
+    let mut roles = vec!["buyer".to_owned()];
+    if shops.iter().any(|s| s.status == "approved") {
+        roles.push("seller".into());
+    }
+    if account.is_operator {
+        roles.push("operator".into());
+    }
+    Ok(AccountView {
+        id: account.id.clone(),
+        email: account.email.clone(),
+        name: account.name.clone(),
+        kind: account
+            .kind
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!(e))?,
+        company,
+        roles,
+        shops,
+        created_at: rfc3339(account.created_at),
+    })
+}
+
+/// Changes the actor's password; every other session and token of the account stops working.
+pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
+    let new = Password::parse(new).map_err(|m| AppError::invalid("new_password", m))?;
+    let mut conn = app.db.conn().await?;
+    let account = accounts::by_id(&mut conn, &actor.account_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    drop(conn);
+    if !passwords::verify(current.to_owned(), Some(account.password_hash)).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let hash = passwords::hash(new.expose().to_owned()).await?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    accounts::set_password_hash(&mut tx, &actor.account_id, &hash).await?;
+    let revoked =
+        tokens::revoke_all_except(&mut tx, &actor.account_id, Some(&actor.token_id), now).await?;
+    let data = serde_json::json!({ "revoked_sessions": revoked });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "account.password_changed",
+        &actor.account_id,
+        data,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn token_view(t: TokenRow, current_id: &str) -> TokenView {
+    TokenView {
+        current: t.id == current_id,
+        id: t.id,
+        name: t.name,
+        kind: t.kind,
+        created_at: rfc3339(t.created_at),
+        last_used_at: rfc3339(t.last_used_at),
+        expires_at: rfc3339(t.expires_at),
+    }
+}
+
+/// The actor's live API tokens and browser sessions, newest first.
+pub async fn list_tokens(app: &App, actor: &Actor) -> AppResult<Vec<TokenView>> {
+    let now = now_ms();
+    let mut conn = app.db.conn().await?;
+    let mut all = tokens::list_live(&mut conn, &actor.account_id, KIND_API, now).await?;
+    all.extend(tokens::list_live(&mut conn, &actor.account_id, KIND_WEB, now).await?);
+    all.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(all
+        .into_iter()
+        .map(|t| token_view(t, &actor.token_id))
+        .collect())
+}
+
+/// Creates a named API token for scripts and integrations.
+pub async fn create_token(app: &App, actor: &Actor, name: &str) -> AppResult<NewTokenView> {
+    let name = text::bounded(name, 1, 100, false).map_err(|m| AppError::invalid("name", m))?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (secret, row) = issue_token(&mut tx, app, &actor.account_id, KIND_API, &name, now).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "token.created",
+        &row.id,
+        serde_json::json!({ "name": name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewTokenView {
+        token: secret,
+        info: token_view(row, &actor.token_id),
+    })
+}
+
+/// Revokes one of the actor's tokens or sessions (404 when it is not theirs).
+pub async fn revoke_token(app: &App, actor: &Actor, token_id: &str) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    if !tokens::revoke(&mut tx, &actor.account_id, token_id, now_ms()).await? {
+        return Err(AppError::NotFound("token"));
+    }
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "token.revoked",
+        token_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a platform operator (the first one comes from the command line), or makes an existing
+/// account with that email one after checking its password.
+pub async fn create_operator(
+    app: &App,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> AppResult<String> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let password = errors.check("password", Password::parse(password));
+    errors.clone().into_result()?;
+    let (email, password) = (email.expect("checked"), password.expect("checked"));
+    let mut conn = app.db.conn().await?;
+    let existing = accounts::by_email(&mut conn, email.as_str()).await?;
+    drop(conn);
+    let now = now_ms();
+    let account_id = match existing {
+        Some(account) => {
+            if !passwords::verify(password.expose().to_owned(), Some(account.password_hash)).await?
+            {
+                return Err(AppError::invalid(
+                    "password",
+                    "does not match the existing account's password",
+                ));
+            }
+            account.id
+        }
+        None => {
+            let id = new_id("acc");
+            let row = AccountRow {
+                id: id.clone(),
+                email: email.as_str().to_owned(),
+                name: name.to_owned(),
+                kind: AccountKind::Individual.as_str().to_owned(),
+                password_hash: passwords::hash(password.expose().to_owned()).await?,
+                is_operator: true,
+                created_at: now,
+            };
+            let mut tx = app.db.begin().await?;
+            accounts::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            id
+        }
+    };
+    let mut tx = app.db.begin().await?;
+    accounts::set_operator(&mut tx, &account_id).await?;
+    audit::record(
+        &mut tx,
+        None,
+        "account.made_operator",
+        &account_id,
+        serde_json::json!({ "email": email.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(account_id)
+}
+
+/// Prepares what the first login would otherwise compute.
+pub fn warm_up() {
+    passwords::warm_up();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_carry_256_bits_and_are_stored_hashed() {
+        let a = new_secret();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, new_secret());
+        assert_eq!(hash_secret(&a).len(), 64);
+        assert_ne!(hash_secret(&a), a);
+    }
+}

@@ -1,0 +1,39 @@
+//! Who is asking: the authenticated account behind a request, and what it may do.
+
+use agora_core::account::CompanyRole;
+
+use crate::{AppError, AppResult};
+
+/// An authenticated account, as resolved from a bearer token or a session cookie.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: String,
+    pub email: String,
+    pub name: String,
+    pub is_operator: bool,
+    /// The token or session this request came with (what logout revokes).
+    pub token_id: String,
+    /// The actor's company and role in it.
+    pub company: Option<(String, CompanyRole)>,
+}
+
+impl Actor {
+    /// Operators only; everyone else gets 403 (operator endpoints are no secret).
+    pub fn require_operator(&self) -> AppResult<()> {
+        if self.is_operator {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only platform operators may do this".into(),
+            ))
+        }
+    }
+
+    /// The actor's role in `company_id`, if a member.
+    pub fn role_in(&self, company_id: &str) -> Option<CompanyRole> {
+        match &self.company {
+            Some((id, role)) if id == company_id => Some(*role),
+            _ => None,
+        }
+    }
+}

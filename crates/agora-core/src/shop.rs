@@ -1,0 +1,343 @@
+//! Shops and merchant qualification review: the application, its review state machine, and the
+//! rule that decides whether a shop may list in a category.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::account::string_enum;
+use crate::text;
+use crate::ValidationErrors;
+
+/// Where a shop stands in the operator's review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShopStatus {
+    /// Waiting in the operator's queue.
+    Pending,
+    /// The operator asked the applicant for more information.
+    InfoRequested,
+    /// May trade.
+    Approved,
+    /// Refused, with a reason.
+    Rejected,
+}
+
+string_enum!(ShopStatus {
+    Pending = "pending",
+    InfoRequested = "info_requested",
+    Approved = "approved",
+    Rejected = "rejected",
+});
+
+/// Something that happens to a shop application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShopEvent {
+    Approve,
+    Reject,
+    RequestInfo,
+    /// The applicant answered a request for information (e.g. uploaded a document).
+    Resubmit,
+}
+
+/// A transition the review process does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a shop that is {from} cannot be {event}")]
+pub struct IllegalTransition {
+    pub from: ShopStatus,
+    pub event: &'static str,
+}
+
+impl ShopStatus {
+    /// The one place that decides how a shop's review moves.
+    pub fn transition(self, event: &ShopEvent) -> Result<ShopStatus, IllegalTransition> {
+        use ShopEvent::*;
+        use ShopStatus::*;
+        match (self, event) {
+            (Pending | InfoRequested, Approve) => Ok(Approved),
+            (Pending | InfoRequested, Reject) => Ok(Rejected),
+            (Pending, RequestInfo) => Ok(InfoRequested),
+            (InfoRequested, Resubmit) => Ok(Pending),
+            (from, event) => Err(IllegalTransition {
+                from,
+                event: match event {
+                    Approve => "approved",
+                    Reject => "rejected",
+                    RequestInfo => "asked for more information",
+                    Resubmit => "resubmitted",
+                },
+            }),
+        }
+    }
+}
+
+/// A validated shop application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopApplication {
+    pub name: String,
+    pub legal_name: String,
+    pub registration_number: Option<String>,
+    pub categories: Vec<String>,
+}
+
+impl ShopApplication {
+    pub const MAX_CATEGORIES: usize = 20;
+
+    pub fn parse(
+        name: &str,
+        legal_name: &str,
+        registration_number: Option<&str>,
+        categories: &[String],
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.check("name", text::bounded(name, 2, 100, false));
+        let legal_name = errors.check("legal_name", text::bounded(legal_name, 2, 200, false));
+        let registration_number = errors.check(
+            "registration_number",
+            text::optional(registration_number, 64),
+        );
+        let mut slugs = Vec::new();
+        if categories.len() > Self::MAX_CATEGORIES {
+            errors.add(
+                "categories",
+                format!("at most {} categories", Self::MAX_CATEGORIES),
+            );
+        }
+        for raw in categories.iter().take(Self::MAX_CATEGORIES) {
+            match crate::category::parse_slug(raw) {
+                Ok(slug) if !slugs.contains(&slug) => slugs.push(slug),
+                Ok(_) => {}
+                Err(message) => errors.add("categories", format!("{raw:?} {message}")),
+            }
+        }
+        match (name, legal_name, registration_number) {
+            (Some(name), Some(legal_name), Some(registration_number)) if errors.is_empty() => {
+                Ok(Self {
+                    name,
+                    legal_name,
+                    registration_number,
+                    categories: slugs,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A URL-safe shop handle derived from its name: `"Café Nord GmbH"` → `"cafe-nord-gmbh"`.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(fold_accent) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "shop".to_owned()
+    } else {
+        slug.chars()
+            .take(60)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_owned()
+    }
+}
+
+fn fold_accent(c: char) -> Vec<char> {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Å' => vec!['a'],
+        'ä' | 'Ä' | 'æ' | 'Æ' => vec!['a', 'e'],
+        'ç' | 'Ç' => vec!['c'],
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => vec!['e'],
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => vec!['i'],
+        'ñ' | 'Ñ' => vec!['n'],
+        'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ø' => vec!['o'],
+        'ö' | 'Ö' | 'œ' | 'Œ' => vec!['o', 'e'],
+        'ù' | 'ú' | 'û' | 'Ù' | 'Ú' | 'Û' => vec!['u'],
+        'ü' | 'Ü' => vec!['u', 'e'],
+        'ß' => vec!['s', 's'],
+        other => vec![other],
+    }
+}
+
+/// The review state of one uploaded qualification document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualificationStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+string_enum!(QualificationStatus { Pending = "pending", Approved = "approved", Rejected = "rejected" });
+
+/// Parses a qualification kind such as `food_licence`.
+pub fn parse_qualification_kind(raw: &str) -> Result<String, String> {
+    text::slug(raw, 64)
+}
+
+/// A qualification as the listing rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Qualification {
+    pub kind: String,
+    pub status: QualificationStatus,
+    pub expires_on: Option<Date>,
+}
+
+impl Qualification {
+    /// Approved and not expired on `today` (a document is valid through its expiry date).
+    pub fn is_valid_on(&self, today: Date) -> bool {
+        self.status == QualificationStatus::Approved && self.expires_on.is_none_or(|d| today <= d)
+    }
+}
+
+/// Why a shop may not list in a category.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListingDenied {
+    #[error("the shop is not approved")]
+    ShopNotApproved,
+    #[error("this category needs an approved, unexpired qualification of kind {0:?}")]
+    MissingQualification(String),
+}
+
+/// Whether a shop with `status` and `qualifications` may list in a category that needs
+/// `required_licence` (see [`crate::category::required_licence`]) on `today`.
+pub fn may_list(
+    status: ShopStatus,
+    required_licence: Option<&str>,
+    qualifications: &[Qualification],
+    today: Date,
+) -> Result<(), ListingDenied> {
+    if status != ShopStatus::Approved {
+        return Err(ListingDenied::ShopNotApproved);
+    }
+    match required_licence {
+        None => Ok(()),
+        Some(kind)
+            if qualifications
+                .iter()
+                .any(|q| q.kind == kind && q.is_valid_on(today)) =>
+        {
+            Ok(())
+        }
+        Some(kind) => Err(ListingDenied::MissingQualification(kind.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    #[test]
+    fn review_moves_only_along_allowed_edges() {
+        use ShopEvent::*;
+        use ShopStatus::*;
+        assert_eq!(Pending.transition(&Approve), Ok(Approved));
+        assert_eq!(Pending.transition(&Reject), Ok(Rejected));
+        assert_eq!(Pending.transition(&RequestInfo), Ok(InfoRequested));
+        assert_eq!(InfoRequested.transition(&Resubmit), Ok(Pending));
+        assert_eq!(InfoRequested.transition(&Approve), Ok(Approved));
+        for (from, event) in [
+            (Approved, Approve),
+            (Approved, Reject),
+            (Rejected, Approve),
+            (Rejected, Resubmit),
+            (Pending, Resubmit),
+            (InfoRequested, RequestInfo),
+        ] {
+            assert!(
+                from.transition(&event).is_err(),
+                "{from} accepted {event:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn application_fields_are_checked_together() {
+        let errors = ShopApplication::parse("", "X", None, &["Bad Slug".into()]).unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "legal_name", "categories"]);
+        let ok = ShopApplication::parse(
+            "Nord",
+            "Nord GmbH",
+            Some(" "),
+            &["food".into(), "food".into()],
+        )
+        .unwrap();
+        assert_eq!(ok.registration_number, None);
+        assert_eq!(ok.categories, ["food"]);
+    }
+
+    #[test]
+    fn slugs_fold_accents_and_punctuation() {
+        assert_eq!(slugify("Café Nord GmbH"), "cafe-nord-gmbh");
+        assert_eq!(slugify("Müller & Söhne"), "mueller-soehne");
+        assert_eq!(slugify("!!!"), "shop");
+    }
+
+    fn licence(status: QualificationStatus, expires_on: Option<Date>) -> Qualification {
+        Qualification {
+            kind: "food".into(),
+            status,
+            expires_on,
+        }
+    }
+
+    #[test]
+    fn restricted_categories_need_a_valid_licence_of_the_matching_kind() {
+        let today = date!(2026 - 06 - 01);
+        let approved = ShopStatus::Approved;
+        assert_eq!(may_list(approved, None, &[], today), Ok(()));
+        assert!(may_list(approved, Some("food"), &[], today).is_err());
+        let valid = licence(QualificationStatus::Approved, Some(today));
+        assert_eq!(
+            may_list(approved, Some("food"), &[valid.clone()], today),
+            Ok(())
+        );
+        let other_kind = Qualification {
+            kind: "medicine".into(),
+            ..valid.clone()
+        };
+        assert!(may_list(approved, Some("food"), &[other_kind], today).is_err());
+        let pending = licence(QualificationStatus::Pending, None);
+        assert!(may_list(approved, Some("food"), &[pending], today).is_err());
+    }
+
+    #[test]
+    fn a_licence_stops_counting_the_day_after_it_expires() {
+        let q = licence(QualificationStatus::Approved, Some(date!(2026 - 06 - 01)));
+        assert!(q.is_valid_on(date!(2026 - 06 - 01)));
+        assert!(!q.is_valid_on(date!(2026 - 06 - 02)));
+        assert_eq!(
+            may_list(
+                ShopStatus::Approved,
+                Some("food"),
+                &[q],
+                date!(2026 - 06 - 02)
+            ),
+            Err(ListingDenied::MissingQualification("food".into()))
+        );
+    }
+
+    #[test]
+    fn only_approved_shops_list() {
+        let today = date!(2026 - 06 - 01);
+        for status in [
+            ShopStatus::Pending,
+            ShopStatus::InfoRequested,
+            ShopStatus::Rejected,
+        ] {
+            assert_eq!(
+                may_list(status, None, &[], today),
+                Err(ListingDenied::ShopNotApproved)
+            );
+        }
+    }
+}

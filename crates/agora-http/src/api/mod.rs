@@ -1,0 +1,86 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document generated from these handlers.
+
+mod accounts;
+mod admin;
+mod catalog;
+mod companies;
+mod shops;
+
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Agora API", version = "1", description = "The Agora marketplace's JSON API. Errors are RFC 9457 problem details; money is integer minor units with an ISO 4217 currency."),
+    components(schemas(crate::problem::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login, tokens"),
+        (name = "companies", description = "Company members and roles"),
+        (name = "shops", description = "Shops and qualification documents"),
+        (name = "admin", description = "The operator's back office"),
+        (name = "catalog", description = "Categories and products"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI description.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(companies::get_company))
+        .routes(routes!(companies::add_member))
+        .routes(routes!(companies::set_role, companies::remove_member))
+        .routes(routes!(shops::apply))
+        .routes(routes!(shops::get_shop))
+        .routes(routes!(shops::upload_qualification))
+        .routes(routes!(shops::download_document))
+        .routes(routes!(shops::create_product))
+        .routes(routes!(admin::queue))
+        .routes(routes!(admin::approve))
+        .routes(routes!(admin::reject))
+        .routes(routes!(admin::request_info))
+        .routes(routes!(admin::approve_document))
+        .routes(routes!(admin::reject_document))
+        .routes(routes!(admin::create_category))
+        .routes(routes!(admin::verify_audit))
+        .routes(routes!(catalog::categories))
+        .routes(routes!(catalog::get_product));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts()
+}
+
+/// The OpenAPI document (`/api/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The interactive docs at `/api/docs`, served from files built into the binary (no CDN).
+pub fn docs() -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
+}

@@ -1,0 +1,66 @@
+//! Agora's HTTP surface: the JSON API under `/api/v1`, the server-rendered pages, static assets
+//! and the operational endpoints, on one axum router. Handlers parse, call one use case, and
+//! render; no business rule lives here.
+
+mod api;
+mod assets;
+mod extract;
+mod idempotency;
+mod layers;
+mod multipart;
+mod ops;
+mod pages;
+mod problem;
+
+use std::sync::Arc;
+
+use agora_app::App;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+
+pub use api::openapi;
+
+/// HTTP settings.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Mark cookies `Secure` (serve over HTTPS, or behind a proxy that does).
+    pub secure_cookies: bool,
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub settings: Arc<HttpSettings>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+/// The largest request body: a qualification document plus its form fields.
+const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+
+/// The whole platform's router.
+pub fn router(app: App, settings: HttpSettings) -> Router {
+    let state = AppState {
+        app,
+        settings: Arc::new(settings),
+        metrics: ops::metrics_handle(),
+    };
+    let (api_router, _) = api::routes();
+    Router::new()
+        .merge(api_router)
+        .merge(api::docs())
+        .merge(pages::routes())
+        .merge(assets::routes())
+        .merge(ops::routes())
+        .fallback(layers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))
+        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(layers::request_id_and_trace())
+        .with_state(state)
+}

@@ -1,0 +1,81 @@
+//! Reading a multipart form with text fields and at most one file, for the API and the pages alike.
+
+use std::collections::HashMap;
+
+use agora_app::AppError;
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+
+/// A multipart form's text fields and its file.
+#[derive(Debug, Default)]
+pub struct Form {
+    pub fields: HashMap<String, String>,
+    /// `(file name, content)` of the field named `file`.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Form {
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+const MAX_FIELDS: usize = 50;
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+fn read_error(err: axum::extract::multipart::MultipartError, max_bytes: usize) -> AppError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge { max_bytes }
+    } else {
+        AppError::BadRequest(format!(
+            "the multipart form could not be read: {}",
+            err.body_text()
+        ))
+    }
+}
+
+/// Reads the form; a file larger than `max_file_bytes` is refused as soon as it is seen to be.
+pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<Form, AppError> {
+    let mut form = Form::default();
+    let mut count = 0;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| read_error(e, max_file_bytes))?
+    {
+        count += 1;
+        if count > MAX_FIELDS {
+            return Err(AppError::BadRequest("too many form fields".into()));
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or("document").to_owned();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| read_error(e, max_file_bytes))?
+            {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > max_file_bytes {
+                    return Err(AppError::TooLarge {
+                        max_bytes: max_file_bytes,
+                    });
+                }
+            }
+            if !bytes.is_empty() {
+                form.file = Some((filename, bytes));
+            }
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|e| read_error(e, max_file_bytes))?;
+            if text.len() > MAX_FIELD_BYTES {
+                return Err(AppError::invalid(&name, "is too long"));
+            }
+            form.fields.insert(name, text);
+        }
+    }
+    Ok(form)
+}

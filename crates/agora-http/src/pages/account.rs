@@ -1,0 +1,312 @@
+//! The account pages: profile, password, tokens and sessions, company members.
+
+use agora_app::accounts::{self, AccountView, TokenView};
+use agora_app::companies::{self, CompanyView};
+use agora_app::AppError;
+use agora_core::account::CompanyRole;
+use agora_core::ValidationErrors;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::auth::CsrfOnly;
+use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    account: AccountView,
+    tokens: Vec<TokenView>,
+    /// A token just created, shown once.
+    new_token: Option<String>,
+    token_name: String,
+    errors: ValidationErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Notice {
+    done: String,
+}
+
+fn notice_text(done: &str) -> Option<String> {
+    match done {
+        "password" => {
+            Some("Your password was changed. Your other sessions were logged out.".into())
+        }
+        "revoked" => Some("The token was revoked.".into()),
+        "member" => Some("The member list was updated.".into()),
+        _ => None,
+    }
+}
+
+async fn account_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    notice: Option<String>,
+) -> Result<AccountPage, PageError> {
+    let account = accounts::me(&state.app, &actor).await?;
+    let tokens = accounts::list_tokens(&state.app, &actor).await?;
+    let layout = Layout::new(state, Some(actor), csrf, "Your account")
+        .await
+        .with_notice(notice);
+    Ok(AccountPage {
+        layout,
+        account,
+        tokens,
+        new_token: None,
+        token_name: String::new(),
+        errors: ValidationErrors::new(),
+    })
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let actor = user.require("/account")?;
+    Ok(render(
+        &account_page(&state, actor, &csrf, notice_text(&n.done)).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<PasswordForm>,
+) -> PageResult {
+    let actor = user.require("/account")?;
+    csrf.check(&form.csrf)?;
+    match accounts::change_password(
+        &state.app,
+        &actor,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other("/account?done=password")),
+        Err(AppError::Invalid(errors)) => {
+            let mut page = account_page(&state, actor, &csrf, None).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let actor = user.require("/account")?;
+    csrf.check(&form.csrf)?;
+    match accounts::create_token(&state.app, &actor, &form.name).await {
+        Ok(created) => {
+            let mut page = account_page(
+                &state,
+                actor,
+                &csrf,
+                Some("Copy your new token now: it is shown only once.".into()),
+            )
+            .await?;
+            page.new_token = Some(created.token);
+            Ok(render(&page))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let mut page = account_page(&state, actor, &csrf, None).await?;
+            page.errors = errors;
+            page.token_name = form.name;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Revoking from the list: htmx swaps the row out; without JavaScript the page reloads.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let actor = user.require("/account")?;
+    csrf.check(&form.csrf)?;
+    accounts::revoke_token(&state.app, &actor, &id).await?;
+    if headers.contains_key("hx-request") {
+        return Ok(axum::response::Html("").into_response());
+    }
+    Ok(see_other("/account?done=revoked"))
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+struct CompanyPage {
+    layout: Layout,
+    company: CompanyView,
+    is_admin: bool,
+    roles: Vec<&'static str>,
+    form_email: String,
+    form_role: String,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+async fn company_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    notice: Option<String>,
+) -> Result<CompanyPage, PageError> {
+    let (company_id, role) = actor.company.clone().ok_or(AppError::NotFound("company"))?;
+    let company = companies::get(&state.app, &actor, &company_id).await?;
+    let layout = Layout::new(
+        state,
+        Some(actor),
+        csrf,
+        format!("{} — members", company.name),
+    )
+    .await
+    .with_notice(notice);
+    Ok(CompanyPage {
+        layout,
+        company,
+        is_admin: role == CompanyRole::Admin,
+        roles: CompanyRole::ALL.iter().map(|r| r.as_str()).collect(),
+        form_email: String::new(),
+        form_role: "purchaser".into(),
+        errors: ValidationErrors::new(),
+        error: None,
+    })
+}
+
+pub async fn company(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Query(n): Query<Notice>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    Ok(render(
+        &company_page(&state, actor, &csrf, notice_text(&n.done)).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberForm {
+    csrf: String,
+    email: String,
+    role: String,
+}
+
+fn company_id(actor: &agora_app::Actor) -> Result<String, PageError> {
+    Ok(actor
+        .company
+        .clone()
+        .ok_or(AppError::NotFound("company"))?
+        .0)
+}
+
+/// Shows a failed member change on the company page instead of an error page.
+async fn company_error(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    err: AppError,
+    form: Option<MemberForm>,
+) -> PageResult {
+    let status = crate::problem::problem_of(&err).status();
+    let mut page = company_page(state, actor, csrf, None).await?;
+    match err {
+        AppError::Invalid(errors) => page.errors = errors,
+        AppError::Conflict(m) | AppError::Forbidden(m) => page.error = Some(m),
+        other => return Err(other.into()),
+    }
+    if let Some(form) = form {
+        page.form_email = form.email;
+        page.form_role = form.role;
+    }
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<MemberForm>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    csrf.check(&form.csrf)?;
+    let company = company_id(&actor)?;
+    match companies::add_member(&state.app, &actor, &company, &form.email, &form.role).await {
+        Ok(_) => Ok(see_other("/account/company?done=member")),
+        Err(err) => company_error(&state, actor, &csrf, err, Some(form)).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoleForm {
+    csrf: String,
+    role: String,
+}
+
+pub async fn set_role(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<RoleForm>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    csrf.check(&form.csrf)?;
+    let company = company_id(&actor)?;
+    match companies::set_role(&state.app, &actor, &company, &id, &form.role).await {
+        Ok(()) => Ok(see_other("/account/company?done=member")),
+        Err(err) => company_error(&state, actor, &csrf, err, None).await,
+    }
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    csrf.check(&form.csrf)?;
+    let company = company_id(&actor)?;
+    match companies::remove_member(&state.app, &actor, &company, &id).await {
+        Ok(()) => Ok(see_other("/account/company?done=member")),
+        Err(err) => company_error(&state, actor, &csrf, err, None).await,
+    }
+}

@@ -1,0 +1,295 @@
+//! The server-rendered web pages: storefront, account, seller centre and back office. Each page is a
+//! typed template struct; forms post back, show errors next to their fields and keep what was typed.
+
+mod account;
+mod admin;
+mod auth;
+mod catalog;
+mod csrf;
+mod sell;
+
+use agora_app::shops::QualificationView;
+use agora_app::{Actor, AppError};
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+
+pub use csrf::CsrfToken;
+
+pub const SESSION_COOKIE: &str = "agora_session";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalog::home))
+        .route("/search", get(catalog::search))
+        .route("/p/{id}", get(catalog::product))
+        .route("/register", get(auth::register_form).post(auth::register))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/account", get(account::overview))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/company", get(account::company))
+        .route("/account/company/members", post(account::add_member))
+        .route(
+            "/account/company/members/{id}/role",
+            post(account::set_role),
+        )
+        .route(
+            "/account/company/members/{id}/remove",
+            post(account::remove_member),
+        )
+        .route("/sell/apply", get(sell::apply_form).post(sell::apply))
+        .route("/sell/shops/{id}", get(sell::shop))
+        .route("/sell/shops/{id}/documents", post(sell::upload))
+        .route("/documents/{id}", get(sell::document))
+        .route("/admin/shops", get(admin::queue))
+        .route("/admin/shops/{id}", get(admin::shop))
+        .route("/admin/shops/{id}/decision", post(admin::decide))
+        .layer(axum::middleware::from_fn(csrf::ensure_cookie))
+}
+
+/// A link in the category bar.
+#[derive(Debug, Clone)]
+pub struct CategoryLink {
+    pub slug: String,
+    pub name: String,
+}
+
+/// What every page's frame shows: who is logged in, the categories, the CSRF token for its forms.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<Actor>,
+    pub csrf: String,
+    pub categories: Vec<CategoryLink>,
+    /// The search box's text.
+    pub q: String,
+    /// A one-off message ("Your shop application was sent").
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    pub async fn new(
+        state: &AppState,
+        user: Option<Actor>,
+        csrf: &CsrfToken,
+        title: impl Into<String>,
+    ) -> Layout {
+        let categories = agora_app::categories::tree(&state.app)
+            .await
+            .map(|tree| {
+                tree.into_iter()
+                    .map(|c| CategoryLink {
+                        slug: c.slug,
+                        name: c.name,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Layout {
+            title: title.into(),
+            user,
+            csrf: csrf.0.clone(),
+            categories,
+            q: String::new(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
+    }
+}
+
+/// The logged-in account of a page request, from the session cookie.
+pub struct PageUser(pub Option<Actor>);
+
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(secret) => Ok(PageUser(
+                agora_app::accounts::authenticate(&state.app, secret).await?,
+            )),
+            None => Ok(PageUser(None)),
+        }
+    }
+}
+
+impl PageUser {
+    /// The account, or a redirect to the login page that comes back here.
+    pub fn require(self, back_to: &str) -> Result<Actor, PageError> {
+        self.0.ok_or_else(|| PageError::Login(back_to.to_owned()))
+    }
+}
+
+/// The `Set-Cookie` value of a session.
+pub fn session_cookie(state: &AppState, secret: &str) -> String {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = state.app.settings.session_ttl_ms / 1000;
+    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// A page that failed: a friendly page with the right status, or a trip to the login page.
+#[derive(Debug)]
+pub enum PageError {
+    App(AppError),
+    Login(String),
+}
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        PageError::App(err.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+fn render_error(status: StatusCode, heading: &str, message: String) -> Response {
+    let layout = Layout {
+        title: heading.to_owned(),
+        user: None,
+        csrf: String::new(),
+        categories: vec![],
+        q: String::new(),
+        notice: None,
+    };
+    let page = ErrorPage {
+        layout,
+        status: status.as_u16(),
+        heading: heading.to_owned(),
+        message,
+    };
+    (status, render(&page)).into_response()
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Login(back_to) => {
+                Redirect::to(&format!("/login?next={}", urlencode(&back_to))).into_response()
+            }
+            PageError::App(err) => {
+                if let AppError::Internal(e) = &err {
+                    tracing::error!(error = ?e, "internal error on a page");
+                }
+                let problem = crate::problem::problem_of(&err);
+                render_error(problem.status(), &problem.title, problem.detail)
+            }
+        }
+    }
+}
+
+pub async fn not_found_page(_req: Request) -> Response {
+    render_error(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.".into(),
+    )
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// Renders a template into an HTML response.
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A form body; a body that is not a form gets a friendly error page.
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| PageForm(v))
+            .map_err(|e| PageError::App(AppError::BadRequest(e.body_text())))
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A redirect after a successful form post, with a notice for the next page.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A document download: served as an attachment, never rendered inline.
+pub fn document_response(doc: QualificationView, bytes: Vec<u8>) -> Response {
+    let safe_name: String = doc
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

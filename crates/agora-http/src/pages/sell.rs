@@ -1,0 +1,315 @@
+//! The seller centre: applying for a shop, its review status and its documents.
+
+use agora_app::categories::{self, CategoryNode};
+use agora_app::shops::{self, ApplyInput, ShopView, Upload};
+use agora_app::AppError;
+use agora_core::ValidationErrors;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::{render, see_other, CsrfToken, Layout, PageError, PageResult, PageUser};
+use crate::multipart;
+use crate::AppState;
+
+/// A category the form offers, flattened with its depth for indentation.
+pub struct CategoryChoice {
+    pub slug: String,
+    pub name: String,
+    pub restricted: bool,
+    pub depth: usize,
+    pub checked: bool,
+}
+
+fn flatten(
+    nodes: &[CategoryNode],
+    depth: usize,
+    checked: &[String],
+    out: &mut Vec<CategoryChoice>,
+) {
+    for n in nodes {
+        out.push(CategoryChoice {
+            slug: n.slug.clone(),
+            name: n.name.clone(),
+            restricted: n.restricted,
+            depth,
+            checked: checked.contains(&n.slug),
+        });
+        flatten(&n.children, depth + 1, checked, out);
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ApplyForm {
+    name: String,
+    legal_name: String,
+    registration_number: String,
+    categories: Vec<String>,
+    for_company: bool,
+    kind: String,
+    expires_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    layout: Layout,
+    form: ApplyForm,
+    choices: Vec<CategoryChoice>,
+    company_name: Option<String>,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+async fn apply_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    form: ApplyForm,
+) -> Result<ApplyPage, PageError> {
+    let tree = categories::tree(&state.app).await?;
+    let mut choices = Vec::new();
+    flatten(&tree, 0, &form.categories, &mut choices);
+    let company_name = agora_app::accounts::me(&state.app, &actor)
+        .await?
+        .company
+        .map(|c| c.name);
+    let layout = Layout::new(state, Some(actor), csrf, "Open a shop").await;
+    Ok(ApplyPage {
+        layout,
+        form,
+        choices,
+        company_name,
+        errors: ValidationErrors::new(),
+        error: None,
+    })
+}
+
+pub async fn apply_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+) -> PageResult {
+    let actor = user.require("/sell/apply")?;
+    Ok(render(
+        &apply_page(&state, actor, &csrf, ApplyForm::default()).await?,
+    ))
+}
+
+/// The application, with an optional first document, in one multipart form.
+pub async fn apply(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    multipart: Multipart,
+) -> PageResult {
+    let actor = user.require("/sell/apply")?;
+    let max = state.app.settings.max_upload_bytes;
+    let data = multipart::read(multipart, max).await;
+    let data = match data {
+        Ok(data) => data,
+        Err(err) => {
+            let status = crate::problem::problem_of(&err).status();
+            let mut page = apply_page(&state, actor, &csrf, ApplyForm::default()).await?;
+            page.error = Some(err.to_string());
+            return Ok((status, render(&page)).into_response());
+        }
+    };
+    csrf.check(data.text("csrf").unwrap_or_default())?;
+    let form = ApplyForm {
+        name: data.text("name").unwrap_or_default().into(),
+        legal_name: data.text("legal_name").unwrap_or_default().into(),
+        registration_number: data.text("registration_number").unwrap_or_default().into(),
+        categories: data
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("category:"))
+            .map(|(k, _)| k.trim_start_matches("category:").to_owned())
+            .collect(),
+        for_company: data.text("for_company").is_some(),
+        kind: data.text("kind").unwrap_or_default().into(),
+        expires_on: data.text("expires_on").unwrap_or_default().into(),
+    };
+    let mut errors = ValidationErrors::new();
+    if data.file.is_some() && form.kind.trim().is_empty() {
+        errors.add(
+            "kind",
+            "say what kind of document this is, e.g. food_licence",
+        );
+    }
+    let result = if errors.is_empty() {
+        let input = ApplyInput {
+            name: form.name.clone(),
+            legal_name: form.legal_name.clone(),
+            registration_number: Some(form.registration_number.clone()),
+            categories: form.categories.clone(),
+            for_company: form.for_company,
+        };
+        shops::apply(&state.app, &actor, input).await
+    } else {
+        Err(AppError::Invalid(errors))
+    };
+    let shop = match result {
+        Ok(shop) => shop,
+        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
+            let status = crate::problem::problem_of(&err).status();
+            let mut page = apply_page(&state, actor, &csrf, form).await?;
+            match err {
+                AppError::Invalid(errors) => page.errors = errors,
+                other => page.error = Some(other.to_string()),
+            }
+            return Ok((status, render(&page)).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if let Some((filename, bytes)) = data.file {
+        let upload = Upload {
+            kind: form.kind,
+            expires_on: Some(form.expires_on),
+            filename,
+            bytes,
+        };
+        if let Err(err) = shops::upload_qualification(&state.app, &actor, &shop.id, upload).await {
+            // The shop exists; show the document problem on its page, where it can be uploaded again.
+            return Ok(see_other(&format!(
+                "/sell/shops/{}?upload_error={}",
+                shop.id,
+                super::urlencode(&err.to_string())
+            )));
+        }
+    }
+    Ok(see_other(&format!("/sell/shops/{}?applied=1", shop.id)))
+}
+
+#[derive(Template)]
+#[template(path = "seller_shop.html")]
+struct ShopPage {
+    layout: Layout,
+    shop: ShopView,
+    kind: String,
+    expires_on: String,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShopQuery {
+    applied: Option<String>,
+    uploaded: Option<String>,
+    upload_error: Option<String>,
+}
+
+async fn shop_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    id: &str,
+    notice: Option<String>,
+) -> Result<ShopPage, PageError> {
+    let shop = shops::get(&state.app, Some(&actor), id).await?;
+    if !shops::mine(&state.app, &actor)
+        .await?
+        .iter()
+        .any(|s| s.id == shop.id)
+    {
+        return Err(AppError::NotFound("shop").into());
+    }
+    let layout = Layout::new(state, Some(actor), csrf, shop.name.clone())
+        .await
+        .with_notice(notice);
+    Ok(ShopPage {
+        layout,
+        shop,
+        kind: String::new(),
+        expires_on: String::new(),
+        errors: ValidationErrors::new(),
+        error: None,
+    })
+}
+
+pub async fn shop(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    Query(q): Query<ShopQuery>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/shops/{id}"))?;
+    let notice = if q.applied.is_some() {
+        Some("Your application was sent. An operator will review it.".to_owned())
+    } else {
+        q.uploaded
+            .map(|_| "The document was uploaded for review.".to_owned())
+    };
+    let mut page = shop_page(&state, actor, &csrf, &id, notice).await?;
+    page.error = q.upload_error;
+    Ok(render(&page))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/shops/{id}"))?;
+    let max = state.app.settings.max_upload_bytes;
+    let result = match multipart::read(multipart, max).await {
+        Ok(data) => {
+            csrf.check(data.text("csrf").unwrap_or_default())?;
+            let kind = data.text("kind").unwrap_or_default().to_owned();
+            let expires_on = data.text("expires_on").unwrap_or_default().to_owned();
+            match data.file {
+                Some((filename, bytes)) => {
+                    let upload = Upload {
+                        kind: kind.clone(),
+                        expires_on: Some(expires_on.clone()),
+                        filename,
+                        bytes,
+                    };
+                    shops::upload_qualification(&state.app, &actor, &id, upload)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| (e, kind, expires_on))
+                }
+                None => Err((
+                    AppError::invalid("file", "choose a file to upload"),
+                    kind,
+                    expires_on,
+                )),
+            }
+        }
+        Err(err) => Err((err, String::new(), String::new())),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/shops/{id}?uploaded=1"))),
+        Err((err, kind, expires_on)) => {
+            let status = crate::problem::problem_of(&err).status();
+            if status == StatusCode::NOT_FOUND || status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(err.into());
+            }
+            let mut page = shop_page(&state, actor, &csrf, &id, None).await?;
+            page.kind = kind;
+            page.expires_on = expires_on;
+            match err {
+                AppError::Invalid(errors) => page.errors = errors,
+                other => page.error = Some(other.to_string()),
+            }
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let actor = user.require(&format!("/documents/{id}"))?;
+    let (doc, bytes) = shops::document(&state.app, &actor, &id).await?;
+    Ok(super::document_response(doc, bytes))
+}

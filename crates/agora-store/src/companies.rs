@@ -1,0 +1,190 @@
+//! Companies, their members and pending invitations.
+
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub account_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRow {
+    pub email: String,
+    pub role: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, id: &str, name: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO companies (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn name(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query("SELECT name FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+}
+
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    company_id: &str,
+    account_id: &str,
+    role: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO company_members (company_id, account_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(company_id)
+        .bind(account_id)
+        .bind(role)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The account's company and role: `(company id, company name, role)`.
+pub async fn membership(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> sqlx::Result<Option<(String, String, String)>> {
+    let row = sqlx::query(
+        "SELECT c.id, c.name, m.role FROM company_members m JOIN companies c ON c.id = m.company_id
+         WHERE m.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .transpose()
+}
+
+pub async fn members(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<Vec<MemberRow>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.email, a.name, m.role, m.created_at FROM company_members m
+         JOIN accounts a ON a.id = m.account_id WHERE m.company_id = $1 ORDER BY m.created_at, a.email",
+    )
+    .bind(company_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MemberRow {
+                account_id: r.try_get(0)?,
+                email: r.try_get(1)?,
+                name: r.try_get(2)?,
+                role: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Changes a member's role; false when the account is not a member.
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    company_id: &str,
+    account_id: &str,
+    role: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE company_members SET role = $1 WHERE company_id = $2 AND account_id = $3",
+    )
+    .bind(role)
+    .bind(company_id)
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_member(
+    conn: &mut AnyConnection,
+    company_id: &str,
+    account_id: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM company_members WHERE company_id = $1 AND account_id = $2")
+        .bind(company_id)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn admin_count(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) FROM company_members WHERE company_id = $1 AND role = 'admin'")
+        .bind(company_id)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
+}
+
+/// Records an invitation for an email that has no account yet (replacing an earlier one).
+pub async fn invite(
+    conn: &mut AnyConnection,
+    company_id: &str,
+    email: &str,
+    role: &str,
+    by: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO company_invitations (company_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (company_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by",
+    )
+    .bind(company_id)
+    .bind(email)
+    .bind(role)
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn invitations(
+    conn: &mut AnyConnection,
+    company_id: &str,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    let rows = sqlx::query("SELECT email, role, created_at FROM company_invitations WHERE company_id = $1 ORDER BY created_at, email")
+        .bind(company_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(InvitationRow {
+                email: r.try_get(0)?,
+                role: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// Takes the oldest invitation for `email`, if any: `(company id, role)`. Later ones are dropped,
+/// since an account joins at most one company.
+pub async fn take_invitation(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT company_id, role FROM company_invitations WHERE email = $1 ORDER BY created_at LIMIT 1")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM company_invitations WHERE email = $1")
+        .bind(email)
+        .execute(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}

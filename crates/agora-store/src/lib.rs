@@ -1,0 +1,122 @@
+//! Agora's storage: one schema and one set of queries for SQLite and PostgreSQL.
+//!
+//! Queries are written once, with `$n` placeholders and portable types (TEXT ids and JSON, integer
+//! money and Unix-millisecond times). What differs between the engines lives in [`dialect`].
+//! Functions take a `&mut AnyConnection`, so the caller decides whether they run inside a
+//! transaction.
+
+pub mod accounts;
+pub mod audit;
+pub mod blobs;
+pub mod categories;
+pub mod companies;
+mod dialect;
+pub mod idempotency;
+pub mod login_failures;
+mod migrate;
+pub mod outbox;
+pub mod products;
+pub mod qualifications;
+pub mod shops;
+pub mod tokens;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::RngCore;
+use sqlx::any::AnyPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Transaction};
+
+pub use dialect::{is_unique_violation, Engine};
+pub use sqlx::AnyConnection as Conn;
+pub use sqlx::Error as DbError;
+
+/// A transaction on either engine.
+pub type Tx = Transaction<'static, Any>;
+
+/// The database: a pool of connections to one SQLite file or one PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). With `schema`, PostgreSQL connections use
+    /// that schema (created if absent): the tests give each test its own.
+    pub async fn connect(url: &str, schema: Option<&str>) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        let setup = engine.session_setup(schema);
+        let pool = AnyPoolOptions::new()
+            .max_connections(engine.max_connections())
+            .after_connect(move |conn, _meta| {
+                let setup = setup.clone();
+                Box::pin(async move {
+                    for statement in &setup {
+                        sqlx::query(statement).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&engine.connect_url(url))
+            .await?;
+        Ok(Db { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        migrate::run(&mut conn, self.engine).await
+    }
+
+    /// A connection for reads (and single-statement writes).
+    pub async fn conn(&self) -> sqlx::Result<PoolConnection<Any>> {
+        self.pool.acquire().await
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once, so two
+    /// writers wait for each other instead of failing when they upgrade from reading.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        match self.engine.begin_write_statement() {
+            Some(statement) => self.pool.begin_with(statement).await,
+            None => self.pool.begin().await,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Now, in Unix milliseconds: the one time format stored.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A new opaque id such as `acc_5f1c…`: a type prefix and 128 random bits.
+pub fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+/// Reads a 0/1 integer column as a flag (portable: neither engine's BOOLEAN decodes through `Any`).
+pub(crate) fn flag(value: i64) -> bool {
+    value != 0
+}

@@ -1,0 +1,73 @@
+//! Schema migrations: one folder per engine with the same file names, applied in order, each in
+//! its own transaction, and recorded with a checksum so an edited migration is caught.
+//!
+//! Hand-written rather than sqlx's migrator because that needs sqlx's proc-macros (a second build
+//! of sqlx on every cold build) to embed the files; this is the whole of it.
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Connection, Row};
+
+use crate::Engine;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $name, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $name, ".sql")),
+        }
+    };
+}
+
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+
+pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS agora_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for m in MIGRATIONS {
+        let sql = match engine {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
+        let applied = sqlx::query("SELECT checksum FROM agora_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = applied {
+            let recorded: String = row.try_get(0)?;
+            if recorded != checksum {
+                bail!("migration {} was changed after it was applied", m.name);
+            }
+            continue;
+        }
+        let mut tx = conn.begin().await?;
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("applying migration {}", m.name))?;
+        sqlx::query("INSERT INTO agora_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(checksum)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(migration = m.name, "applied");
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Products and their variants (SKUs). The foundation needs them for the demo and the home page;
+//! the catalog issue builds the full seller-facing model on top.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct ProductRow {
+    pub id: String,
+    pub shop_id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub status: String,
+    pub attributes: String,
+    pub min_order_qty: i64,
+    pub featured: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantRow {
+    pub id: String,
+    pub product_id: String,
+    pub shop_id: String,
+    pub sku: String,
+    pub gtin: Option<String>,
+    pub price_amount: i64,
+    pub currency: String,
+    pub stock: i64,
+    pub attributes: String,
+    pub position: i64,
+}
+
+/// A product card: what a listing shows.
+#[derive(Debug, Clone)]
+pub struct ProductCard {
+    pub id: String,
+    pub title: String,
+    pub shop_id: String,
+    pub shop_name: String,
+    pub shop_slug: String,
+    pub category: String,
+    /// The lowest variant price.
+    pub price_amount: i64,
+    pub currency: String,
+    pub stock: i64,
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    p: &ProductRow,
+    variants: &[VariantRow],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&p.id)
+    .bind(&p.shop_id)
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(&p.category)
+    .bind(&p.status)
+    .bind(&p.attributes)
+    .bind(p.min_order_qty)
+    .bind(i64::from(p.featured))
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    for v in variants {
+        sqlx::query(
+            "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&v.id)
+        .bind(&v.product_id)
+        .bind(&v.shop_id)
+        .bind(&v.sku)
+        .bind(v.gtin.as_deref())
+        .bind(v.price_amount)
+        .bind(&v.currency)
+        .bind(v.stock)
+        .bind(&v.attributes)
+        .bind(v.position)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+const CARD_SELECT: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,
+        MIN(v.price_amount), MIN(v.currency), SUM(v.stock)
+    FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
+    WHERE p.status = 'active' AND s.status = 'approved'";
+
+fn card(r: &AnyRow) -> sqlx::Result<ProductCard> {
+    Ok(ProductCard {
+        id: r.try_get(0)?,
+        title: r.try_get(1)?,
+        shop_id: r.try_get(2)?,
+        shop_name: r.try_get(3)?,
+        shop_slug: r.try_get(4)?,
+        category: r.try_get(5)?,
+        price_amount: r.try_get(6)?,
+        currency: r.try_get(7)?,
+        stock: r.try_get(8)?,
+    })
+}
+
+/// Active products of approved shops, featured first, newest first.
+pub async fn featured(conn: &mut AnyConnection, limit: i64) -> sqlx::Result<Vec<ProductCard>> {
+    let sql = format!(
+        "{CARD_SELECT} GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.featured, p.created_at
+         ORDER BY p.featured DESC, p.created_at DESC, p.id LIMIT $1"
+    );
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(conn).await?;
+    rows.iter().map(card).collect()
+}
+
+/// Active products whose title contains `text` (case-insensitive), in categories `in_categories`
+/// when given. A stop-gap listing until the search index lands.
+pub async fn matching(
+    conn: &mut AnyConnection,
+    text: &str,
+    in_categories: Option<&[String]>,
+    limit: i64,
+) -> sqlx::Result<Vec<ProductCard>> {
+    let pattern = format!(
+        "%{}%",
+        text.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut sql = format!("{CARD_SELECT} AND LOWER(p.title) LIKE $1 ESCAPE '\\'");
+    if let Some(slugs) = in_categories {
+        let list: Vec<String> = (0..slugs.len()).map(|i| format!("${}", i + 3)).collect();
+        sql.push_str(&format!(
+            " AND p.category IN ({})",
+            if list.is_empty() {
+                "NULL".into()
+            } else {
+                list.join(", ")
+            }
+        ));
+    }
+    sql.push_str(" GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.created_at ORDER BY p.created_at DESC, p.id LIMIT $2");
+    let mut query = sqlx::query(&sql).bind(pattern).bind(limit);
+    for slug in in_categories.unwrap_or_default() {
+        query = query.bind(slug);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(card).collect()
+}
+
+pub async fn by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> sqlx::Result<Option<(ProductRow, Vec<VariantRow>)>> {
+    let Some(r) = sqlx::query(
+        "SELECT id, shop_id, title, description, category, status, attributes, min_order_qty, featured, created_at, updated_at
+         FROM products WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let product = ProductRow {
+        id: r.try_get(0)?,
+        shop_id: r.try_get(1)?,
+        title: r.try_get(2)?,
+        description: r.try_get(3)?,
+        category: r.try_get(4)?,
+        status: r.try_get(5)?,
+        attributes: r.try_get(6)?,
+        min_order_qty: r.try_get(7)?,
+        featured: crate::flag(r.try_get(8)?),
+        created_at: r.try_get(9)?,
+        updated_at: r.try_get(10)?,
+    };
+    let rows = sqlx::query(
+        "SELECT id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position
+         FROM variants WHERE product_id = $1 ORDER BY position, sku",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    let variants = rows
+        .iter()
+        .map(|r| {
+            Ok(VariantRow {
+                id: r.try_get(0)?,
+                product_id: r.try_get(1)?,
+                shop_id: r.try_get(2)?,
+                sku: r.try_get(3)?,
+                gtin: r.try_get(4)?,
+                price_amount: r.try_get(5)?,
+                currency: r.try_get(6)?,
+                stock: r.try_get(7)?,
+                attributes: r.try_get(8)?,
+                position: r.try_get(9)?,
+            })
+        })
+        .collect::<sqlx::Result<_>>()?;
+    Ok(Some((product, variants)))
+}
+
+pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) FROM products")
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
+}

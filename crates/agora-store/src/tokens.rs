@@ -1,0 +1,133 @@
+//! Bearer tokens and web sessions: stored only as SHA-256 hashes of the secret.
+
+use sqlx::{AnyConnection, Row};
+
+/// What a token is for.
+pub const KIND_API: &str = "api";
+pub const KIND_WEB: &str = "web";
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub account_id: String,
+    pub kind: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, t: &TokenRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_tokens (id, account_id, kind, name, token_hash, created_at, last_used_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&t.id)
+    .bind(&t.account_id)
+    .bind(&t.kind)
+    .bind(&t.name)
+    .bind(&t.token_hash)
+    .bind(t.created_at)
+    .bind(t.last_used_at)
+    .bind(t.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The live token with this hash: `(token id, account id, kind)`.
+pub async fn live_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<(String, String, String)>> {
+    let row = sqlx::query(
+        "SELECT id, account_id, kind FROM auth_tokens
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .transpose()
+}
+
+/// Records use, at most once a minute per token to spare writes on the hot path.
+pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
+        .bind(now)
+        .bind(id)
+        .bind(now - 60_000)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The owner's live tokens of `kind`, newest first.
+pub async fn list_live(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    kind: &str,
+    now: i64,
+) -> sqlx::Result<Vec<TokenRow>> {
+    let rows = sqlx::query(
+        "SELECT id, account_id, kind, name, token_hash, created_at, last_used_at, expires_at FROM auth_tokens
+         WHERE account_id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3
+         ORDER BY created_at DESC, id",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenRow {
+                id: r.try_get(0)?,
+                account_id: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                name: r.try_get(3)?,
+                token_hash: r.try_get(4)?,
+                created_at: r.try_get(5)?,
+                last_used_at: r.try_get(6)?,
+                expires_at: r.try_get(7)?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of the owner's tokens; false when it is not theirs or already gone.
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live token of the account except `keep`; returns how many.
+pub async fn revoke_all_except(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE auth_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND id <> $3",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(keep.unwrap_or(""))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

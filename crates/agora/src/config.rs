@@ -1,0 +1,155 @@
+//! Configuration in layers: built-in defaults, then `agora.toml` (if present), then `AGORA_*`
+//! environment variables, then command-line flags. clap handles the last two (each flag names its
+//! variable); this module fills what they left open from the file, then from the defaults.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::Deserialize;
+
+/// Where the data lives; every command takes these.
+#[derive(Debug, Clone, Args, Default)]
+pub struct StoreArgs {
+    /// Folder for the embedded SQLite database and uploaded files [default: ./agora-data]
+    #[arg(long, env = "AGORA_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded SQLite, e.g. postgres://user@host/agora
+    #[arg(long, env = "AGORA_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Configuration file [default: ./agora.toml, if it exists]
+    #[arg(long, env = "AGORA_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// `serve`'s own settings.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "AGORA_ADDR")]
+    pub addr: Option<String>,
+    /// Fill an empty database with a small demo marketplace first
+    #[arg(long, env = "AGORA_DEMO")]
+    pub demo: bool,
+    /// Mark cookies Secure (when served over HTTPS)
+    #[arg(long, env = "AGORA_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+/// The optional `agora.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    secure_cookies: Option<bool>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub secure_cookies: bool,
+}
+
+fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("agora.toml"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            Ok(FileConfig::default())
+        }
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+impl Config {
+    pub fn resolve(store: &StoreArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
+        let file = read_file(store.config.as_deref())?;
+        let data_dir = store
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("agora-data"));
+        let database_url = match store.database_url.clone().or(file.database_url) {
+            Some(url) => url,
+            None => format!("sqlite://{}", data_dir.join("agora.db").display()),
+        };
+        Ok(Config {
+            addr: serve
+                .addr
+                .clone()
+                .or(file.addr)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir,
+            database_url,
+            secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let dir = std::env::temp_dir().join(format!("agora-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("absent.toml");
+        // An explicitly named file must exist.
+        let store = StoreArgs {
+            config: Some(missing),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&store, &ServeArgs::default()).is_err());
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("agora-config-layers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(
+            &file,
+            "addr = \"0.0.0.0:9000\"\ndata_dir = \"/srv/agora\"\n",
+        )
+        .unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(from_file.addr, "0.0.0.0:9000");
+        assert_eq!(from_file.database_url, "sqlite:///srv/agora/agora.db");
+        let serve = ServeArgs {
+            addr: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let store = StoreArgs {
+            data_dir: Some("/tmp/x".into()),
+            ..store
+        };
+        let from_flags = Config::resolve(&store, &serve).unwrap();
+        assert_eq!(from_flags.addr, "127.0.0.1:1");
+        assert_eq!(from_flags.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = std::env::temp_dir().join(format!("agora-config-unknown-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "adress = \"typo\"\n").unwrap();
+        let store = StoreArgs {
+            config: Some(file),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&store, &ServeArgs::default()).is_err());
+    }
+}
