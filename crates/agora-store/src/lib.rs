@@ -120,3 +120,12 @@ pub fn new_id(prefix: &str) -> String {
 pub(crate) fn flag(value: i64) -> bool {
     value != 0
 }
+
+/// Runs one statement as it is. For tools and tests that need to act on the database directly
+/// (the audit tests tamper with rows the way an attacker with database access would).
+pub async fn raw_execute(conn: &mut Conn, statement: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::raw_sql(statement)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}

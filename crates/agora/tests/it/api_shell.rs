@@ -1,0 +1,115 @@
+use reqwest::{Method, StatusCode};
+
+use crate::support::db_test;
+
+db_test!(unknown_paths_and_methods_answer_with_problems, |t| {
+    let missing = t.get("/api/v1/nothing-here", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.content_type(), "application/problem+json");
+    assert_eq!(missing.body["status"], 404);
+
+    let wrong = t
+        .call(Method::DELETE, "/api/v1/auth/login", None, None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.content_type(), "application/problem+json");
+    assert_eq!(wrong.problem_type(), "/problems/method-not-allowed");
+    let allow = wrong
+        .headers
+        .get("allow")
+        .expect("an Allow header")
+        .to_str()
+        .unwrap();
+    assert!(allow.contains("POST"), "{allow}");
+
+    let page = t.get("/no-such-page", None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.content_type().starts_with("text/html"));
+});
+
+db_test!(
+    operational_endpoints_report_health_readiness_and_metrics,
+    |t| {
+        let health = t.get("/healthz", None).await;
+        assert_eq!(health.status, StatusCode::OK);
+        let ready = t.get("/readyz", None).await;
+        assert_eq!(ready.status, StatusCode::OK);
+        assert_eq!(ready.body["status"], "ready");
+        let metrics = t.get("/metrics", None).await;
+        assert_eq!(metrics.status, StatusCode::OK);
+        assert!(
+            metrics.text.contains("agora_http_requests_total"),
+            "{}",
+            metrics.text
+        );
+        assert!(health.headers.contains_key("x-request-id"));
+    }
+);
+
+db_test!(pages_carry_security_headers, |t| {
+    let home = t.get("/", None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(
+        home.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert!(home.headers.contains_key("referrer-policy"));
+});
+
+db_test!(a_page_form_without_its_csrf_token_is_refused, |t| {
+    let r = t
+        .client
+        .post(t.url("/register"))
+        .form(&[
+            ("email", "csrf@example.com"),
+            ("password", "long enough"),
+            ("name", "C"),
+            ("kind", "individual"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let login = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"email": "csrf@example.com", "password": "long enough"}),
+        )
+        .await;
+    assert_eq!(
+        login.status,
+        StatusCode::UNAUTHORIZED,
+        "the forged form created nothing"
+    );
+});
+
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    let doc = serde_json::to_value(agora_http::openapi()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+db_test!(the_api_docs_are_served_from_the_binary, |t| {
+    let doc = t.get("/api/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["paths"]["/api/v1/auth/register"].is_object());
+    let docs = t.client.get(t.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    let html = docs.text().await.unwrap();
+    assert!(html.contains("swagger"), "the Swagger UI page");
+    assert!(!html.contains("cdn") && !html.contains("unpkg"), "no CDN");
+});

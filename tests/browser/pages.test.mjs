@@ -1,0 +1,232 @@
+// Every page of the journeys, checked one by one: accessibility (axe-core, no serious or critical
+// violation), weight (all CSS and JavaScript a page loads, at most 100 KB), console errors (none),
+// and no request to a host other than 127.0.0.1. /api/docs is a developer tool with its own test.
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import {
+  formatConsoleErrors,
+  formatViolations,
+  Harness,
+  launchBrowser,
+  runAxe,
+  slug,
+  watchAssets,
+  watchConsole,
+} from "./lib/browser.mjs";
+import { applyForShop, login, makePdf, register, unique, uniqueEmail } from "./lib/flows.mjs";
+import { ARTIFACTS, DEMO, startServer } from "./lib/server.mjs";
+
+const MAX_ASSET_BYTES = 100 * 1024;
+const BLOCKING_IMPACTS = new Set(["serious", "critical"]);
+
+// Who looks at each page, where, and what they do there before it is checked.
+const PAGES = [
+  { name: "home", as: "visitor", path: () => "/" },
+  { name: "search results", as: "visitor", path: (s) => `/search?q=${encodeURIComponent(s.searchWord)}` },
+  { name: "product page", as: "visitor", path: (s) => s.productPath },
+  { name: "register", as: "visitor", path: () => "/register" },
+  {
+    name: "register with errors",
+    as: "visitor",
+    path: () => "/register",
+    status: 422,
+    async act(page) {
+      await page.getByLabel("Your name").fill("Valerie Validation");
+      await page.getByLabel("Email").fill("not-an-email");
+      await page.getByLabel(/^Password/).fill("short");
+      await page.getByRole("main").getByRole("button", { name: "Create account" }).click();
+    },
+  },
+  { name: "login", as: "visitor", path: () => "/login" },
+  {
+    name: "login with error",
+    as: "visitor",
+    path: () => "/login",
+    status: 401,
+    async act(page) {
+      await page.getByLabel("Email").fill(DEMO.buyer);
+      await page.getByLabel("Password").fill("definitely-not-the-password");
+      await page.getByRole("main").getByRole("button", { name: "Log in" }).click();
+    },
+  },
+  { name: "account", as: "seller", path: () => "/account" },
+  { name: "company", as: "companyAdmin", path: () => "/account/company" },
+  { name: "company (purchaser)", as: "purchaser", path: () => "/account/company" },
+  { name: "shop application", as: "seller", path: () => "/sell/apply" },
+  { name: "seller shop", as: "seller", path: (s) => `/sell/shops/${s.shopId}` },
+  { name: "admin queue", as: "operator", path: () => "/admin/shops" },
+  { name: "admin shop decision", as: "operator", path: (s) => `/admin/shops/${s.shopId}` },
+  { name: "404 page", as: "visitor", path: () => "/no-such-page", status: 404 },
+];
+
+let server;
+let browser;
+let harness;
+const results = new Map();
+
+/** Opens a page as its person, does what the spec says, and records everything the tests check. */
+async function audit(spec, pages, setup) {
+  const context = pages[spec.as];
+  const page = await context.newPage();
+  const consoleErrors = watchConsole(page);
+  const result = { consoleErrors, violations: [], assets: { total: 0, files: [] } };
+  try {
+    const target = spec.path(setup);
+    let assets = watchAssets(page);
+    let response = await page.goto(target, { waitUntil: "load" });
+    if (spec.act) {
+      // The checks are about the page the action leads to.
+      await assets.stop();
+      assets = watchAssets(page);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.request().isNavigationRequest()),
+        spec.act(page),
+      ]);
+      response = res;
+      await page.waitForLoadState("load");
+    }
+    await page.waitForLoadState("networkidle").catch(() => {});
+    result.url = page.url();
+    result.status = response?.status();
+    result.violations = await runAxe(page);
+    result.assets = await assets.stop();
+    assert.equal(
+      result.status,
+      spec.status || 200,
+      `${spec.name}: ${target} answered ${result.status} (ended on ${result.url})`,
+    );
+    assert.equal(
+      new URL(result.url).pathname,
+      new URL(target, server.baseURL).pathname,
+      `${spec.name}: ${target} went to ${result.url}`,
+    );
+  } catch (err) {
+    result.error = err;
+  }
+  try {
+    result.screenshot = await page.screenshot({ fullPage: true, timeout: 10_000 });
+  } catch {
+    /* only for failures */
+  }
+  await page.close();
+  return result;
+}
+
+before(async () => {
+  server = await startServer({ name: "pages" });
+  browser = await launchBrowser();
+  harness = new Harness(browser, server.baseURL, "pages");
+  const pages = {};
+  const setup = {};
+
+  // A visitor, and what the storefront offers to look at.
+  pages.visitor = await harness.newContext("visitor");
+  const home = await pages.visitor.newPage();
+  await home.goto("/");
+  const firstProduct = home.locator(".product-card a").first();
+  setup.productPath = new URL(await firstProduct.getAttribute("href"), server.baseURL).pathname;
+  setup.searchWord = (await firstProduct.innerText()).trim().split(/\s+/)[0];
+  await home.close();
+
+  // A new seller with a shop waiting for review, and its document.
+  const seller = { name: "Pia Pages", email: uniqueEmail("pages-seller"), password: "a-long-enough-password" };
+  pages.seller = await harness.newContext("seller");
+  const sp = await pages.seller.newPage();
+  await register(sp, seller);
+  await login(sp, seller.email, seller.password);
+  const shop = await applyForShop(sp, {
+    name: unique("Pages Shop"),
+    legalName: "Pia Pages",
+    document: { kind: "trade_register", filename: "trade-register.pdf", bytes: makePdf() },
+  });
+  setup.shopId = shop.id;
+  await sp.close();
+
+  for (const [who, email] of [
+    ["operator", DEMO.operator],
+    ["companyAdmin", DEMO.companyAdmin],
+    ["purchaser", DEMO.purchaser],
+  ]) {
+    pages[who] = await harness.newContext(who);
+    const p = await pages[who].newPage();
+    await login(p, email);
+    await p.close();
+  }
+  // What went wrong while setting up belongs to no page's check: it fails here.
+  harness.assertClean();
+
+  for (const spec of PAGES) results.set(spec.name, await audit(spec, pages, setup));
+}, { timeout: 180_000 });
+
+after(async () => {
+  await harness?.close();
+  await browser?.close();
+  await server?.stop();
+}, { timeout: 60_000 });
+
+/** Runs one check of one page; a failing check leaves the page's screenshot in artifacts/. */
+function pageTest(check, spec, body) {
+  test(spec.name, async (t) => {
+    const result = results.get(spec.name);
+    assert.ok(result, `${spec.name} was not audited`);
+    try {
+      if (result.error) throw result.error;
+      await body(result, t);
+    } catch (err) {
+      if (result.screenshot) {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const file = path.join(ARTIFACTS, `${slug(check)}--${slug(spec.name)}.png`);
+        writeFileSync(file, result.screenshot);
+        t.diagnostic(`screenshot: ${file}`);
+      }
+      throw err;
+    }
+  });
+}
+
+describe("accessibility: no serious or critical axe-core violations", { timeout: 60_000 }, () => {
+  for (const spec of PAGES) {
+    pageTest("axe", spec, (r) => {
+      const blocking = r.violations.filter((v) => BLOCKING_IMPACTS.has(v.impact));
+      const minor = r.violations.filter((v) => !BLOCKING_IMPACTS.has(v.impact));
+      if (minor.length) {
+        console.log(`# ${spec.name} (${r.url}): minor axe findings, not failing:\n${formatViolations(minor)}`);
+      }
+      if (blocking.length) {
+        assert.fail(`${spec.name} (${r.url}) has ${blocking.length} serious/critical axe violations:\n${formatViolations(blocking)}`);
+      }
+    });
+  }
+});
+
+describe("page weight: all CSS and JavaScript of a page at most 100 KB", { timeout: 60_000 }, () => {
+  for (const spec of PAGES) {
+    pageTest("weight", spec, (r, t) => {
+      t.diagnostic(`${r.assets.total} bytes of CSS and JavaScript in ${r.assets.files.length} files`);
+      const list = r.assets.files.map((f) => `  ${f.bytes} B  ${f.type}  ${f.url}`).join("\n");
+      assert.ok(r.assets.files.length > 0, `${spec.name}: no CSS or JavaScript seen at all — is the watcher broken?`);
+      assert.ok(
+        r.assets.total <= MAX_ASSET_BYTES,
+        `${spec.name} (${r.url}) loads ${r.assets.total} bytes of CSS and JavaScript, over the ${MAX_ASSET_BYTES} byte budget:\n${list}`,
+      );
+    });
+  }
+});
+
+describe("console: no errors on any page", { timeout: 60_000 }, () => {
+  for (const spec of PAGES) {
+    pageTest("console", spec, (r) => {
+      if (r.consoleErrors.length) {
+        assert.fail(`${spec.name} (${r.url}) logged console errors:\n${formatConsoleErrors(r.consoleErrors)}`);
+      }
+    });
+  }
+});
+
+test("no page asks for anything outside 127.0.0.1", () => {
+  harness.assertNoForeignRequests();
+});
