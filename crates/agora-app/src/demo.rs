@@ -55,6 +55,25 @@ pub const LOGINS: &[DemoLogin] = &[
     },
 ];
 
+/// slug, name, parent, restricted, attributes.
+type CategorySeed = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+    Vec<AttributeDef>,
+);
+/// seller, category, title, description, price in cents, stock, GTIN.
+type ProductSeed<'a> = (
+    &'a Actor,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    &'static str,
+);
+
 /// Whether the database already holds accounts (the demo only fills an empty one).
 pub async fn is_empty(app: &App) -> AppResult<bool> {
     let mut conn = app.db.conn().await?;
@@ -109,7 +128,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     accounts::create_operator(app, LOGINS[0].email, PASSWORD, "Olga Operator").await?;
     let operator = sign_in(app, LOGINS[0].email).await?;
 
-    let tree: &[(&str, &str, Option<&str>, bool, Vec<AttributeDef>)] = &[
+    let tree: &[CategorySeed] = &[
         ("electronics", "Electronics", None, false, vec![]),
         (
             "audio",
@@ -290,7 +309,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     .await?;
 
     let eur = |cents: i64| Money::new(cents, Currency::EUR);
-    let catalog: &[(&Actor, &str, &str, &str, i64, i64, &str)] = &[
+    let catalog: &[ProductSeed] = &[
         (
             &nora,
             "audio",

@@ -100,7 +100,10 @@ mod tests {
             kind: AttributeType::Enum,
             values: Some(vec!["red".into()]),
         };
-        assert_eq!(AttributeDef::check_all(&[colour.clone()]), Ok(()));
+        assert_eq!(
+            AttributeDef::check_all(std::slice::from_ref(&colour)),
+            Ok(())
+        );
         assert!(AttributeDef::check_all(&[colour.clone(), colour.clone()]).is_err());
         let no_values = AttributeDef {
             values: None,

@@ -298,7 +298,7 @@ mod tests {
         assert!(may_list(approved, Some("food"), &[], today).is_err());
         let valid = licence(QualificationStatus::Approved, Some(today));
         assert_eq!(
-            may_list(approved, Some("food"), &[valid.clone()], today),
+            may_list(approved, Some("food"), std::slice::from_ref(&valid), today),
             Ok(())
         );
         let other_kind = Qualification {

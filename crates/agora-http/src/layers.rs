@@ -65,30 +65,18 @@ pub async fn not_found(req: Request) -> Response {
     }
 }
 
-pub fn request_id_and_trace() -> ServiceBuilder<
-    tower::layer::util::Stack<
-        PropagateRequestIdLayer,
-        tower::layer::util::Stack<
-            TraceLayer<
-                tower_http::classify::SharedClassifier<
-                    tower_http::classify::ServerErrorsAsFailures,
-                >,
-                fn(&Request<Body>) -> tracing::Span,
-            >,
-            tower::layer::util::Stack<
-                SetRequestIdLayer<MakeRequestUuid>,
-                tower::layer::util::Identity,
-            >,
-        >,
-    >,
-> {
-    ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(span_for as fn(&Request<Body>) -> tracing::Span),
-        )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+/// Gives every request an id (or keeps the caller's), logs it in the request's span, and returns
+/// it in the response's `x-request-id`.
+pub fn with_request_ids(router: axum::Router) -> axum::Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(span_for as fn(&Request<Body>) -> tracing::Span),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
 }
 
 fn span_for(req: &Request<Body>) -> tracing::Span {

@@ -46,7 +46,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         metrics: ops::metrics_handle(),
     };
     let (api_router, _) = api::routes();
-    Router::new()
+    let router = Router::new()
         .merge(api_router)
         .merge(api::docs())
         .merge(pages::routes())
@@ -61,6 +61,6 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(ops::track))
-        .layer(layers::request_id_and_trace())
-        .with_state(state)
+        .with_state(state);
+    layers::with_request_ids(router)
 }

@@ -225,6 +225,7 @@ impl TestApp {
     }
 
     /// Uploads a document through the multipart endpoint.
+    #[allow(dead_code)]
     pub async fn upload(
         &self,
         token: &str,
@@ -279,6 +280,7 @@ pub async fn read(res: reqwest::Response) -> Reply {
 }
 
 /// A tiny valid-looking PDF.
+#[allow(dead_code)]
 pub fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
