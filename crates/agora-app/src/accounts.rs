@@ -1,14 +1,10 @@
 //! Registration, login and logout, bearer tokens and web sessions, password changes.
 
-use agora_core::account::{
-    AccountKind, CompanyRole, Email, Password, Registration, RegistrationInput,
-};
+use agora_core::account::{AccountKind, CompanyRole, Email, Password, Registration, RegistrationInput};
 use agora_core::{text, ValidationErrors};
 use agora_store::accounts::AccountRow;
 use agora_store::tokens::{TokenRow, KIND_API, KIND_WEB};
-use agora_store::{
-    accounts, companies, login_failures, new_id, now_ms, outbox, shops, tokens, Conn,
-};
+use agora_store::{accounts, companies, login_failures, new_id, now_ms, outbox, shops, tokens, Conn};
 use base64::Engine as _;
 use rand::RngCore;
 use serde::Serialize;
@@ -126,31 +122,14 @@ pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<Acco
     if let Some(company_name) = &reg.company_name {
         let company_id = new_id("com");
         companies::insert(&mut tx, &company_id, company_name, now).await?;
-        companies::add_member(
-            &mut tx,
-            &company_id,
-            &account.id,
-            CompanyRole::Admin.as_str(),
-            now,
-        )
-        .await?;
+        companies::add_member(&mut tx, &company_id, &account.id, CompanyRole::Admin.as_str(), now).await?;
         company = Some(company_id);
-    } else if let Some((company_id, role)) =
-        companies::take_invitation(&mut tx, &account.email).await?
-    {
+    } else if let Some((company_id, role)) = companies::take_invitation(&mut tx, &account.email).await? {
         companies::add_member(&mut tx, &company_id, &account.id, &role, now).await?;
         company = Some(company_id);
     }
-    let data =
-        serde_json::json!({ "email": account.email, "kind": account.kind, "company": company });
-    audit::record(
-        &mut tx,
-        Some(&account.id),
-        "account.registered",
-        &account.id,
-        data,
-    )
-    .await?;
+    let data = serde_json::json!({ "email": account.email, "kind": account.kind, "company": company });
+    audit::record(&mut tx, Some(&account.id), "account.registered", &account.id, data).await?;
     let view = view_of(&mut tx, &account).await?;
     tx.commit().await?;
     Ok(view)
@@ -175,13 +154,7 @@ fn unsaved_view(account: &AccountRow, company_name: Option<String>) -> AccountVi
 }
 
 /// Logs in with email and password from `client` (an address, for rate limiting).
-pub async fn login(
-    app: &App,
-    email: &str,
-    password: &str,
-    client: &str,
-    channel: Channel,
-) -> AppResult<LoginView> {
+pub async fn login(app: &App, email: &str, password: &str, client: &str, channel: Channel) -> AppResult<LoginView> {
     let wrong = || AppError::Unauthenticated;
     // Parse leniently: a malformed email is simply a wrong login, said the same way.
     let email = Email::parse(email)
@@ -193,8 +166,7 @@ pub async fn login(
     let s = &app.settings;
     let now = now_ms();
     let mut conn = app.db.conn().await?;
-    let (by_email, by_client) =
-        login_failures::counts(&mut conn, &email, client, now - s.login_window_ms).await?;
+    let (by_email, by_client) = login_failures::counts(&mut conn, &email, client, now - s.login_window_ms).await?;
     if by_email >= s.login_failures_per_account || by_client >= s.login_failures_per_client {
         return Err(AppError::RateLimited {
             retry_after_s: (s.login_window_ms / 1000) as u64,
@@ -202,17 +174,12 @@ pub async fn login(
     }
     let account = accounts::by_email(&mut conn, &email).await?;
     drop(conn);
-    let ok = passwords::verify(
-        password.to_owned(),
-        account.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await?;
+    let ok = passwords::verify(password.to_owned(), account.as_ref().map(|a| a.password_hash.clone())).await?;
     let mut tx = app.db.begin().await?;
     let Some(account) = account.filter(|_| ok) else {
         login_failures::record(&mut tx, &email, client, now).await?;
         if by_email + 1 == s.login_failures_per_account {
-            let data =
-                serde_json::json!({ "email": email, "client": client, "failures": by_email + 1 });
+            let data = serde_json::json!({ "email": email, "client": client, "failures": by_email + 1 });
             audit::record(&mut tx, None, "login.failure_burst", &email, data).await?;
         }
         tx.commit().await?;
@@ -271,9 +238,7 @@ pub async fn authenticate(app: &App, secret: &str) -> AppResult<Option<Actor>> {
     }
     let now = now_ms();
     let mut conn = app.db.conn().await?;
-    let Some((token_id, account_id, _kind)) =
-        tokens::live_by_hash(&mut conn, &hash_secret(secret), now).await?
-    else {
+    let Some((token_id, account_id, _kind)) = tokens::live_by_hash(&mut conn, &hash_secret(secret), now).await? else {
         return Ok(None);
     };
     let Some(account) = accounts::by_id(&mut conn, &account_id).await? else {
@@ -344,10 +309,7 @@ async fn view_of(conn: &mut Conn, account: &AccountRow) -> AppResult<AccountView
         id: account.id.clone(),
         email: account.email.clone(),
         name: account.name.clone(),
-        kind: account
-            .kind
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!(e))?,
+        kind: account.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?,
         company,
         roles,
         shops,
@@ -364,17 +326,13 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
         .ok_or(AppError::Unauthenticated)?;
     drop(conn);
     if !passwords::verify(current.to_owned(), Some(account.password_hash)).await? {
-        return Err(AppError::invalid(
-            "current_password",
-            "is not your current password",
-        ));
+        return Err(AppError::invalid("current_password", "is not your current password"));
     }
     let hash = passwords::hash(new.expose().to_owned()).await?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     accounts::set_password_hash(&mut tx, &actor.account_id, &hash).await?;
-    let revoked =
-        tokens::revoke_all_except(&mut tx, &actor.account_id, Some(&actor.token_id), now).await?;
+    let revoked = tokens::revoke_all_except(&mut tx, &actor.account_id, Some(&actor.token_id), now).await?;
     let data = serde_json::json!({ "revoked_sessions": revoked });
     audit::record(
         &mut tx,
@@ -406,15 +364,8 @@ pub async fn list_tokens(app: &App, actor: &Actor) -> AppResult<Vec<TokenView>> 
     let mut conn = app.db.conn().await?;
     let mut all = tokens::list_live(&mut conn, &actor.account_id, KIND_API, now).await?;
     all.extend(tokens::list_live(&mut conn, &actor.account_id, KIND_WEB, now).await?);
-    all.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    Ok(all
-        .into_iter()
-        .map(|t| token_view(t, &actor.token_id))
-        .collect())
+    all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(all.into_iter().map(|t| token_view(t, &actor.token_id)).collect())
 }
 
 /// Creates a named API token for scripts and integrations.
@@ -458,12 +409,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: &str) -> AppResult
 
 /// Creates a platform operator (the first one comes from the command line), or makes an existing
 /// account with that email one after checking its password.
-pub async fn create_operator(
-    app: &App,
-    email: &str,
-    password: &str,
-    name: &str,
-) -> AppResult<String> {
+pub async fn create_operator(app: &App, email: &str, password: &str, name: &str) -> AppResult<String> {
     let mut errors = ValidationErrors::new();
     let email = errors.check("email", Email::parse(email));
     let password = errors.check("password", Password::parse(password));
@@ -475,8 +421,7 @@ pub async fn create_operator(
     let now = now_ms();
     let account_id = match existing {
         Some(account) => {
-            if !passwords::verify(password.expose().to_owned(), Some(account.password_hash)).await?
-            {
+            if !passwords::verify(password.expose().to_owned(), Some(account.password_hash)).await? {
                 return Err(AppError::invalid(
                     "password",
                     "does not match the existing account's password",

@@ -23,9 +23,7 @@ impl Actor {
         if self.is_operator {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "only platform operators may do this".into(),
-            ))
+            Err(AppError::Forbidden("only platform operators may do this".into()))
         }
     }
 

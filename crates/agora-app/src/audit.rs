@@ -13,8 +13,7 @@ pub async fn record(
     subject: &str,
     data: serde_json::Value,
 ) -> AppResult<i64> {
-    let seq = agora_store::audit::append(conn, actor, action, subject, &data.to_string(), now_ms())
-        .await?;
+    let seq = agora_store::audit::append(conn, actor, action, subject, &data.to_string(), now_ms()).await?;
     Ok(seq)
 }
 

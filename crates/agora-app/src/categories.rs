@@ -93,10 +93,7 @@ pub(crate) async fn path_to(conn: &mut Conn, slug: &str) -> AppResult<Option<Vec
             restricted: row.restricted,
             licence_kind: row.licence_kind.clone(),
         });
-        current = row
-            .parent
-            .as_deref()
-            .and_then(|p| rows.iter().find(|r| r.slug == p));
+        current = row.parent.as_deref().and_then(|p| rows.iter().find(|r| r.slug == p));
         if path.len() > rows.len() {
             break; // a cycle cannot be created through the API, but never loop on one
         }
@@ -113,12 +110,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
     let name = errors.check("name", text::bounded(&input.name, 1, 100, false));
     let licence_kind = errors.check(
         "licence_kind",
-        match input
-            .licence_kind
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-        {
+        match input.licence_kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(k) => text::slug(k, 64).map(Some),
             None => Ok(None),
         },
@@ -133,16 +125,11 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
     let mut tx = app.db.begin().await?;
     if let Some(parent) = &input.parent {
         if !store::exists(&mut tx, parent).await? {
-            return Err(AppError::invalid(
-                "parent",
-                format!("unknown category {parent:?}"),
-            ));
+            return Err(AppError::invalid("parent", format!("unknown category {parent:?}")));
         }
     }
     if store::exists(&mut tx, &slug).await? {
-        return Err(AppError::Conflict(format!(
-            "a category {slug:?} exists already"
-        )));
+        return Err(AppError::Conflict(format!("a category {slug:?} exists already")));
     }
     let row = CategoryRow {
         slug: slug.clone(),
@@ -154,16 +141,18 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
         position: 0,
     };
     store::insert(&mut tx, &row).await?;
-    let data =
-        serde_json::json!({ "name": row.name, "parent": row.parent, "restricted": row.restricted });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "category.created",
-        &slug,
-        data,
-    )
-    .await?;
+    let data = serde_json::json!({ "name": row.name, "parent": row.parent, "restricted": row.restricted });
+    audit::record(&mut tx, Some(&actor.account_id), "category.created", &slug, data).await?;
     tx.commit().await?;
     Ok(node(&row, &[]))
+}
+
+/// The attributes a category declares (empty for an unknown category).
+pub(crate) async fn declared_attributes(conn: &mut Conn, slug: &str) -> AppResult<Vec<AttributeDef>> {
+    Ok(store::all(conn)
+        .await?
+        .into_iter()
+        .find(|c| c.slug == slug)
+        .and_then(|c| serde_json::from_str(&c.attributes).ok())
+        .unwrap_or_default())
 }

@@ -46,17 +46,13 @@ pub struct AddedMember {
 
 /// Members see their company; everyone else gets 404.
 fn require_member(actor: &Actor, company_id: &str) -> AppResult<CompanyRole> {
-    actor
-        .role_in(company_id)
-        .ok_or(AppError::NotFound("company"))
+    actor.role_in(company_id).ok_or(AppError::NotFound("company"))
 }
 
 fn require_admin(actor: &Actor, company_id: &str) -> AppResult<()> {
     match require_member(actor, company_id)? {
         CompanyRole::Admin => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "only company admins manage members".into(),
-        )),
+        _ => Err(AppError::Forbidden("only company admins manage members".into())),
     }
 }
 
@@ -103,13 +99,7 @@ pub fn parse_role(raw: &str) -> AppResult<CompanyRole> {
 }
 
 /// Adds the account with `email` to the company, or invites the email if it has no account yet.
-pub async fn add_member(
-    app: &App,
-    actor: &Actor,
-    company_id: &str,
-    email: &str,
-    role: &str,
-) -> AppResult<AddedMember> {
+pub async fn add_member(app: &App, actor: &Actor, company_id: &str, email: &str, role: &str) -> AppResult<AddedMember> {
     require_admin(actor, company_id)?;
     let email = Email::parse(email).map_err(|m| AppError::invalid("email", m))?;
     let role = parse_role(role)?;
@@ -125,7 +115,13 @@ pub async fn add_member(
                 };
                 return Err(AppError::Conflict(format!("{email} {message}")));
             }
-            companies::add_member(&mut tx, company_id, &account.id, role.as_str(), now).await?;
+            if let Err(err) = companies::add_member(&mut tx, company_id, &account.id, role.as_str(), now).await {
+                // Another company took the account between our check and our insert.
+                if agora_store::is_unique_violation(&err) {
+                    return Err(AppError::Conflict(format!("{email} belongs to another company")));
+                }
+                return Err(err.into());
+            }
             "active"
         }
         None => {
@@ -159,13 +155,7 @@ pub async fn add_member(
 }
 
 /// Changes a member's role. The last admin cannot step down.
-pub async fn set_role(
-    app: &App,
-    actor: &Actor,
-    company_id: &str,
-    account_id: &str,
-    role: &str,
-) -> AppResult<()> {
+pub async fn set_role(app: &App, actor: &Actor, company_id: &str, account_id: &str, role: &str) -> AppResult<()> {
     require_admin(actor, company_id)?;
     let role = parse_role(role)?;
     let mut tx = app.db.begin().await?;
@@ -189,12 +179,7 @@ pub async fn set_role(
 }
 
 /// Removes a member. The last admin cannot be removed.
-pub async fn remove_member(
-    app: &App,
-    actor: &Actor,
-    company_id: &str,
-    account_id: &str,
-) -> AppResult<()> {
+pub async fn remove_member(app: &App, actor: &Actor, company_id: &str, account_id: &str) -> AppResult<()> {
     require_admin(actor, company_id)?;
     let mut tx = app.db.begin().await?;
     ensure_not_last_admin(&mut tx, company_id, account_id).await?;
@@ -214,19 +199,14 @@ pub async fn remove_member(
     Ok(())
 }
 
-async fn ensure_not_last_admin(
-    conn: &mut agora_store::Conn,
-    company_id: &str,
-    account_id: &str,
-) -> AppResult<()> {
+async fn ensure_not_last_admin(conn: &mut agora_store::Conn, company_id: &str, account_id: &str) -> AppResult<()> {
+    companies::lock(conn, company_id).await?;
     let is_admin = companies::members(conn, company_id)
         .await?
         .iter()
         .any(|m| m.account_id == account_id && m.role == CompanyRole::Admin.as_str());
     if is_admin && companies::admin_count(conn, company_id).await? <= 1 {
-        return Err(AppError::Conflict(
-            "a company needs at least one admin".into(),
-        ));
+        return Err(AppError::Conflict("a company needs at least one admin".into()));
     }
     Ok(())
 }

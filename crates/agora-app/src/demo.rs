@@ -6,6 +6,7 @@
 use agora_core::account::RegistrationInput;
 use agora_core::category::{AttributeDef, AttributeType};
 use agora_core::money::{Currency, Money};
+use agora_core::pricing::PriceTier;
 use agora_store::accounts as account_rows;
 
 use crate::accounts::{self, Channel};
@@ -81,11 +82,7 @@ pub async fn is_empty(app: &App) -> AppResult<bool> {
 }
 
 async fn person(app: &App, email: &str, name: &str, company: Option<&str>) -> AppResult<Actor> {
-    let kind = if company.is_some() {
-        "enterprise"
-    } else {
-        "individual"
-    };
+    let kind = if company.is_some() { "enterprise" } else { "individual" };
     accounts::register(
         app,
         RegistrationInput {
@@ -118,6 +115,20 @@ fn attr(key: &str, kind: AttributeType, values: &[&str]) -> AttributeDef {
 /// A minimal, valid PDF standing in for a scanned licence.
 fn licence_pdf(title: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% Agora demo document: {title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+/// The wholesaler gives volume discounts: 8% from 10 units, 15% from 50 (rounded down to the cent).
+fn volume_tiers(seller: &Actor, wholesaler: &Actor, cents: i64) -> Vec<PriceTier> {
+    if seller.account_id != wholesaler.account_id {
+        return vec![];
+    }
+    [(10, 92), (50, 85)]
+        .into_iter()
+        .map(|(min_qty, percent)| PriceTier {
+            min_qty,
+            unit_price: Money::new(cents * percent / 100, Currency::EUR),
+        })
+        .collect()
 }
 
 /// Fills an empty database. Returns false (and changes nothing) when it is not empty.
@@ -203,21 +214,9 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     )
     .await?;
     let lucie = person(app, LOGINS[2].email, "Lucie Moreau", None).await?;
-    let hans = person(
-        app,
-        LOGINS[3].email,
-        "Hans Petersen",
-        Some("Hanse Provisions AG"),
-    )
-    .await?;
+    let hans = person(app, LOGINS[3].email, "Hans Petersen", Some("Hanse Provisions AG")).await?;
     person(app, LOGINS[4].email, "Bea Buyer", None).await?;
-    let anna = person(
-        app,
-        LOGINS[5].email,
-        "Anna Acme",
-        Some("Acme Procurement Ltd"),
-    )
-    .await?;
+    let anna = person(app, LOGINS[5].email, "Anna Acme", Some("Acme Procurement Ltd")).await?;
     let acme = anna
         .company
         .clone()
@@ -226,14 +225,13 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     companies::add_member(app, &anna, &acme, LOGINS[6].email, "purchaser").await?;
     person(app, LOGINS[6].email, "Paul Purchaser", None).await?;
 
-    let apply =
-        |name: &str, legal: &str, reg: Option<&str>, cats: &[&str], for_company: bool| ApplyInput {
-            name: name.into(),
-            legal_name: legal.into(),
-            registration_number: reg.map(Into::into),
-            categories: cats.iter().map(|c| c.to_string()).collect(),
-            for_company,
-        };
+    let apply = |name: &str, legal: &str, reg: Option<&str>, cats: &[&str], for_company: bool| ApplyInput {
+        name: name.into(),
+        legal_name: legal.into(),
+        registration_number: reg.map(Into::into),
+        categories: cats.iter().map(|c| c.to_string()).collect(),
+        for_company,
+    };
     let nordlicht = shops::apply(
         app,
         &nora,
@@ -249,13 +247,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     let lune = shops::apply(
         app,
         &lucie,
-        apply(
-            "Atelier Lune",
-            "Lucie Moreau",
-            None,
-            &["fashion", "home"],
-            false,
-        ),
+        apply("Atelier Lune", "Lucie Moreau", None, &["fashion", "home"], false),
     )
     .await?;
     let hanse = shops::apply(
@@ -298,13 +290,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     shops::apply(
         app,
         &bea,
-        apply(
-            "Bea's Vintage Finds",
-            "Bea Buyer",
-            None,
-            &["fashion"],
-            false,
-        ),
+        apply("Bea's Vintage Finds", "Bea Buyer", None, &["fashion"], false),
     )
     .await?;
 
@@ -599,8 +585,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
             "",
         ),
     ];
-    for (i, (actor, category, title, description, cents, stock, gtin)) in catalog.iter().enumerate()
-    {
+    for (i, (actor, category, title, description, cents, stock, gtin)) in catalog.iter().enumerate() {
         let shop_id = if std::ptr::eq(*actor, &nora) {
             &nordlicht.id
         } else if std::ptr::eq(*actor, &lucie) {
@@ -619,6 +604,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
                 price: eur(*cents),
                 stock: *stock,
                 attributes: Default::default(),
+                price_tiers: volume_tiers(actor, &hans, *cents),
             }],
             min_order_qty: None,
             status: None,

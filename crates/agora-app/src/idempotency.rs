@@ -41,24 +41,9 @@ fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 }
 
 /// Claims `key` for this request within `scope` (an account id, or `anonymous`).
-pub async fn begin(
-    app: &App,
-    scope: &str,
-    key: &str,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> AppResult<Outcome> {
+pub async fn begin(app: &App, scope: &str, key: &str, method: &str, path: &str, body: &[u8]) -> AppResult<Outcome> {
     let mut conn = app.db.conn().await?;
-    match store::claim(
-        &mut conn,
-        scope,
-        key,
-        &fingerprint(method, path, body),
-        now_ms(),
-    )
-    .await?
-    {
+    match store::claim(&mut conn, scope, key, &fingerprint(method, path, body), now_ms()).await? {
         Claim::New => Ok(Outcome::Proceed),
         Claim::InFlight => Err(AppError::Conflict(
             "a request with this Idempotency-Key is still being processed".into(),
@@ -114,13 +99,7 @@ mod tests {
 
     #[test]
     fn fingerprints_separate_method_path_and_body() {
-        assert_ne!(
-            fingerprint("POST", "/a", b"b"),
-            fingerprint("POST", "/ab", b"")
-        );
-        assert_eq!(
-            fingerprint("POST", "/a", b"{}"),
-            fingerprint("POST", "/a", b"{}")
-        );
+        assert_ne!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/ab", b""));
+        assert_eq!(fingerprint("POST", "/a", b"{}"), fingerprint("POST", "/a", b"{}"));
     }
 }

@@ -10,9 +10,11 @@ pub mod companies;
 pub mod demo;
 mod error;
 pub mod idempotency;
+pub mod offers;
 mod passwords;
 pub mod products;
 pub mod shops;
+pub mod stock;
 mod time_fmt;
 
 use std::path::PathBuf;

@@ -20,11 +20,7 @@ fn hash_now(password: &str) -> String {
 
 fn verify_now(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -57,9 +53,7 @@ mod tests {
     async fn a_hash_verifies_only_its_password() {
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(h.clone()))
-            .await
-            .unwrap());
+        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
         assert!(!verify("wrong horse".into(), Some(h)).await.unwrap());
         assert!(!verify("correct horse".into(), None).await.unwrap());
     }

@@ -1,15 +1,23 @@
-//! Products: listing by approved shops (with the restricted-category rule), product pages and the
-//! home page's featured list. The catalog issue grows this into the full seller catalog.
+//! Products: listing and editing by approved shops (with the restricted-category rule), product
+//! pages, the home page's featured list and shop listings.
 
+use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
+use agora_core::category::AttributeDef;
 use agora_core::money::{Currency, Money};
+use agora_core::pricing::{check_tiers, PriceTier};
 use agora_core::shop;
 use agora_core::{text, ValidationErrors};
-use agora_store::products::{self as store, ProductCard, ProductRow, VariantRow};
+use agora_store::catalog as catalog_store;
+use agora_store::products::{self as store, ProductCard, ProductChanges, ProductRow, VariantRow};
+use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, outbox, Conn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult};
+
+/// Stock at or below this is "low" for the seller.
+pub const LOW_STOCK: i64 = 5;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewVariant {
@@ -21,6 +29,10 @@ pub struct NewVariant {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// Volume prices: from `min_qty` units on, each costs `unit_price`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub price_tiers: Vec<PriceTier>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -45,9 +57,17 @@ pub struct VariantView {
     pub gtin: Option<String>,
     #[schema(value_type = Object)]
     pub price: Money,
+    /// What can still be sold.
     pub stock: i64,
     #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
+    #[schema(value_type = Vec<Object>)]
+    pub price_tiers: Vec<PriceTier>,
+    /// The viewer's company's own unit price, when the shop gave it one.
+    #[schema(value_type = Option<Object>)]
+    pub company_price: Option<Money>,
+    /// For the shop's staff: whether the stock is at or below the low-stock threshold.
+    pub low_stock: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -100,35 +120,40 @@ fn summary(c: ProductCard) -> Option<ProductSummary> {
     })
 }
 
-fn parse_product(input: &NewProduct) -> Result<(), ValidationErrors> {
+/// The checks that need no database: text lengths, SKUs, GTINs, prices, stock, tiers.
+/// Returns each variant's checked tiers.
+fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     errors.check("title", text::bounded(&input.title, 2, 200, false));
-    errors.check(
-        "description",
-        text::bounded(&input.description, 0, 20_000, true),
-    );
+    errors.check("description", text::bounded(&input.description, 0, 20_000, true));
     if input.variants.is_empty() || input.variants.len() > 100 {
         errors.add("variants", "a product needs 1 to 100 variants");
     }
+    let mut tiers = Vec::new();
+    let mut skus = Vec::new();
     for (i, v) in input.variants.iter().enumerate() {
-        errors.check(
-            &format!("variants[{i}].sku"),
-            text::bounded(&v.sku, 1, 64, false),
-        );
+        if let Some(sku) = errors.check(&format!("variants[{i}].sku"), parse_sku(&v.sku)) {
+            if skus.contains(&sku) {
+                errors.add(&format!("variants[{i}].sku"), "is used twice in this product");
+            }
+            skus.push(sku);
+        }
+        if let Some(gtin) = &v.gtin {
+            errors.check(&format!("variants[{i}].gtin"), parse_gtin(gtin));
+        }
         if v.price.minor < 0 {
             errors.add(&format!("variants[{i}].price"), "must not be negative");
         }
         if !(0..=1_000_000_000).contains(&v.stock) {
-            errors.add(
-                &format!("variants[{i}].stock"),
-                "must be between 0 and 1000000000",
-            );
+            errors.add(&format!("variants[{i}].stock"), "must be between 0 and 1000000000");
         }
+        let checked = errors.check(
+            &format!("variants[{i}].price_tiers"),
+            check_tiers(v.price, v.price_tiers.clone()),
+        );
+        tiers.push(checked.unwrap_or_default());
     }
-    if input
-        .min_order_qty
-        .is_some_and(|q| !(1..=1_000_000).contains(&q))
-    {
+    if input.min_order_qty.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
         errors.add("min_order_qty", "must be between 1 and 1000000");
     }
     if let Some(status) = &input.status {
@@ -136,30 +161,19 @@ fn parse_product(input: &NewProduct) -> Result<(), ValidationErrors> {
             errors.add("status", "must be one of: active, draft");
         }
     }
-    errors.into_result()
+    errors.into_result().map(|()| tiers)
 }
 
-/// Lists a product in one of the actor's shops. The shop must be approved, and a restricted
-/// category needs an approved, unexpired qualification of the matching kind.
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    shop_id: &str,
-    input: NewProduct,
-) -> AppResult<ProductView> {
-    parse_product(&input)?;
-    let now = now_ms();
-    let mut tx = app.db.begin().await?;
-    let s = shops::managed(&mut tx, actor, shop_id).await?;
-    let path = categories::path_to(&mut tx, &input.category)
+/// Checks that the shop may list in `category` (approved, licensed for restricted categories) and
+/// returns the attributes the category declares.
+async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) -> AppResult<Vec<AttributeDef>> {
+    let path = categories::path_to(conn, category)
         .await?
-        .ok_or_else(|| {
-            AppError::invalid("category", format!("unknown category {:?}", input.category))
-        })?;
+        .ok_or_else(|| AppError::invalid("category", format!("unknown category {category:?}")))?;
     let required = agora_core::category::required_licence(&path);
-    let qualifications = shops::listing_qualifications(&mut tx, &s.id).await?;
+    let qualifications = shops::listing_qualifications(conn, &s.id).await?;
     shop::may_list(
-        shops::status_of(&s)?,
+        shops::status_of(s)?,
         required.as_deref(),
         &qualifications,
         crate::time_fmt::today(),
@@ -168,6 +182,30 @@ pub async fn create(
         shop::ListingDenied::ShopNotApproved => AppError::Conflict(denied.to_string()),
         shop::ListingDenied::MissingQualification(_) => AppError::Forbidden(denied.to_string()),
     })?;
+    categories::declared_attributes(conn, category).await
+}
+
+/// Tells whatever reacts to catalog changes (the search index) that a product changed.
+pub(crate) async fn publish_change(conn: &mut Conn, product_id: &str, now: i64) -> AppResult<()> {
+    let payload = serde_json::json!({ "product_id": product_id }).to_string();
+    outbox::publish(conn, "product.changed", &payload, now).await?;
+    Ok(())
+}
+
+/// Lists a product in one of the actor's shops. The shop must be approved, a restricted category
+/// needs an approved, unexpired qualification of the matching kind, and attributes must be the
+/// ones the category declares.
+pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) -> AppResult<ProductView> {
+    let tiers = parse_product(&input)?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let s = shops::managed(&mut tx, actor, shop_id).await?;
+    let declared = check_listing(&mut tx, &s, &input.category).await?;
+    check_attributes(&declared, &input.attributes).map_err(|m| AppError::invalid("attributes", m))?;
+    for (i, v) in input.variants.iter().enumerate() {
+        check_attributes(&declared, &v.attributes)
+            .map_err(|m| AppError::invalid(&format!("variants[{i}].attributes"), m))?;
+    }
     let product = ProductRow {
         id: new_id("prd"),
         shop_id: s.id.clone(),
@@ -190,10 +228,10 @@ pub async fn create(
             product_id: product.id.clone(),
             shop_id: s.id.clone(),
             sku: v.sku.trim().to_owned(),
-            gtin: v.gtin.clone(),
+            gtin: v.gtin.as_deref().map(|g| g.trim().to_owned()),
             price_amount: v.price.minor,
             currency: v.price.currency.code().to_owned(),
-            stock: v.stock,
+            stock: 0,
             attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
             position: i as i64,
         })
@@ -206,41 +244,133 @@ pub async fn create(
         }
         return Err(err.into());
     }
+    for ((row, v), tiers) in variants.iter().zip(&input.variants).zip(&tiers) {
+        for t in tiers {
+            catalog_store::insert_tier(&mut tx, &row.id, i64::from(t.min_qty), t.unit_price.minor).await?;
+        }
+        if v.stock > 0 {
+            catalog_store::move_stock(
+                &mut tx,
+                &row.id,
+                v.stock,
+                "received",
+                Some(&actor.account_id),
+                "initial stock",
+                now,
+            )
+            .await?;
+        }
+    }
     let data = serde_json::json!({ "title": product.title, "category": product.category, "variants": variants.len() });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "product.created",
-        &product.id,
-        data,
-    )
-    .await?;
-    outbox::publish(
-        &mut tx,
-        "product.changed",
-        &serde_json::json!({ "product_id": product.id }).to_string(),
-        now,
-    )
-    .await?;
-    let view = load(&mut tx, &product.id)
+    audit::record(&mut tx, Some(&actor.account_id), "product.created", &product.id, data).await?;
+    publish_change(&mut tx, &product.id, now).await?;
+    let view = load(&mut tx, &product.id, Some(actor))
         .await?
         .ok_or(AppError::NotFound("product"))?;
     tx.commit().await?;
     Ok(view)
 }
 
-async fn load(conn: &mut Conn, id: &str) -> AppResult<Option<ProductView>> {
+/// A seller's edit of a product; only the fields given change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ProductPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    /// `draft`, `active` or `archived`.
+    pub status: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    pub min_order_qty: Option<i64>,
+}
+
+/// Edits a product of one of the actor's shops (404 for anyone else's).
+pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPatch) -> AppResult<ProductView> {
+    let mut errors = ValidationErrors::new();
+    let title = patch
+        .title
+        .as_deref()
+        .and_then(|t| errors.check("title", text::bounded(t, 2, 200, false)));
+    let description = patch
+        .description
+        .as_deref()
+        .and_then(|d| errors.check("description", text::bounded(d, 0, 20_000, true)));
+    if let Some(status) = &patch.status {
+        if !["draft", "active", "archived"].contains(&status.as_str()) {
+            errors.add("status", "must be one of: draft, active, archived");
+        }
+    }
+    if patch.min_order_qty.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
+        errors.add("min_order_qty", "must be between 1 and 1000000");
+    }
+    errors.into_result()?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product, _) = store::by_id(&mut tx, product_id)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let s = shops::managed(&mut tx, actor, &product.shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("product"))?;
+    let category = patch.category.clone().unwrap_or_else(|| product.category.clone());
+    if patch.category.is_some() || patch.status.as_deref() == Some("active") {
+        check_listing(&mut tx, &s, &category).await?;
+    }
+    if let Some(attributes) = &patch.attributes {
+        let declared = categories::declared_attributes(&mut tx, &category).await?;
+        check_attributes(&declared, attributes).map_err(|m| AppError::invalid("attributes", m))?;
+    }
+    let changes = ProductChanges {
+        title,
+        description,
+        category: patch.category.clone(),
+        status: patch.status.clone(),
+        attributes: patch.attributes.map(|a| serde_json::Value::Object(a).to_string()),
+        min_order_qty: patch.min_order_qty,
+    };
+    store::update(&mut tx, product_id, &changes, now).await?;
+    let data = serde_json::json!({ "status": changes.status, "category": changes.category, "title": changes.title });
+    audit::record(&mut tx, Some(&actor.account_id), "product.updated", product_id, data).await?;
+    publish_change(&mut tx, product_id, now).await?;
+    let view = load(&mut tx, product_id, Some(actor))
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResult<Option<ProductView>> {
     let Some((p, variants)) = store::by_id(conn, id).await? else {
         return Ok(None);
     };
     let s = agora_store::shops::by_id(conn, &p.shop_id)
         .await?
         .ok_or(AppError::NotFound("shop"))?;
+    let staff = actor.is_some_and(|a| shops::may_manage(a, &s));
+    let tiers = catalog_store::tiers_of_product(conn, id).await?;
+    let company_prices = match actor.and_then(|a| a.company.as_ref()) {
+        Some((company_id, _)) => catalog_store::company_prices_of_product(conn, id, company_id).await?,
+        None => vec![],
+    };
     let variants = variants
         .into_iter()
         .filter_map(|v| {
+            let currency = Currency::parse(&v.currency).ok()?;
             Some(VariantView {
-                price: Money::new(v.price_amount, Currency::parse(&v.currency).ok()?),
+                price: Money::new(v.price_amount, currency),
+                price_tiers: tiers
+                    .iter()
+                    .filter(|(vid, _, _)| *vid == v.id)
+                    .map(|(_, q, a)| PriceTier {
+                        min_qty: *q as u32,
+                        unit_price: Money::new(*a, currency),
+                    })
+                    .collect(),
+                company_price: company_prices
+                    .iter()
+                    .find(|(vid, _)| *vid == v.id)
+                    .map(|(_, a)| Money::new(*a, currency)),
+                low_stock: staff.then_some(v.stock <= LOW_STOCK),
                 id: v.id,
                 sku: v.sku,
                 gtin: v.gtin,
@@ -270,9 +400,7 @@ async fn load(conn: &mut Conn, id: &str) -> AppResult<Option<ProductView>> {
 /// A product page. Drafts and archived products are visible only to their shop's staff.
 pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ProductView> {
     let mut conn = app.db.conn().await?;
-    let view = load(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound("product"))?;
+    let view = load(&mut conn, id, actor).await?.ok_or(AppError::NotFound("product"))?;
     if view.status != "active" {
         let staff = match actor {
             Some(a) => shops::managed(&mut conn, a, &view.shop.id).await.is_ok(),
@@ -295,14 +423,9 @@ pub async fn featured(app: &App, limit: i64) -> AppResult<Vec<ProductSummary>> {
         .collect())
 }
 
-/// Products whose title contains `q`, in the subtree of `category` when given. A plain stop-gap
-/// until the search index (the catalog issue) replaces it.
-pub async fn find(
-    app: &App,
-    q: &str,
-    category: Option<&str>,
-    limit: i64,
-) -> AppResult<Vec<ProductSummary>> {
+/// Products whose title contains `q`, in the subtree of `category` when given: the listing used
+/// where the search index is not running (e.g. in tools).
+pub async fn find(app: &App, q: &str, category: Option<&str>, limit: i64) -> AppResult<Vec<ProductSummary>> {
     let q = q.trim();
     if q.chars().count() > 200 {
         return Err(AppError::invalid("q", "must be at most 200 characters"));
@@ -316,6 +439,23 @@ pub async fn find(
         None => None,
     };
     Ok(store::matching(&mut conn, q, within.as_deref(), limit)
+        .await?
+        .into_iter()
+        .filter_map(summary)
+        .collect())
+}
+
+/// The products of a shop: all of them for its staff, the active ones for everyone else.
+pub async fn of_shop(app: &App, actor: Option<&Actor>, shop_id: &str) -> AppResult<Vec<ProductSummary>> {
+    let mut conn = app.db.conn().await?;
+    let s = agora_store::shops::by_id(&mut conn, shop_id)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    let staff = actor.is_some_and(|a| shops::may_manage(a, &s));
+    if !staff && s.status != "approved" {
+        return Err(AppError::NotFound("shop"));
+    }
+    Ok(store::of_shop(&mut conn, shop_id, !staff, 500)
         .await?
         .into_iter()
         .filter_map(summary)

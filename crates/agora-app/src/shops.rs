@@ -127,9 +127,7 @@ pub(crate) fn status_of(s: &ShopRow) -> AppResult<ShopStatus> {
 
 /// Loads a shop the actor may see: approved shops are public; others only for staff and operators.
 async fn visible(conn: &mut Conn, actor: Option<&Actor>, id: &str) -> AppResult<ShopRow> {
-    let s = shops::by_id(conn, id)
-        .await?
-        .ok_or(AppError::NotFound("shop"))?;
+    let s = shops::by_id(conn, id).await?.ok_or(AppError::NotFound("shop"))?;
     let public = s.status == ShopStatus::Approved.as_str();
     let allowed = public || actor.is_some_and(|a| a.is_operator || may_manage(a, &s));
     if allowed {
@@ -141,9 +139,7 @@ async fn visible(conn: &mut Conn, actor: Option<&Actor>, id: &str) -> AppResult<
 
 /// Loads a shop the actor runs (404 otherwise, so that others learn nothing).
 pub(crate) async fn managed(conn: &mut Conn, actor: &Actor, id: &str) -> AppResult<ShopRow> {
-    let s = shops::by_id(conn, id)
-        .await?
-        .ok_or(AppError::NotFound("shop"))?;
+    let s = shops::by_id(conn, id).await?.ok_or(AppError::NotFound("shop"))?;
     if may_manage(actor, &s) {
         Ok(s)
     } else {
@@ -167,12 +163,7 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
                     "only company admins and sales members open shops for a company".into(),
                 ))
             }
-            None => {
-                return Err(AppError::invalid(
-                    "for_company",
-                    "you are not a member of a company",
-                ))
-            }
+            None => return Err(AppError::invalid("for_company", "you are not a member of a company")),
         }
     } else {
         None
@@ -181,22 +172,13 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
     let mut tx = app.db.begin().await?;
     for slug in &application.categories {
         if !categories::exists(&mut tx, slug).await? {
-            return Err(AppError::invalid(
-                "categories",
-                format!("unknown category {slug:?}"),
-            ));
+            return Err(AppError::invalid("categories", format!("unknown category {slug:?}")));
         }
     }
     let base = shop::slugify(&application.name);
-    let mut slug = base.clone();
-    let mut n = 2;
-    while shops::slug_taken(&mut tx, &slug).await? {
-        slug = format!("{base}-{n}");
-        n += 1;
-    }
-    let row = ShopRow {
+    let mut row = ShopRow {
         id: new_id("shp"),
-        slug,
+        slug: base.clone(),
         name: application.name,
         legal_name: application.legal_name,
         registration_number: application.registration_number,
@@ -208,16 +190,23 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
         created_at: now,
         updated_at: now,
     };
-    shops::insert(&mut tx, &row, &application.categories).await?;
-    let data = serde_json::json!({ "name": row.name, "company_id": row.company_id, "categories": application.categories });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "shop.applied",
-        &row.id,
-        data,
-    )
-    .await?;
+    // The first free handle of "name", "name-2", "name-3", …; an insert that loses a race for a
+    // handle simply tries the next one.
+    let mut n = 1;
+    loop {
+        if n > 1 {
+            row.slug = format!("{base}-{n}");
+        }
+        if !shops::slug_taken(&mut tx, &row.slug).await?
+            && shops::insert(&mut tx, &row, &application.categories).await?
+        {
+            break;
+        }
+        n += 1;
+    }
+    let data =
+        serde_json::json!({ "name": row.name, "company_id": row.company_id, "categories": application.categories });
+    audit::record(&mut tx, Some(&actor.account_id), "shop.applied", &row.id, data).await?;
     let view = view_of(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)
@@ -234,6 +223,16 @@ pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ShopVi
         view.decision_note = None;
     }
     Ok(view)
+}
+
+/// A shop by its URL handle, with the same visibility as [`get`].
+pub async fn by_slug(app: &App, actor: Option<&Actor>, slug: &str) -> AppResult<ShopView> {
+    let mut conn = app.db.conn().await?;
+    let s = shops::by_slug(&mut conn, slug)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    drop(conn);
+    get(app, actor, &s.id).await
 }
 
 /// The shops the actor runs.
@@ -273,45 +272,30 @@ pub async fn upload_qualification(
     shop_id: &str,
     upload: Upload,
 ) -> AppResult<QualificationView> {
-    let kind =
-        shop::parse_qualification_kind(&upload.kind).map_err(|m| AppError::invalid("kind", m))?;
-    let expires_on = match upload
-        .expires_on
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let kind = shop::parse_qualification_kind(&upload.kind).map_err(|m| AppError::invalid("kind", m))?;
+    let expires_on = match upload.expires_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
             let date = parse_date(raw).map_err(|m| AppError::invalid("expires_on", m))?;
             if date < crate::time_fmt::today() {
-                return Err(AppError::invalid(
-                    "expires_on",
-                    "the document has already expired",
-                ));
+                return Err(AppError::invalid("expires_on", "the document has already expired"));
             }
             Some(date)
         }
     };
-    let filename =
-        text::bounded(&upload.filename, 1, 200, false).map_err(|m| AppError::invalid("file", m))?;
+    let filename = text::bounded(&upload.filename, 1, 200, false).map_err(|m| AppError::invalid("file", m))?;
     if upload.bytes.len() > app.settings.max_upload_bytes {
         return Err(AppError::TooLarge {
             max_bytes: app.settings.max_upload_bytes,
         });
     }
-    let content_type = sniff_document(&upload.bytes).ok_or_else(|| {
-        AppError::UnsupportedMediaType("documents must be PDF, PNG or JPEG files".into())
-    })?;
+    let content_type = sniff_document(&upload.bytes)
+        .ok_or_else(|| AppError::UnsupportedMediaType("documents must be PDF, PNG or JPEG files".into()))?;
     {
         let mut conn = app.db.conn().await?;
         managed(&mut conn, actor, shop_id).await?;
     }
-    let blob_key = app
-        .blobs
-        .put(&upload.bytes)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let blob_key = app.blobs.put(&upload.bytes).await.map_err(anyhow::Error::from)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let s = managed(&mut tx, actor, shop_id).await?;
@@ -332,36 +316,16 @@ pub async fn upload_qualification(
     qualifications::insert(&mut tx, &row).await?;
     let status = status_of(&s)?;
     if let Ok(next) = status.transition(&ShopEvent::Resubmit) {
-        shops::set_status(
-            &mut tx,
-            &s.id,
-            status.as_str(),
-            next.as_str(),
-            None,
-            None,
-            now,
-        )
-        .await?;
+        shops::set_status(&mut tx, &s.id, status.as_str(), next.as_str(), None, None, now).await?;
     }
     let data = serde_json::json!({ "qualification_id": row.id, "kind": row.kind, "expires_on": row.expires_on, "size": row.size_bytes });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "shop.document_uploaded",
-        &s.id,
-        data,
-    )
-    .await?;
+    audit::record(&mut tx, Some(&actor.account_id), "shop.document_uploaded", &s.id, data).await?;
     tx.commit().await?;
     Ok(qualification_view(row))
 }
 
 /// A qualification document's bytes, for its shop's staff and operators.
-pub async fn document(
-    app: &App,
-    actor: &Actor,
-    qualification_id: &str,
-) -> AppResult<(QualificationView, Vec<u8>)> {
+pub async fn document(app: &App, actor: &Actor, qualification_id: &str) -> AppResult<(QualificationView, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
     let q = qualifications::by_id(&mut conn, qualification_id)
         .await?
@@ -371,11 +335,7 @@ pub async fn document(
             .await
             .map_err(|_| AppError::NotFound("document"))?;
     }
-    let bytes = app
-        .blobs
-        .get(&q.blob_key)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let bytes = app.blobs.get(&q.blob_key).await.map_err(anyhow::Error::from)?;
     Ok((qualification_view(q), bytes))
 }
 
@@ -412,9 +372,7 @@ pub async fn queue(
     for row in rows.into_iter().take(limit as usize) {
         items.push(view_of(&mut conn, row).await?);
     }
-    let next_cursor = more
-        .then(|| items.last().map(|v: &ShopView| v.id.clone()))
-        .flatten();
+    let next_cursor = more.then(|| items.last().map(|v: &ShopView| v.id.clone())).flatten();
     let next_cursor = match next_cursor {
         Some(id) => {
             let created = shops::by_id(&mut conn, &id)
@@ -444,19 +402,12 @@ pub enum Decision {
 
 /// Records the operator's decision. Approving also approves the documents still pending;
 /// rejecting rejects them. Two operators deciding at once: the second gets 409.
-pub async fn decide(
-    app: &App,
-    actor: &Actor,
-    shop_id: &str,
-    decision: Decision,
-) -> AppResult<ShopView> {
+pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision) -> AppResult<ShopView> {
     actor.require_operator()?;
     let (event, note, field) = match &decision {
         Decision::Approve => (ShopEvent::Approve, None, ""),
         Decision::Reject { reason } => (ShopEvent::Reject, Some(reason.as_str()), "reason"),
-        Decision::RequestInfo { message } => {
-            (ShopEvent::RequestInfo, Some(message.as_str()), "message")
-        }
+        Decision::RequestInfo { message } => (ShopEvent::RequestInfo, Some(message.as_str()), "message"),
     };
     let note = note
         .map(|n| text::bounded(n, 1, 2000, true).map_err(|m| AppError::invalid(field, m)))
@@ -467,9 +418,7 @@ pub async fn decide(
         .await?
         .ok_or(AppError::NotFound("shop"))?;
     let from = status_of(&s)?;
-    let to = from
-        .transition(&event)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let to = from.transition(&event).map_err(|e| AppError::Conflict(e.to_string()))?;
     if !shops::set_status(
         &mut tx,
         &s.id,
@@ -487,30 +436,19 @@ pub async fn decide(
     }
     match to {
         ShopStatus::Approved => {
-            qualifications::decide_pending(&mut tx, &s.id, QualificationStatus::Approved.as_str())
-                .await?;
+            qualifications::decide_pending(&mut tx, &s.id, QualificationStatus::Approved.as_str()).await?;
         }
         ShopStatus::Rejected => {
-            qualifications::decide_pending(&mut tx, &s.id, QualificationStatus::Rejected.as_str())
-                .await?;
+            qualifications::decide_pending(&mut tx, &s.id, QualificationStatus::Rejected.as_str()).await?;
         }
         _ => {}
     }
     let action = format!("shop.{}", to.as_str());
     let data = serde_json::json!({ "from": from, "to": to, "note": note });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        &action,
-        &s.id,
-        data.clone(),
-    )
-    .await?;
+    audit::record(&mut tx, Some(&actor.account_id), &action, &s.id, data.clone()).await?;
     let payload = serde_json::json!({ "shop_id": s.id, "from": from, "to": to }).to_string();
     outbox::publish(&mut tx, "shop.status_changed", &payload, now).await?;
-    let reloaded = shops::by_id(&mut tx, &s.id)
-        .await?
-        .ok_or(AppError::NotFound("shop"))?;
+    let reloaded = shops::by_id(&mut tx, &s.id).await?.ok_or(AppError::NotFound("shop"))?;
     let view = view_of(&mut tx, reloaded).await?;
     tx.commit().await?;
     Ok(view)
@@ -538,10 +476,7 @@ pub async fn decide_document(
         .await?
         .ok_or(AppError::NotFound("document"))?;
     if !qualifications::decide(&mut tx, &q.id, status.as_str(), note.as_deref()).await? {
-        return Err(AppError::Conflict(format!(
-            "the document is already {}",
-            q.status
-        )));
+        return Err(AppError::Conflict(format!("the document is already {}", q.status)));
     }
     let data = serde_json::json!({ "qualification_id": q.id, "status": status, "note": note });
     audit::record(
@@ -560,10 +495,7 @@ pub async fn decide_document(
 }
 
 /// The shop's qualifications as the listing rule sees them.
-pub(crate) async fn listing_qualifications(
-    conn: &mut Conn,
-    shop_id: &str,
-) -> AppResult<Vec<shop::Qualification>> {
+pub(crate) async fn listing_qualifications(conn: &mut Conn, shop_id: &str) -> AppResult<Vec<shop::Qualification>> {
     Ok(qualifications::for_shop(conn, shop_id)
         .await?
         .into_iter()

@@ -23,10 +23,8 @@ impl Email {
         let Some((local, domain)) = value.split_once('@') else {
             return Err("must be an email address like name@example.com".to_owned());
         };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains('@');
+        let domain_ok =
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@');
         let no_space = !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if local.is_empty() || local.len() > 64 || !domain_ok || !no_space {
             return Err("must be an email address like name@example.com".to_owned());
@@ -179,15 +177,13 @@ impl Registration {
             _ => None,
         };
         match (email, password, name, kind) {
-            (Some(email), Some(password), Some(name), Some(kind)) if errors.is_empty() => {
-                Ok(Self {
-                    email,
-                    password,
-                    name,
-                    kind,
-                    company_name,
-                })
-            }
+            (Some(email), Some(password), Some(name), Some(kind)) if errors.is_empty() => Ok(Self {
+                email,
+                password,
+                name,
+                kind,
+                company_name,
+            }),
             _ => Err(errors),
         }
     }
@@ -199,10 +195,7 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
     }
 
     #[test]

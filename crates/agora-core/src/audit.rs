@@ -65,9 +65,7 @@ impl ChainBreak {
     /// The sequence number of the first bad entry.
     pub fn seq(&self) -> i64 {
         match self {
-            ChainBreak::Edited { seq }
-            | ChainBreak::Gap { seq, .. }
-            | ChainBreak::Unlinked { seq } => *seq,
+            ChainBreak::Edited { seq } | ChainBreak::Gap { seq, .. } | ChainBreak::Unlinked { seq } => *seq,
             ChainBreak::Truncated { last, .. } => last + 1,
         }
     }
@@ -112,10 +110,7 @@ impl ChainVerifier {
     pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
         let last = self.expected_seq - 1;
         if last != head_seq || self.prev_hash != head_hash {
-            return Err(ChainBreak::Truncated {
-                last,
-                head: head_seq,
-            });
+            return Err(ChainBreak::Truncated { last, head: head_seq });
         }
         Ok(last)
     }
@@ -174,13 +169,7 @@ mod tests {
         let mut c = chain(5);
         let head = c[4].hash.clone();
         c.remove(1);
-        assert_eq!(
-            verify(&c, (5, &head)),
-            Err(ChainBreak::Gap {
-                seq: 3,
-                expected: 2
-            })
-        );
+        assert_eq!(verify(&c, (5, &head)), Err(ChainBreak::Gap { seq: 3, expected: 2 }));
     }
 
     #[test]

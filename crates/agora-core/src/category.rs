@@ -64,16 +64,11 @@ impl AttributeDef {
             match (d.kind, &d.values) {
                 (AttributeType::Enum, Some(v)) if (1..=100).contains(&v.len()) => {
                     for value in v {
-                        text::bounded(value, 1, 100, false)
-                            .map_err(|m| format!("{:?}: a value {m}", d.key))?;
+                        text::bounded(value, 1, 100, false).map_err(|m| format!("{:?}: a value {m}", d.key))?;
                     }
                 }
-                (AttributeType::Enum, _) => {
-                    return Err(format!("{:?}: an enum needs 1 to 100 values", d.key))
-                }
-                (_, Some(_)) => {
-                    return Err(format!("{:?}: only enum attributes list values", d.key))
-                }
+                (AttributeType::Enum, _) => return Err(format!("{:?}: an enum needs 1 to 100 values", d.key)),
+                (_, Some(_)) => return Err(format!("{:?}: only enum attributes list values", d.key)),
                 (_, None) => {}
             }
         }
@@ -100,10 +95,7 @@ mod tests {
             kind: AttributeType::Enum,
             values: Some(vec!["red".into()]),
         };
-        assert_eq!(
-            AttributeDef::check_all(std::slice::from_ref(&colour)),
-            Ok(())
-        );
+        assert_eq!(AttributeDef::check_all(std::slice::from_ref(&colour)), Ok(()));
         assert!(AttributeDef::check_all(&[colour.clone(), colour.clone()]).is_err());
         let no_values = AttributeDef {
             values: None,
@@ -127,19 +119,13 @@ mod tests {
 
     #[test]
     fn a_restricted_ancestor_restricts_its_subtree() {
-        let path = [
-            cat("food", true, Some("food_licence")),
-            cat("cheese", false, None),
-        ];
+        let path = [cat("food", true, Some("food_licence")), cat("cheese", false, None)];
         assert_eq!(required_licence(&path).as_deref(), Some("food_licence"));
     }
 
     #[test]
     fn the_nearest_restriction_wins_and_defaults_to_the_slug() {
-        let path = [
-            cat("health", true, Some("health")),
-            cat("medicine", true, None),
-        ];
+        let path = [cat("health", true, Some("health")), cat("medicine", true, None)];
         assert_eq!(required_licence(&path).as_deref(), Some("medicine"));
     }
 }

@@ -5,8 +5,10 @@
 
 pub mod account;
 pub mod audit;
+pub mod catalog;
 pub mod category;
 pub mod money;
+pub mod pricing;
 pub mod shop;
 pub mod text;
 pub mod validation;

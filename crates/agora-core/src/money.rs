@@ -108,28 +108,19 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch(
-                self.currency.code,
-                other.currency.code,
-            ))
+            Err(MoneyError::CurrencyMismatch(self.currency.code, other.currency.code))
         }
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self
-            .minor
-            .checked_sub(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 
@@ -148,11 +139,7 @@ impl Money {
     }
 
     /// A decimal major-unit amount rounded to the currency's minor units by `rounding`.
-    pub fn from_decimal(
-        value: Decimal,
-        currency: Currency,
-        rounding: Rounding,
-    ) -> Result<Money, MoneyError> {
+    pub fn from_decimal(value: Decimal, currency: Currency, rounding: Rounding) -> Result<Money, MoneyError> {
         let strategy = match rounding {
             Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
             Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -167,10 +154,7 @@ impl Money {
 
     /// This amount times a rate (a tax or fee rate such as 0.19), rounded by `rounding`.
     pub fn apply_rate(self, rate: Decimal, rounding: Rounding) -> Result<Money, MoneyError> {
-        let product = self
-            .to_decimal()
-            .checked_mul(rate)
-            .ok_or(MoneyError::Overflow)?;
+        let product = self.to_decimal().checked_mul(rate).ok_or(MoneyError::Overflow)?;
         Money::from_decimal(product, self.currency, rounding)
     }
 }
@@ -207,10 +191,7 @@ mod tests {
         assert_eq!(eur(i64::MIN).checked_sub(eur(1)), Err(MoneyError::Overflow));
         assert_eq!(eur(i64::MAX / 2 + 1).times(2), Err(MoneyError::Overflow));
         let usd = Money::new(1, Currency::parse("USD").unwrap());
-        assert_eq!(
-            eur(1).checked_add(usd),
-            Err(MoneyError::CurrencyMismatch("EUR", "USD"))
-        );
+        assert_eq!(eur(1).checked_add(usd), Err(MoneyError::CurrencyMismatch("EUR", "USD")));
     }
 
     #[test]
@@ -242,15 +223,9 @@ mod tests {
     #[test]
     fn rates_round_back_to_minor_units() {
         // 19% VAT of 9.99 is 1.8981 → 1.90.
-        assert_eq!(
-            eur(999).apply_rate(Decimal::new(19, 2), Rounding::HalfUp),
-            Ok(eur(190))
-        );
+        assert_eq!(eur(999).apply_rate(Decimal::new(19, 2), Rounding::HalfUp), Ok(eur(190)));
         // 2.5% fee of 0.50 is 0.0125 → 0.01 either way.
-        assert_eq!(
-            eur(50).apply_rate(Decimal::new(25, 3), Rounding::HalfEven),
-            Ok(eur(1))
-        );
+        assert_eq!(eur(50).apply_rate(Decimal::new(25, 3), Rounding::HalfEven), Ok(eur(1)));
     }
 
     #[test]

@@ -94,16 +94,10 @@ impl ShopApplication {
         let mut errors = ValidationErrors::new();
         let name = errors.check("name", text::bounded(name, 2, 100, false));
         let legal_name = errors.check("legal_name", text::bounded(legal_name, 2, 200, false));
-        let registration_number = errors.check(
-            "registration_number",
-            text::optional(registration_number, 64),
-        );
+        let registration_number = errors.check("registration_number", text::optional(registration_number, 64));
         let mut slugs = Vec::new();
         if categories.len() > Self::MAX_CATEGORIES {
-            errors.add(
-                "categories",
-                format!("at most {} categories", Self::MAX_CATEGORIES),
-            );
+            errors.add("categories", format!("at most {} categories", Self::MAX_CATEGORIES));
         }
         for raw in categories.iter().take(Self::MAX_CATEGORIES) {
             match crate::category::parse_slug(raw) {
@@ -113,14 +107,12 @@ impl ShopApplication {
             }
         }
         match (name, legal_name, registration_number) {
-            (Some(name), Some(legal_name), Some(registration_number)) if errors.is_empty() => {
-                Ok(Self {
-                    name,
-                    legal_name,
-                    registration_number,
-                    categories: slugs,
-                })
-            }
+            (Some(name), Some(legal_name), Some(registration_number)) if errors.is_empty() => Ok(Self {
+                name,
+                legal_name,
+                registration_number,
+                categories: slugs,
+            }),
             _ => Err(errors),
         }
     }
@@ -218,13 +210,7 @@ pub fn may_list(
     }
     match required_licence {
         None => Ok(()),
-        Some(kind)
-            if qualifications
-                .iter()
-                .any(|q| q.kind == kind && q.is_valid_on(today)) =>
-        {
-            Ok(())
-        }
+        Some(kind) if qualifications.iter().any(|q| q.kind == kind && q.is_valid_on(today)) => Ok(()),
         Some(kind) => Err(ListingDenied::MissingQualification(kind.to_owned())),
     }
 }
@@ -252,10 +238,7 @@ mod tests {
             (Pending, Resubmit),
             (InfoRequested, RequestInfo),
         ] {
-            assert!(
-                from.transition(&event).is_err(),
-                "{from} accepted {event:?}"
-            );
+            assert!(from.transition(&event).is_err(), "{from} accepted {event:?}");
         }
     }
 
@@ -264,13 +247,7 @@ mod tests {
         let errors = ShopApplication::parse("", "X", None, &["Bad Slug".into()]).unwrap_err();
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "legal_name", "categories"]);
-        let ok = ShopApplication::parse(
-            "Nord",
-            "Nord GmbH",
-            Some(" "),
-            &["food".into(), "food".into()],
-        )
-        .unwrap();
+        let ok = ShopApplication::parse("Nord", "Nord GmbH", Some(" "), &["food".into(), "food".into()]).unwrap();
         assert_eq!(ok.registration_number, None);
         assert_eq!(ok.categories, ["food"]);
     }
@@ -316,12 +293,7 @@ mod tests {
         assert!(q.is_valid_on(date!(2026 - 06 - 01)));
         assert!(!q.is_valid_on(date!(2026 - 06 - 02)));
         assert_eq!(
-            may_list(
-                ShopStatus::Approved,
-                Some("food"),
-                &[q],
-                date!(2026 - 06 - 02)
-            ),
+            may_list(ShopStatus::Approved, Some("food"), &[q], date!(2026 - 06 - 02)),
             Err(ListingDenied::MissingQualification("food".into()))
         );
     }
@@ -329,15 +301,8 @@ mod tests {
     #[test]
     fn only_approved_shops_list() {
         let today = date!(2026 - 06 - 01);
-        for status in [
-            ShopStatus::Pending,
-            ShopStatus::InfoRequested,
-            ShopStatus::Rejected,
-        ] {
-            assert_eq!(
-                may_list(status, None, &[], today),
-                Err(ListingDenied::ShopNotApproved)
-            );
+        for status in [ShopStatus::Pending, ShopStatus::InfoRequested, ShopStatus::Rejected] {
+            assert_eq!(may_list(status, None, &[], today), Err(ListingDenied::ShopNotApproved));
         }
     }
 }

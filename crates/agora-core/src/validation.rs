@@ -50,10 +50,7 @@ impl ValidationErrors {
 
     /// The message for one field, if it has one (for showing it next to a form field).
     pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     pub fn into_result(self) -> Result<(), Self> {

@@ -50,9 +50,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
             });
         if !is_json {
-            return Err(
-                AppError::UnsupportedMediaType("send the body as application/json".into()).into(),
-            );
+            return Err(AppError::UnsupportedMediaType("send the body as application/json".into()).into());
         }
         let bytes = Bytes::from_request(req, state)
             .await
@@ -63,8 +61,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON body in two steps, so that malformed JSON (400) and a wrong shape (422) differ.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     if let Some(field) = card_field(&value) {
         return Err(AppError::BadRequest(format!(
             "card data ({field}) must never be sent to Agora; pay through the payment page instead"
@@ -98,9 +96,7 @@ impl FromRequestParts<AppState> for MaybeAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match bearer(parts) {
-            Some(token) => Ok(MaybeAuth(
-                agora_app::accounts::authenticate(&state.app, token).await?,
-            )),
+            Some(token) => Ok(MaybeAuth(agora_app::accounts::authenticate(&state.app, token).await?)),
             None => Ok(MaybeAuth(None)),
         }
     }

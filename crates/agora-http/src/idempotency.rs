@@ -20,11 +20,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    let Some(raw_key) = req
-        .headers()
-        .get(&HEADER)
-        .map(|v| v.to_str().unwrap_or("").to_owned())
-    else {
+    let Some(raw_key) = req.headers().get(&HEADER).map(|v| v.to_str().unwrap_or("").to_owned()) else {
         return next.run(req).await;
     };
     match run(&state, &raw_key, req, next).await {
@@ -33,12 +29,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
 }
 
-async fn run(
-    state: &AppState,
-    raw_key: &str,
-    req: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
+async fn run(state: &AppState, raw_key: &str, req: Request, next: Next) -> Result<Response, ApiError> {
     let key = idempotency::parse_key(raw_key)?;
     let app = &state.app;
     let (mut parts, body) = req.into_parts();
@@ -66,37 +57,29 @@ async fn run(
             if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 res.headers_mut().insert(header::CONTENT_TYPE, ct);
             }
-            res.headers_mut()
-                .insert(REPLAYED, HeaderValue::from_static("true"));
+            res.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
             Ok(res)
         }
         Outcome::Proceed => {
             parts.headers.remove(header::CONTENT_LENGTH);
-            let res = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let status = res.status();
             // Transient answers are not remembered: a retry should get a fresh chance.
-            let transient =
-                status.is_server_error() || status.as_u16() == 409 || status.as_u16() == 429;
+            let transient = status.is_server_error() || status.as_u16() == 409 || status.as_u16() == 429;
             let (parts, body) = res.into_parts();
             let body = match to_bytes(body, MAX_STORED_RESPONSE).await {
                 Ok(body) => body,
                 Err(_) => {
                     idempotency::abandon(app, &scope, &key).await?;
-                    return Err(AppError::Internal(anyhow::anyhow!(
-                        "response too large to store for idempotency"
-                    ))
-                    .into());
+                    return Err(
+                        AppError::Internal(anyhow::anyhow!("response too large to store for idempotency")).into(),
+                    );
                 }
             };
             if transient {
                 idempotency::abandon(app, &scope, &key).await?;
             } else {
-                let content_type = parts
-                    .headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok());
+                let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
                 idempotency::finish(
                     app,
                     &scope,

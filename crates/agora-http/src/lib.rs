@@ -53,10 +53,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .merge(assets::routes())
         .merge(ops::routes())
         .fallback(layers::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::layer,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

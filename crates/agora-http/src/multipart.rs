@@ -27,10 +27,7 @@ fn read_error(err: axum::extract::multipart::MultipartError, max_bytes: usize) -
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::TooLarge { max_bytes }
     } else {
-        AppError::BadRequest(format!(
-            "the multipart form could not be read: {}",
-            err.body_text()
-        ))
+        AppError::BadRequest(format!("the multipart form could not be read: {}", err.body_text()))
     }
 }
 
@@ -51,11 +48,7 @@ pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<For
         if name == "file" {
             let filename = field.file_name().unwrap_or("document").to_owned();
             let mut bytes = Vec::new();
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| read_error(e, max_file_bytes))?
-            {
+            while let Some(chunk) = field.chunk().await.map_err(|e| read_error(e, max_file_bytes))? {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() > max_file_bytes {
                     return Err(AppError::TooLarge {
@@ -67,10 +60,7 @@ pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<For
                 form.file = Some((filename, bytes));
             }
         } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| read_error(e, max_file_bytes))?;
+            let text = field.text().await.map_err(|e| read_error(e, max_file_bytes))?;
             if text.len() > MAX_FIELD_BYTES {
                 return Err(AppError::invalid(&name, "is too long"));
             }

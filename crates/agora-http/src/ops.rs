@@ -28,8 +28,7 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.db.ping().await {
         Ok(()) => {
-            Json(serde_json::json!({ "status": "ready", "database": state.app.db.engine().name() }))
-                .into_response()
+            Json(serde_json::json!({ "status": "ready", "database": state.app.db.engine().name() })).into_response()
         }
         Err(err) => {
             tracing::warn!(error = %err, "database not ready");
@@ -82,7 +81,6 @@ pub async fn track(req: Request, next: Next) -> Response {
         ("status", res.status().as_u16().to_string()),
     ];
     metrics::counter!("agora_http_requests_total", &labels).increment(1);
-    metrics::histogram!("agora_http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
+    metrics::histogram!("agora_http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
     res
 }

@@ -79,18 +79,11 @@ pub fn problem_of(err: &AppError) -> Problem {
     use StatusCode as S;
     match err {
         AppError::Invalid(errors) => {
-            let mut p = Problem::new(
-                S::UNPROCESSABLE_ENTITY,
-                "validation",
-                "Invalid input",
-                err.to_string(),
-            );
+            let mut p = Problem::new(S::UNPROCESSABLE_ENTITY, "validation", "Invalid input", err.to_string());
             p.errors = errors.0.clone();
             p
         }
-        AppError::BadRequest(m) => {
-            Problem::new(S::BAD_REQUEST, "malformed", "Malformed request", m.clone())
-        }
+        AppError::BadRequest(m) => Problem::new(S::BAD_REQUEST, "malformed", "Malformed request", m.clone()),
         AppError::Unauthenticated => Problem::new(
             S::UNAUTHORIZED,
             "unauthenticated",
@@ -98,12 +91,7 @@ pub fn problem_of(err: &AppError) -> Problem {
             "Log in first, or the email or password was wrong.",
         ),
         AppError::Forbidden(m) => Problem::new(S::FORBIDDEN, "forbidden", "Not allowed", m.clone()),
-        AppError::NotFound(what) => Problem::new(
-            S::NOT_FOUND,
-            "not-found",
-            "Not found",
-            format!("{what} not found"),
-        ),
+        AppError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", "Not found", format!("{what} not found")),
         AppError::Conflict(m) => Problem::new(S::CONFLICT, "conflict", "Conflict", m.clone()),
         AppError::RateLimited { .. } => Problem::new(
             S::TOO_MANY_REQUESTS,
@@ -111,12 +99,7 @@ pub fn problem_of(err: &AppError) -> Problem {
             "Too many requests",
             err.to_string(),
         ),
-        AppError::TooLarge { .. } => Problem::new(
-            S::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Too large",
-            err.to_string(),
-        ),
+        AppError::TooLarge { .. } => Problem::new(S::PAYLOAD_TOO_LARGE, "too-large", "Too large", err.to_string()),
         AppError::UnsupportedMediaType(m) => Problem::new(
             S::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",

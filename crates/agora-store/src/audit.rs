@@ -58,11 +58,7 @@ pub async fn head(conn: &mut AnyConnection) -> sqlx::Result<(i64, String)> {
 }
 
 /// Up to `limit` entries after `after_seq`, in order: the log is read in pages when verified.
-pub async fn page(
-    conn: &mut AnyConnection,
-    after_seq: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<AuditEntry>> {
+pub async fn page(conn: &mut AnyConnection, after_seq: i64, limit: i64) -> sqlx::Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_log
          WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -75,11 +71,7 @@ pub async fn page(
 }
 
 /// The latest entries about `subject`, newest first (for showing a shop's history).
-pub async fn for_subject(
-    conn: &mut AnyConnection,
-    subject: &str,
-    limit: i64,
-) -> sqlx::Result<Vec<AuditEntry>> {
+pub async fn for_subject(conn: &mut AnyConnection, subject: &str, limit: i64) -> sqlx::Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit_log
          WHERE subject = $1 ORDER BY seq DESC LIMIT $2",

@@ -22,9 +22,7 @@ impl BlobStore {
     /// Stores `bytes` and returns their key. Writing the same content twice stores it once.
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
         let key = hex::encode(Sha256::digest(bytes));
-        let path = self
-            .path_of(&key)
-            .expect("a SHA-256 hex digest is a valid key");
+        let path = self.path_of(&key).expect("a SHA-256 hex digest is a valid key");
         if tokio::fs::try_exists(&path).await? {
             return Ok(key);
         }
@@ -40,10 +38,7 @@ impl BlobStore {
     pub async fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(key) {
             Some(path) => tokio::fs::read(path).await,
-            None => Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no such blob",
-            )),
+            None => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such blob")),
         }
     }
 }

@@ -55,10 +55,7 @@ pub async fn add_member(
 }
 
 /// The account's company and role: `(company id, company name, role)`.
-pub async fn membership(
-    conn: &mut AnyConnection,
-    account_id: &str,
-) -> sqlx::Result<Option<(String, String, String)>> {
+pub async fn membership(conn: &mut AnyConnection, account_id: &str) -> sqlx::Result<Option<(String, String, String)>> {
     let row = sqlx::query(
         "SELECT c.id, c.name, m.role FROM company_members m JOIN companies c ON c.id = m.company_id
          WHERE m.account_id = $1",
@@ -92,28 +89,17 @@ pub async fn members(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result
 }
 
 /// Changes a member's role; false when the account is not a member.
-pub async fn set_role(
-    conn: &mut AnyConnection,
-    company_id: &str,
-    account_id: &str,
-    role: &str,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE company_members SET role = $1 WHERE company_id = $2 AND account_id = $3",
-    )
-    .bind(role)
-    .bind(company_id)
-    .bind(account_id)
-    .execute(conn)
-    .await?;
+pub async fn set_role(conn: &mut AnyConnection, company_id: &str, account_id: &str, role: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE company_members SET role = $1 WHERE company_id = $2 AND account_id = $3")
+        .bind(role)
+        .bind(company_id)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove_member(
-    conn: &mut AnyConnection,
-    company_id: &str,
-    account_id: &str,
-) -> sqlx::Result<bool> {
+pub async fn remove_member(conn: &mut AnyConnection, company_id: &str, account_id: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM company_members WHERE company_id = $1 AND account_id = $2")
         .bind(company_id)
         .bind(account_id)
@@ -153,14 +139,13 @@ pub async fn invite(
     Ok(())
 }
 
-pub async fn invitations(
-    conn: &mut AnyConnection,
-    company_id: &str,
-) -> sqlx::Result<Vec<InvitationRow>> {
-    let rows = sqlx::query("SELECT email, role, created_at FROM company_invitations WHERE company_id = $1 ORDER BY created_at, email")
-        .bind(company_id)
-        .fetch_all(conn)
-        .await?;
+pub async fn invitations(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<Vec<InvitationRow>> {
+    let rows = sqlx::query(
+        "SELECT email, role, created_at FROM company_invitations WHERE company_id = $1 ORDER BY created_at, email",
+    )
+    .bind(company_id)
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(InvitationRow {
@@ -174,17 +159,26 @@ pub async fn invitations(
 
 /// Takes the oldest invitation for `email`, if any: `(company id, role)`. Later ones are dropped,
 /// since an account joins at most one company.
-pub async fn take_invitation(
-    conn: &mut AnyConnection,
-    email: &str,
-) -> sqlx::Result<Option<(String, String)>> {
-    let row = sqlx::query("SELECT company_id, role FROM company_invitations WHERE email = $1 ORDER BY created_at LIMIT 1")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn take_invitation(conn: &mut AnyConnection, email: &str) -> sqlx::Result<Option<(String, String)>> {
+    let row =
+        sqlx::query("SELECT company_id, role FROM company_invitations WHERE email = $1 ORDER BY created_at LIMIT 1")
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await?;
     sqlx::query("DELETE FROM company_invitations WHERE email = $1")
         .bind(email)
         .execute(conn)
         .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Locks the company's row until the transaction ends, so that checks across its members (such as
+/// "one admin must remain") are not raced by another transaction. Portable: an update takes the row
+/// lock on PostgreSQL, and SQLite's writers hold the database lock anyway.
+pub async fn lock(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE companies SET name = name WHERE id = $1")
+        .bind(company_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -73,6 +73,15 @@ impl Engine {
         }
     }
 
+    /// Statements that take and release a lock held while migrating, so that several nodes
+    /// starting at once migrate one after the other (SQLite has a single writer anyway).
+    pub(crate) fn migration_lock(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(("SELECT pg_advisory_lock(74201)", "SELECT pg_advisory_unlock(74201)")),
+        }
+    }
+
     /// The query listing every user table and column, as `(table, column)` rows, for comparing the
     /// two engines' schemas.
     pub fn columns_query(self) -> &'static str {

@@ -49,11 +49,13 @@ pub async fn claim(
     if inserted.rows_affected() == 1 {
         return Ok(Claim::New);
     }
-    let row = sqlx::query("SELECT request_hash, state, status, content_type, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT request_hash, state, status, content_type, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
     let Some(row) = row else {
         // Released between our insert and our read: the caller may simply retry.
         return Ok(Claim::InFlight);

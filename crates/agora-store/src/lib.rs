@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod catalog;
 pub mod categories;
 pub mod companies;
 mod dialect;
@@ -90,10 +91,7 @@ impl Db {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> sqlx::Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -124,8 +122,5 @@ pub(crate) fn flag(value: i64) -> bool {
 /// Runs one statement as it is. For tools and tests that need to act on the database directly
 /// (the audit tests tamper with rows the way an attacker with database access would).
 pub async fn raw_execute(conn: &mut Conn, statement: &str) -> sqlx::Result<u64> {
-    Ok(sqlx::raw_sql(statement)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(sqlx::raw_sql(statement).execute(conn).await?.rows_affected())
 }

@@ -3,12 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-pub async fn record(
-    conn: &mut AnyConnection,
-    email: &str,
-    client: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn record(conn: &mut AnyConnection, email: &str, client: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO login_failures (email, client, at) VALUES ($1, $2, $3)")
         .bind(email)
         .bind(client)
@@ -19,12 +14,7 @@ pub async fn record(
 }
 
 /// Failures since `since`: `(for this email, from this client)`.
-pub async fn counts(
-    conn: &mut AnyConnection,
-    email: &str,
-    client: &str,
-    since: i64,
-) -> sqlx::Result<(i64, i64)> {
+pub async fn counts(conn: &mut AnyConnection, email: &str, client: &str, since: i64) -> sqlx::Result<(i64, i64)> {
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at >= $3),
                 (SELECT COUNT(*) FROM login_failures WHERE client = $2 AND at >= $3)",

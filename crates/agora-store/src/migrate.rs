@@ -28,9 +28,21 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_catalog")];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {
+    let lock = engine.migration_lock();
+    if let Some((take, _)) = lock {
+        sqlx::query(take).execute(&mut *conn).await?;
+    }
+    let result = apply_all(conn, engine).await;
+    if let Some((_, release)) = lock {
+        sqlx::query(release).execute(&mut *conn).await?;
+    }
+    result
+}
+
+async fn apply_all(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS agora_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",

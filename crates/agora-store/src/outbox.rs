@@ -3,12 +3,7 @@
 
 use sqlx::AnyConnection;
 
-pub async fn publish(
-    conn: &mut AnyConnection,
-    topic: &str,
-    payload: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn publish(conn: &mut AnyConnection, topic: &str, payload: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)")
         .bind(topic)
         .bind(payload)

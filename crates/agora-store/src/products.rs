@@ -48,11 +48,7 @@ pub struct ProductCard {
     pub stock: i64,
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    p: &ProductRow,
-    variants: &[VariantRow],
-) -> sqlx::Result<()> {
+pub async fn insert(conn: &mut AnyConnection, p: &ProductRow, variants: &[VariantRow]) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
                                created_at, updated_at)
@@ -157,10 +153,7 @@ pub async fn matching(
     rows.iter().map(card).collect()
 }
 
-pub async fn by_id(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> sqlx::Result<Option<(ProductRow, Vec<VariantRow>)>> {
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<(ProductRow, Vec<VariantRow>)>> {
     let Some(r) = sqlx::query(
         "SELECT id, shop_id, title, description, category, status, attributes, min_order_qty, featured, created_at, updated_at
          FROM products WHERE id = $1",
@@ -216,4 +209,53 @@ pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
         .fetch_one(conn)
         .await?
         .try_get(0)
+}
+
+/// The editable fields of a product; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub attributes: Option<String>,
+    pub min_order_qty: Option<i64>,
+}
+
+pub async fn update(conn: &mut AnyConnection, id: &str, c: &ProductChanges, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE products SET title = COALESCE($1, title), description = COALESCE($2, description),
+                category = COALESCE($3, category), status = COALESCE($4, status), attributes = COALESCE($5, attributes),
+                min_order_qty = COALESCE($6, min_order_qty), updated_at = $7
+         WHERE id = $8",
+    )
+    .bind(c.title.as_deref())
+    .bind(c.description.as_deref())
+    .bind(c.category.as_deref())
+    .bind(c.status.as_deref())
+    .bind(c.attributes.as_deref())
+    .bind(c.min_order_qty)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Products of a shop, newest first (the seller's list and the storefront).
+pub async fn of_shop(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    only_active: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<ProductCard>> {
+    let status = if only_active { " AND p.status = 'active'" } else { "" };
+    let sql = format!(
+        "SELECT p.id, p.title, s.id, s.name, s.slug, p.category, MIN(v.price_amount), MIN(v.currency), SUM(v.stock)
+         FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
+         WHERE p.shop_id = $1{status}
+         GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.created_at ORDER BY p.created_at DESC, p.id LIMIT $2"
+    );
+    let rows = sqlx::query(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?;
+    rows.iter().map(card).collect()
 }

@@ -20,8 +20,7 @@ pub struct QualificationRow {
     pub created_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, shop_id, kind, status, expires_on, blob_key, filename, content_type, size_bytes, \
+const COLUMNS: &str = "id, shop_id, kind, status, expires_on, blob_key, filename, content_type, size_bytes, \
                        uploaded_by, decision_note, created_at";
 
 fn from_row(r: &AnyRow) -> sqlx::Result<QualificationRow> {
@@ -64,12 +63,8 @@ pub async fn insert(conn: &mut AnyConnection, q: &QualificationRow) -> sqlx::Res
     Ok(())
 }
 
-pub async fn for_shop(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-) -> sqlx::Result<Vec<QualificationRow>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM qualifications WHERE shop_id = $1 ORDER BY created_at, id");
+pub async fn for_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::Result<Vec<QualificationRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM qualifications WHERE shop_id = $1 ORDER BY created_at, id");
     let rows = sqlx::query(&sql).bind(shop_id).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
@@ -86,33 +81,23 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<Qu
 }
 
 /// Decides every still-pending document of a shop (when the shop itself is decided).
-pub async fn decide_pending(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    status: &str,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE qualifications SET status = $1 WHERE shop_id = $2 AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(shop_id)
-    .execute(conn)
-    .await?;
+pub async fn decide_pending(conn: &mut AnyConnection, shop_id: &str, status: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("UPDATE qualifications SET status = $1 WHERE shop_id = $2 AND status = 'pending'")
+        .bind(status)
+        .bind(shop_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
 /// Decides one document; false when it was no longer pending.
-pub async fn decide(
-    conn: &mut AnyConnection,
-    id: &str,
-    status: &str,
-    note: Option<&str>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE qualifications SET status = $1, decision_note = $2 WHERE id = $3 AND status = 'pending'")
-        .bind(status)
-        .bind(note)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn decide(conn: &mut AnyConnection, id: &str, status: &str, note: Option<&str>) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE qualifications SET status = $1, decision_note = $2 WHERE id = $3 AND status = 'pending'")
+            .bind(status)
+            .bind(note)
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }

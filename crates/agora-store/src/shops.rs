@@ -19,8 +19,7 @@ pub struct ShopRow {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, slug, name, legal_name, registration_number, owner_account_id, company_id, status, \
+const COLUMNS: &str = "id, slug, name, legal_name, registration_number, owner_account_id, company_id, status, \
                        decision_note, decided_by, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> sqlx::Result<ShopRow> {
@@ -40,15 +39,14 @@ fn from_row(r: &AnyRow) -> sqlx::Result<ShopRow> {
     })
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    s: &ShopRow,
-    categories: &[String],
-) -> sqlx::Result<()> {
-    sqlx::query(
+/// Inserts a shop and its categories; false (and nothing written) when its slug is taken, which
+/// may happen between checking and inserting when two shops of one name are opened at once.
+pub async fn insert(conn: &mut AnyConnection, s: &ShopRow, categories: &[String]) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
         "INSERT INTO shops (id, slug, name, legal_name, registration_number, owner_account_id, company_id, status,
                             decision_note, decided_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (slug) DO NOTHING",
     )
     .bind(&s.id)
     .bind(&s.slug)
@@ -64,6 +62,9 @@ pub async fn insert(
     .bind(s.updated_at)
     .execute(&mut *conn)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
     for slug in categories {
         sqlx::query("INSERT INTO shop_categories (shop_id, category_slug) VALUES ($1, $2)")
             .bind(&s.id)
@@ -71,7 +72,7 @@ pub async fn insert(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<ShopRow>> {
@@ -138,12 +139,10 @@ pub async fn by_status(
 }
 
 pub async fn categories(conn: &mut AnyConnection, shop_id: &str) -> sqlx::Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT category_slug FROM shop_categories WHERE shop_id = $1 ORDER BY category_slug",
-    )
-    .bind(shop_id)
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT category_slug FROM shop_categories WHERE shop_id = $1 ORDER BY category_slug")
+        .bind(shop_id)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 

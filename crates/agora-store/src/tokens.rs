@@ -99,18 +99,14 @@ pub async fn list_live(
 }
 
 /// Revokes one of the owner's tokens; false when it is not theirs or already gone.
-pub async fn revoke(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    id: &str,
-    now: i64,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .bind(account_id)
-        .execute(conn)
-        .await?;
+pub async fn revoke(conn: &mut AnyConnection, account_id: &str, id: &str, now: i64) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(account_id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -121,13 +117,12 @@ pub async fn revoke_all_except(
     keep: Option<&str>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE auth_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND id <> $3",
-    )
-    .bind(now)
-    .bind(account_id)
-    .bind(keep.unwrap_or(""))
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND id <> $3")
+            .bind(now)
+            .bind(account_id)
+            .bind(keep.unwrap_or(""))
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected())
 }

@@ -61,9 +61,7 @@ fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
         .unwrap_or_else(|| PathBuf::from("agora.toml"));
     match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
-            Ok(FileConfig::default())
-        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => Ok(FileConfig::default()),
         Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
     }
 }
@@ -115,11 +113,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("agora-config-layers-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("agora.toml");
-        std::fs::write(
-            &file,
-            "addr = \"0.0.0.0:9000\"\ndata_dir = \"/srv/agora\"\n",
-        )
-        .unwrap();
+        std::fs::write(&file, "addr = \"0.0.0.0:9000\"\ndata_dir = \"/srv/agora\"\n").unwrap();
         let store = StoreArgs {
             config: Some(file.clone()),
             ..Default::default()

@@ -84,18 +84,13 @@ fn main() -> ExitCode {
 
 async fn open(config: &Config) -> anyhow::Result<App> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
     let db = Db::connect(&config.database_url, None)
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
-    Ok(App::new(
-        db,
-        config.data_dir.join("blobs"),
-        Settings::default(),
-    ))
+    Ok(App::new(db, config.data_dir.join("blobs"), Settings::default()))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -167,18 +162,9 @@ fn read_password() -> anyhow::Result<String> {
 
 async fn seed_demo(app: &App) -> anyhow::Result<()> {
     let started = Instant::now();
-    if agora_app::demo::seed(app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-    {
-        eprintln!(
-            "demo marketplace created in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        eprintln!(
-            "demo logins (password for all: {}):",
-            agora_app::demo::PASSWORD
-        );
+    if agora_app::demo::seed(app).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        eprintln!("demo marketplace created in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!("demo logins (password for all: {}):", agora_app::demo::PASSWORD);
         for login in agora_app::demo::LOGINS {
             eprintln!("  {:<52} {}", login.role, login.email);
         }
@@ -226,8 +212,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

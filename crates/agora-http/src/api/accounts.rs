@@ -57,14 +57,7 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let login = accounts::login(
-        &state.app,
-        &body.email,
-        &body.password,
-        &client,
-        Channel::Api,
-    )
-    .await?;
+    let login = accounts::login(&state.app, &body.email, &body.password, &client, Channel::Api).await?;
     let cookie = session_cookie(&state, &login.token);
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(login)))
 }
@@ -98,13 +91,7 @@ pub async fn change_password(
     Auth(actor): Auth,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    accounts::change_password(
-        &state.app,
-        &actor,
-        &body.current_password,
-        &body.new_password,
-    )
-    .await?;
+    accounts::change_password(&state.app, &actor, &body.current_password, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,10 +103,7 @@ pub struct TokenList {
 
 /// The caller's live API tokens and browser sessions.
 #[utoipa::path(get, path = "/tokens", tag = "accounts", security(("bearer" = [])), responses((status = 200, body = TokenList)))]
-pub async fn list_tokens(
-    State(state): State<AppState>,
-    Auth(actor): Auth,
-) -> ApiResult<Json<TokenList>> {
+pub async fn list_tokens(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TokenList>> {
     let items = accounts::list_tokens(&state.app, &actor).await?;
     Ok(Json(TokenList {
         items,

@@ -45,9 +45,7 @@ pub async fn approve(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ShopView>> {
-    Ok(Json(
-        shops::decide(&state.app, &actor, &id, Decision::Approve).await?,
-    ))
+    Ok(Json(shops::decide(&state.app, &actor, &id, Decision::Approve).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,15 +63,7 @@ pub async fn reject(
     ApiJson(body): ApiJson<RejectBody>,
 ) -> ApiResult<Json<ShopView>> {
     Ok(Json(
-        shops::decide(
-            &state.app,
-            &actor,
-            &id,
-            Decision::Reject {
-                reason: body.reason,
-            },
-        )
-        .await?,
+        shops::decide(&state.app, &actor, &id, Decision::Reject { reason: body.reason }).await?,
     ))
 }
 
@@ -92,15 +82,7 @@ pub async fn request_info(
     ApiJson(body): ApiJson<RequestInfoBody>,
 ) -> ApiResult<Json<ShopView>> {
     Ok(Json(
-        shops::decide(
-            &state.app,
-            &actor,
-            &id,
-            Decision::RequestInfo {
-                message: body.message,
-            },
-        )
-        .await?,
+        shops::decide(&state.app, &actor, &id, Decision::RequestInfo { message: body.message }).await?,
     ))
 }
 
@@ -112,9 +94,7 @@ pub async fn approve_document(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<QualificationView>> {
-    Ok(Json(
-        shops::decide_document(&state.app, &actor, &id, true, None).await?,
-    ))
+    Ok(Json(shops::decide_document(&state.app, &actor, &id, true, None).await?))
 }
 
 /// Reject one pending document with a reason.
@@ -179,10 +159,7 @@ pub struct AuditVerdict {
 /// Check the audit chain (operators).
 #[utoipa::path(get, path = "/admin/audit/verify", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = AuditVerdict), (status = 403, body = Problem)))]
-pub async fn verify_audit(
-    State(state): State<AppState>,
-    Auth(actor): Auth,
-) -> ApiResult<Json<AuditVerdict>> {
+pub async fn verify_audit(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<AuditVerdict>> {
     actor.require_operator()?;
     Ok(Json(match audit::verify(&state.app).await? {
         Verdict::Intact { entries } => AuditVerdict {

@@ -1,11 +1,17 @@
 //! Categories and product pages.
 
 use agora_app::categories::{self, CategoryNode};
-use agora_app::products::{self, ProductView};
-use axum::extract::{Path, State};
+use agora_app::offers::{self, OfferView};
+use agora_app::products::{self, ProductPatch, ProductSummary, ProductView, VariantView};
+use agora_app::stock::{self, MovementView};
+use agora_core::money::Money;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::MaybeAuth;
+use crate::extract::{ApiJson, Auth, MaybeAuth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -24,4 +30,153 @@ pub async fn get_product(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductView>> {
     Ok(Json(products::get(&state.app, actor.as_ref(), &id).await?))
+}
+
+/// Edit a product (its shop's staff): title, description, category, status, attributes, minimum order quantity.
+#[utoipa::path(patch, path = "/products/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = ProductPatch,
+    responses((status = 200, body = ProductView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductPatch>,
+) -> ApiResult<Json<ProductView>> {
+    Ok(Json(products::update(&state.app, &actor, &id, body).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockBody {
+    /// The new count of sellable units.
+    stock: i64,
+    /// Why, for the movement history (default "stock count").
+    reason: Option<String>,
+}
+
+/// Set a variant's stock (its shop's staff); the change is recorded as a stock movement.
+#[utoipa::path(put, path = "/variants/{id}/stock", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = StockBody,
+    responses((status = 200, body = VariantView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_stock(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StockBody>,
+) -> ApiResult<Json<VariantView>> {
+    Ok(Json(
+        stock::set(&state.app, &actor, &id, body.stock, body.reason.as_deref()).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementList {
+    items: Vec<MovementView>,
+    next_cursor: Option<String>,
+}
+
+/// A variant's stock movements, newest first (its shop's staff).
+#[utoipa::path(get, path = "/variants/{id}/movements", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = MovementList), (status = 404, body = Problem)))]
+pub async fn movements(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MovementList>> {
+    Ok(Json(MovementList {
+        items: stock::movements(&state.app, &actor, &id).await?,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OfferParams {
+    /// Units to price (default 1): volume tiers apply.
+    quantity: Option<u32>,
+    /// The buyer's country (ISO 3166 alpha-2) for shipping.
+    country: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferList {
+    items: Vec<OfferView>,
+}
+
+/// The same item (same GTIN) from every shop that sells it, cheapest landed price first.
+#[utoipa::path(get, path = "/products/{id}/offers", tag = "catalog", params(("id" = String, Path), OfferParams),
+    responses((status = 200, body = OfferList), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn offers(
+    State(state): State<AppState>,
+    MaybeAuth(actor): MaybeAuth,
+    Path(id): Path<String>,
+    Query(q): Query<OfferParams>,
+) -> ApiResult<Json<OfferList>> {
+    let items = offers::for_product(
+        &state.app,
+        actor.as_ref(),
+        &id,
+        q.quantity.unwrap_or(1),
+        q.country.as_deref(),
+    )
+    .await?;
+    Ok(Json(OfferList { items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompanyPriceBody {
+    #[schema(value_type = Object)]
+    unit_price: Money,
+}
+
+/// Give a buyer company its own unit price for a variant (the shop's staff).
+#[utoipa::path(put, path = "/variants/{id}/company-prices/{company_id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path), ("company_id" = String, Path)), request_body = CompanyPriceBody,
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_company_price(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, company_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<CompanyPriceBody>,
+) -> ApiResult<StatusCode> {
+    offers::set_company_price(&state.app, &actor, &id, &company_id, body.unit_price).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShippingBody {
+    #[schema(value_type = Object)]
+    amount: Money,
+}
+
+/// Set the shop's shipping charge to a country (`*` for everywhere else).
+#[utoipa::path(put, path = "/shops/{id}/shipping-rates/{country}", tag = "shops", security(("bearer" = [])),
+    params(("id" = String, Path), ("country" = String, Path)), request_body = ShippingBody,
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_shipping_rate(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, country)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ShippingBody>,
+) -> ApiResult<StatusCode> {
+    offers::set_shipping_rate(&state.app, &actor, &id, &country, body.amount).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductList {
+    items: Vec<ProductSummary>,
+    next_cursor: Option<String>,
+}
+
+/// A shop's products: the active ones, or all of them for the shop's staff.
+#[utoipa::path(get, path = "/shops/{id}/products", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, body = ProductList), (status = 404, body = Problem)))]
+pub async fn shop_products(
+    State(state): State<AppState>,
+    MaybeAuth(actor): MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ProductList>> {
+    Ok(Json(ProductList {
+        items: products::of_shop(&state.app, actor.as_ref(), &id).await?,
+        next_cursor: None,
+    }))
 }

@@ -59,7 +59,6 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shops::get_shop))
         .routes(routes!(shops::upload_qualification))
         .routes(routes!(shops::download_document))
-        .routes(routes!(shops::create_product))
         .routes(routes!(admin::queue))
         .routes(routes!(admin::approve))
         .routes(routes!(admin::reject))
@@ -69,7 +68,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::create_category))
         .routes(routes!(admin::verify_audit))
         .routes(routes!(catalog::categories))
-        .routes(routes!(catalog::get_product));
+        .routes(routes!(catalog::get_product, catalog::update_product))
+        .routes(routes!(catalog::offers))
+        .routes(routes!(catalog::set_stock))
+        .routes(routes!(catalog::movements))
+        .routes(routes!(catalog::set_company_price))
+        .routes(routes!(catalog::set_shipping_rate))
+        .routes(routes!(catalog::shop_products, shops::create_product));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

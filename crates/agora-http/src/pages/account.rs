@@ -35,9 +35,7 @@ pub struct Notice {
 
 fn notice_text(done: &str) -> Option<String> {
     match done {
-        "password" => {
-            Some("Your password was changed. Your other sessions were logged out.".into())
-        }
+        "password" => Some("Your password was changed. Your other sessions were logged out.".into()),
         "revoked" => Some("The token was revoked.".into()),
         "member" => Some("The member list was updated.".into()),
         _ => None,
@@ -72,9 +70,7 @@ pub async fn overview(
     Query(n): Query<Notice>,
 ) -> PageResult {
     let actor = user.require("/account")?;
-    Ok(render(
-        &account_page(&state, actor, &csrf, notice_text(&n.done)).await?,
-    ))
+    Ok(render(&account_page(&state, actor, &csrf, notice_text(&n.done)).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,14 +89,7 @@ pub async fn change_password(
 ) -> PageResult {
     let actor = user.require("/account")?;
     csrf.check(&form.csrf)?;
-    match accounts::change_password(
-        &state.app,
-        &actor,
-        &form.current_password,
-        &form.new_password,
-    )
-    .await
-    {
+    match accounts::change_password(&state.app, &actor, &form.current_password, &form.new_password).await {
         Ok(()) => Ok(see_other("/account?done=password")),
         Err(AppError::Invalid(errors)) => {
             let mut page = account_page(&state, actor, &csrf, None).await?;
@@ -187,14 +176,9 @@ async fn company_page(
 ) -> Result<CompanyPage, PageError> {
     let (company_id, role) = actor.company.clone().ok_or(AppError::NotFound("company"))?;
     let company = companies::get(&state.app, &actor, &company_id).await?;
-    let layout = Layout::new(
-        state,
-        Some(actor),
-        csrf,
-        format!("{} — members", company.name),
-    )
-    .await
-    .with_notice(notice);
+    let layout = Layout::new(state, Some(actor), csrf, format!("{} — members", company.name))
+        .await
+        .with_notice(notice);
     Ok(CompanyPage {
         layout,
         company,
@@ -214,9 +198,7 @@ pub async fn company(
     Query(n): Query<Notice>,
 ) -> PageResult {
     let actor = user.require("/account/company")?;
-    Ok(render(
-        &company_page(&state, actor, &csrf, notice_text(&n.done)).await?,
-    ))
+    Ok(render(&company_page(&state, actor, &csrf, notice_text(&n.done)).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -228,11 +210,7 @@ pub struct MemberForm {
 }
 
 fn company_id(actor: &agora_app::Actor) -> Result<String, PageError> {
-    Ok(actor
-        .company
-        .clone()
-        .ok_or(AppError::NotFound("company"))?
-        .0)
+    Ok(actor.company.clone().ok_or(AppError::NotFound("company"))?.0)
 }
 
 /// Shows a failed member change on the company page instead of an error page.

@@ -33,11 +33,7 @@ struct RegisterPage {
     errors: ValidationErrors,
 }
 
-pub async fn register_form(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    csrf: CsrfToken,
-) -> PageResult {
+pub async fn register_form(State(state): State<AppState>, PageUser(user): PageUser, csrf: CsrfToken) -> PageResult {
     let layout = Layout::new(&state, user, &csrf, "Create an account").await;
     let form = RegisterForm {
         kind: "individual".into(),
@@ -73,11 +69,7 @@ pub async fn register(
             };
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                render(&RegisterPage {
-                    layout,
-                    form,
-                    errors,
-                }),
+                render(&RegisterPage { layout, form, errors }),
             )
                 .into_response())
         }
@@ -128,9 +120,7 @@ pub async fn login_form(
     let notice = q
         .registered
         .map(|_| "Your account is ready. Log in to continue.".to_owned());
-    let layout = Layout::new(&state, user, &csrf, "Log in")
-        .await
-        .with_notice(notice);
+    let layout = Layout::new(&state, user, &csrf, "Log in").await.with_notice(notice);
     Ok(render(&LoginPage {
         layout,
         email: String::new(),
@@ -146,15 +136,7 @@ pub async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     csrf.check(&form.csrf)?;
-    match accounts::login(
-        &state.app,
-        &form.email,
-        &form.password,
-        &client,
-        Channel::Web,
-    )
-    .await
-    {
+    match accounts::login(&state.app, &form.email, &form.password, &client, Channel::Web).await {
         Ok(login) => {
             // A fresh session secret on every login: a session fixed before login is worthless.
             let cookie = session_cookie(&state, &login.token);
@@ -170,9 +152,7 @@ pub async fn login(
                 _ => axum::http::StatusCode::UNAUTHORIZED,
             };
             let message = match err {
-                AppError::RateLimited { .. } => {
-                    "Too many failed attempts. Wait a few minutes and try again."
-                }
+                AppError::RateLimited { .. } => "Too many failed attempts. Wait a few minutes and try again.",
                 _ => "That email and password do not match an account.",
             };
             let layout = Layout::new(&state, None, &csrf, "Log in").await;

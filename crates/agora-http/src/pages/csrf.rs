@@ -45,9 +45,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, PageError> {
-        parts.extensions.get::<CsrfToken>().cloned().ok_or_else(|| {
-            PageError::App(AppError::Internal(anyhow::anyhow!("CSRF layer missing")))
-        })
+        parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .ok_or_else(|| PageError::App(AppError::Internal(anyhow::anyhow!("CSRF layer missing"))))
     }
 }
 
@@ -55,8 +57,7 @@ impl CsrfToken {
     /// Checks the token a form sent against the cookie's, in constant time.
     pub fn check(&self, sent: &str) -> Result<(), PageError> {
         let (a, b) = (self.0.as_bytes(), sent.as_bytes());
-        let same =
-            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
         if same && !sent.is_empty() {
             Ok(())
         } else {

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(catalog::home))
         .route("/search", get(catalog::search))
         .route("/p/{id}", get(catalog::product))
+        .route("/s/{slug}", get(catalog::storefront))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -39,14 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/company", get(account::company))
         .route("/account/company/members", post(account::add_member))
-        .route(
-            "/account/company/members/{id}/role",
-            post(account::set_role),
-        )
-        .route(
-            "/account/company/members/{id}/remove",
-            post(account::remove_member),
-        )
+        .route("/account/company/members/{id}/role", post(account::set_role))
+        .route("/account/company/members/{id}/remove", post(account::remove_member))
         .route("/sell/apply", get(sell::apply_form).post(sell::apply))
         .route("/sell/shops/{id}", get(sell::shop))
         .route("/sell/shops/{id}/documents", post(sell::upload))
@@ -78,12 +73,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub async fn new(
-        state: &AppState,
-        user: Option<Actor>,
-        csrf: &CsrfToken,
-        title: impl Into<String>,
-    ) -> Layout {
+    pub async fn new(state: &AppState, user: Option<Actor>, csrf: &CsrfToken, title: impl Into<String>) -> Layout {
         let categories = agora_app::categories::tree(&state.app)
             .await
             .map(|tree| {
@@ -130,9 +120,7 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(secret) => Ok(PageUser(
-                agora_app::accounts::authenticate(&state.app, secret).await?,
-            )),
+            Some(secret) => Ok(PageUser(agora_app::accounts::authenticate(&state.app, secret).await?)),
             None => Ok(PageUser(None)),
         }
     }
@@ -147,11 +135,7 @@ impl PageUser {
 
 /// The `Set-Cookie` value of a session.
 pub fn session_cookie(state: &AppState, secret: &str) -> String {
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     let max_age = state.app.settings.session_ttl_ms / 1000;
     format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
@@ -203,9 +187,7 @@ fn render_error(status: StatusCode, heading: &str, message: String) -> Response 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::Login(back_to) => {
-                Redirect::to(&format!("/login?next={}", urlencode(&back_to))).into_response()
-            }
+            PageError::Login(back_to) => Redirect::to(&format!("/login?next={}", urlencode(&back_to))).into_response(),
             PageError::App(err) => {
                 if let AppError::Internal(e) = &err {
                     tracing::error!(error = ?e, "internal error on a page");

@@ -23,12 +23,7 @@ pub struct CategoryChoice {
     pub checked: bool,
 }
 
-fn flatten(
-    nodes: &[CategoryNode],
-    depth: usize,
-    checked: &[String],
-    out: &mut Vec<CategoryChoice>,
-) {
+fn flatten(nodes: &[CategoryNode], depth: usize, checked: &[String], out: &mut Vec<CategoryChoice>) {
     for n in nodes {
         out.push(CategoryChoice {
             slug: n.slug.clone(),
@@ -87,24 +82,13 @@ async fn apply_page(
     })
 }
 
-pub async fn apply_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-) -> PageResult {
+pub async fn apply_form(State(state): State<AppState>, user: PageUser, csrf: CsrfToken) -> PageResult {
     let actor = user.require("/sell/apply")?;
-    Ok(render(
-        &apply_page(&state, actor, &csrf, ApplyForm::default()).await?,
-    ))
+    Ok(render(&apply_page(&state, actor, &csrf, ApplyForm::default()).await?))
 }
 
 /// The application, with an optional first document, in one multipart form.
-pub async fn apply(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    multipart: Multipart,
-) -> PageResult {
+pub async fn apply(State(state): State<AppState>, user: PageUser, csrf: CsrfToken, multipart: Multipart) -> PageResult {
     let actor = user.require("/sell/apply")?;
     let max = state.app.settings.max_upload_bytes;
     let data = multipart::read(multipart, max).await;
@@ -134,10 +118,7 @@ pub async fn apply(
     };
     let mut errors = ValidationErrors::new();
     if data.file.is_some() && form.kind.trim().is_empty() {
-        errors.add(
-            "kind",
-            "say what kind of document this is, e.g. food_licence",
-        );
+        errors.add("kind", "say what kind of document this is, e.g. food_licence");
     }
     let result = if errors.is_empty() {
         let input = ApplyInput {
@@ -210,11 +191,7 @@ async fn shop_page(
     notice: Option<String>,
 ) -> Result<ShopPage, PageError> {
     let shop = shops::get(&state.app, Some(&actor), id).await?;
-    if !shops::mine(&state.app, &actor)
-        .await?
-        .iter()
-        .any(|s| s.id == shop.id)
-    {
+    if !shops::mine(&state.app, &actor).await?.iter().any(|s| s.id == shop.id) {
         return Err(AppError::NotFound("shop").into());
     }
     let layout = Layout::new(state, Some(actor), csrf, shop.name.clone())
@@ -241,8 +218,7 @@ pub async fn shop(
     let notice = if q.applied.is_some() {
         Some("Your application was sent. An operator will review it.".to_owned())
     } else {
-        q.uploaded
-            .map(|_| "The document was uploaded for review.".to_owned())
+        q.uploaded.map(|_| "The document was uploaded for review.".to_owned())
     };
     let mut page = shop_page(&state, actor, &csrf, &id, notice).await?;
     page.error = q.upload_error;
@@ -276,11 +252,7 @@ pub async fn upload(
                         .map(|_| ())
                         .map_err(|e| (e, kind, expires_on))
                 }
-                None => Err((
-                    AppError::invalid("file", "choose a file to upload"),
-                    kind,
-                    expires_on,
-                )),
+                None => Err((AppError::invalid("file", "choose a file to upload"), kind, expires_on)),
             }
         }
         Err(err) => Err((err, String::new(), String::new())),
@@ -304,11 +276,7 @@ pub async fn upload(
     }
 }
 
-pub async fn document(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn document(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
     let actor = user.require(&format!("/documents/{id}"))?;
     let (doc, bytes) = shops::document(&state.app, &actor, &id).await?;
     Ok(super::document_response(doc, bytes))

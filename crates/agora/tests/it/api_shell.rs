@@ -8,18 +8,11 @@ db_test!(unknown_paths_and_methods_answer_with_problems, |t| {
     assert_eq!(missing.content_type(), "application/problem+json");
     assert_eq!(missing.body["status"], 404);
 
-    let wrong = t
-        .call(Method::DELETE, "/api/v1/auth/login", None, None)
-        .await;
+    let wrong = t.call(Method::DELETE, "/api/v1/auth/login", None, None).await;
     assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong.content_type(), "application/problem+json");
     assert_eq!(wrong.problem_type(), "/problems/method-not-allowed");
-    let allow = wrong
-        .headers
-        .get("allow")
-        .expect("an Allow header")
-        .to_str()
-        .unwrap();
+    let allow = wrong.headers.get("allow").expect("an Allow header").to_str().unwrap();
     assert!(allow.contains("POST"), "{allow}");
 
     let page = t.get("/no-such-page", None).await;
@@ -27,44 +20,27 @@ db_test!(unknown_paths_and_methods_answer_with_problems, |t| {
     assert!(page.content_type().starts_with("text/html"));
 });
 
-db_test!(
-    operational_endpoints_report_health_readiness_and_metrics,
-    |t| {
-        let health = t.get("/healthz", None).await;
-        assert_eq!(health.status, StatusCode::OK);
-        let ready = t.get("/readyz", None).await;
-        assert_eq!(ready.status, StatusCode::OK);
-        assert_eq!(ready.body["status"], "ready");
-        let metrics = t.get("/metrics", None).await;
-        assert_eq!(metrics.status, StatusCode::OK);
-        assert!(
-            metrics.text.contains("agora_http_requests_total"),
-            "{}",
-            metrics.text
-        );
-        assert!(health.headers.contains_key("x-request-id"));
-    }
-);
+db_test!(operational_endpoints_report_health_readiness_and_metrics, |t| {
+    let health = t.get("/healthz", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let ready = t.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["status"], "ready");
+    let metrics = t.get("/metrics", None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.text.contains("agora_http_requests_total"), "{}", metrics.text);
+    assert!(health.headers.contains_key("x-request-id"));
+});
 
 db_test!(pages_carry_security_headers, |t| {
     let home = t.get("/", None).await;
     assert_eq!(home.status, StatusCode::OK);
-    let csp = home
-        .headers
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let csp = home.headers.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(
-        csp.contains("script-src 'self'")
-            && !csp.contains("unsafe-inline")
-            && csp.contains("frame-ancestors 'none'"),
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"),
         "{csp}"
     );
-    assert_eq!(
-        home.headers.get("x-content-type-options").unwrap(),
-        "nosniff"
-    );
+    assert_eq!(home.headers.get("x-content-type-options").unwrap(), "nosniff");
     assert!(home.headers.contains_key("referrer-policy"));
 });
 

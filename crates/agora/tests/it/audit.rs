@@ -28,20 +28,14 @@ async fn entries(t: &TestApp) -> i64 {
     }
 }
 
-db_test!(
-    every_state_change_is_chained_and_the_intact_chain_verifies,
-    |t| {
-        let operator = activity(&t).await;
-        let n = entries(&t).await;
-        assert!(
-            n >= 7,
-            "registrations, logins, category, application, approval: {n}"
-        );
-        let r = t.get("/api/v1/admin/audit/verify", Some(&operator)).await;
-        assert_eq!(r.body["intact"], true);
-        assert_eq!(r.body["entries"], n);
-    }
-);
+db_test!(every_state_change_is_chained_and_the_intact_chain_verifies, |t| {
+    let operator = activity(&t).await;
+    let n = entries(&t).await;
+    assert!(n >= 7, "registrations, logins, category, application, approval: {n}");
+    let r = t.get("/api/v1/admin/audit/verify", Some(&operator)).await;
+    assert_eq!(r.body["intact"], true);
+    assert_eq!(r.body["entries"], n);
+});
 
 db_test!(an_edited_entry_is_found_and_named, |t| {
     activity(&t).await;
@@ -58,10 +52,7 @@ db_test!(a_deleted_entry_is_found_and_named, |t| {
     t.sql("DELETE FROM audit_log WHERE seq = 4").await;
     assert_eq!(
         verify(&t.app).await.unwrap(),
-        Verdict::Broken(ChainBreak::Gap {
-            seq: 5,
-            expected: 4
-        })
+        Verdict::Broken(ChainBreak::Gap { seq: 5, expected: 4 })
     );
 });
 
@@ -72,23 +63,16 @@ db_test!(reordered_entries_are_found_and_named, |t| {
     t.sql("UPDATE audit_log SET seq = 2 WHERE seq = 3").await;
     t.sql("UPDATE audit_log SET seq = 3 WHERE seq = -1").await;
     let verdict = verify(&t.app).await.unwrap();
-    assert!(
-        matches!(verdict, Verdict::Broken(ref b) if b.seq() == 2),
-        "{verdict:?}"
-    );
+    assert!(matches!(verdict, Verdict::Broken(ref b) if b.seq() == 2), "{verdict:?}");
 });
 
 db_test!(a_cut_off_tail_is_found, |t| {
     activity(&t).await;
     let n = entries(&t).await;
-    t.sql(&format!("DELETE FROM audit_log WHERE seq = {n}"))
-        .await;
+    t.sql(&format!("DELETE FROM audit_log WHERE seq = {n}")).await;
     assert_eq!(
         verify(&t.app).await.unwrap(),
-        Verdict::Broken(ChainBreak::Truncated {
-            last: n - 1,
-            head: n
-        })
+        Verdict::Broken(ChainBreak::Truncated { last: n - 1, head: n })
     );
 });
 

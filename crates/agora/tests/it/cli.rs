@@ -41,21 +41,10 @@ fn an_operator_is_created_from_a_password_on_standard_input_and_the_audit_log_ve
         .write_all(b"a long operator password\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 
-    let verify = agora(dir.path())
-        .args(["audit", "verify"])
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    let verify = agora(dir.path()).args(["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
 }
 
@@ -77,11 +66,7 @@ fn a_short_operator_password_is_refused() {
 fn audit_verify_exits_non_zero_naming_a_tampered_entry() {
     let dir = tempfile::tempdir().unwrap();
     let demo = agora(dir.path()).arg("demo").output().unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
     let db = dir.path().join("agora.db");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -89,19 +74,13 @@ fn audit_verify_exits_non_zero_naming_a_tampered_entry() {
             .await
             .unwrap();
         let mut conn = store.conn().await.unwrap();
-        agora_store::raw_execute(
-            &mut conn,
-            "UPDATE audit_log SET actor = 'acc_mallory' WHERE seq = 5",
-        )
-        .await
-        .unwrap();
+        agora_store::raw_execute(&mut conn, "UPDATE audit_log SET actor = 'acc_mallory' WHERE seq = 5")
+            .await
+            .unwrap();
         drop(conn);
         store.close().await;
     });
-    let verify = agora(dir.path())
-        .args(["audit", "verify"])
-        .output()
-        .unwrap();
+    let verify = agora(dir.path()).args(["audit", "verify"]).output().unwrap();
     assert!(!verify.status.success());
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(text.contains("entry 5"), "{text}");

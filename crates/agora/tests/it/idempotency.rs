@@ -20,19 +20,16 @@ async fn shop_count(t: &TestApp, token: &str) -> usize {
         .len()
 }
 
-db_test!(
-    a_retried_request_gets_the_first_response_and_runs_once,
-    |t| {
-        let seller = t.user("seller@example.com").await;
-        let first = apply_with_key(&t, &seller, "apply-1", "Retry Shop").await;
-        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-        let again = apply_with_key(&t, &seller, "apply-1", "Retry Shop").await;
-        assert_eq!(again.status, StatusCode::CREATED);
-        assert_eq!(again.body["id"], first.body["id"]);
-        assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
-        assert_eq!(shop_count(&t, &seller).await, 1);
-    }
-);
+db_test!(a_retried_request_gets_the_first_response_and_runs_once, |t| {
+    let seller = t.user("seller@example.com").await;
+    let first = apply_with_key(&t, &seller, "apply-1", "Retry Shop").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = apply_with_key(&t, &seller, "apply-1", "Retry Shop").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(shop_count(&t, &seller).await, 1);
+});
 
 db_test!(a_key_reused_with_another_body_is_refused, |t| {
     let seller = t.user("seller@example.com").await;

@@ -30,10 +30,7 @@ macro_rules! db_test {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(agora_pg),
-                ignore = "set AGORA_TEST_POSTGRES_URL to run on PostgreSQL"
-            )]
+            #[cfg_attr(not(agora_pg), ignore = "set AGORA_TEST_POSTGRES_URL to run on PostgreSQL")]
             async fn postgres() {
                 #[allow(unused_variables)]
                 let $t = $crate::support::TestApp::spawn($crate::support::Engine::Postgres).await;
@@ -87,10 +84,7 @@ impl TestApp {
     pub async fn spawn_with(engine: Engine, settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let (database_url, schema) = match engine {
-            Engine::Sqlite => (
-                format!("sqlite://{}", dir.path().join("agora.db").display()),
-                None,
-            ),
+            Engine::Sqlite => (format!("sqlite://{}", dir.path().join("agora.db").display()), None),
             Engine::Postgres => {
                 let url = std::env::var("AGORA_TEST_POSTGRES_URL")
                     .expect("AGORA_TEST_POSTGRES_URL is set for PostgreSQL tests");
@@ -104,17 +98,12 @@ impl TestApp {
         db.migrate().await.expect("migrations apply");
         let app = App::new(db, dir.path().join("blobs"), settings);
         let router = agora_http::router(app.clone(), agora_http::HttpSettings::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .unwrap();
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -135,13 +124,7 @@ impl TestApp {
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -162,7 +145,13 @@ impl TestApp {
 
     /// Registers an individual account and returns its bearer token.
     pub async fn user(&self, email: &str) -> String {
-        let r = self.post("/api/v1/auth/register", None, json!({"email": email, "password": PASSWORD, "name": "Test User", "kind": "individual"})).await;
+        let r = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "name": "Test User", "kind": "individual"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         self.login(email).await
     }
@@ -173,10 +162,7 @@ impl TestApp {
             .post("/api/v1/auth/register", None, json!({"email": email, "password": PASSWORD, "name": "Admin", "kind": "enterprise", "company_name": company}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let company_id = r.body["company"]["id"]
-            .as_str()
-            .expect("a company")
-            .to_owned();
+        let company_id = r.body["company"]["id"].as_str().expect("a company").to_owned();
         (self.login(email).await, company_id)
     }
 
@@ -194,14 +180,9 @@ impl TestApp {
 
     /// Creates an operator the way the command line does and returns its token.
     pub async fn operator(&self) -> String {
-        agora_app::accounts::create_operator(
-            &self.app,
-            "operator@agora.test",
-            PASSWORD,
-            "Operator",
-        )
-        .await
-        .unwrap();
+        agora_app::accounts::create_operator(&self.app, "operator@agora.test", PASSWORD, "Operator")
+            .await
+            .unwrap();
         self.login("operator@agora.test").await
     }
 
@@ -219,7 +200,13 @@ impl TestApp {
 
     /// Applies for a shop and returns its id.
     pub async fn shop(&self, token: &str, name: &str, categories: &[&str]) -> String {
-        let r = self.post("/api/v1/shops", Some(token), json!({"name": name, "legal_name": format!("{name} Ltd"), "categories": categories})).await;
+        let r = self
+            .post(
+                "/api/v1/shops",
+                Some(token),
+                json!({"name": name, "legal_name": format!("{name} Ltd"), "categories": categories}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.body["id"].as_str().unwrap().to_owned()
     }
@@ -235,12 +222,10 @@ impl TestApp {
         filename: &str,
         bytes: Vec<u8>,
     ) -> Reply {
-        let mut form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
-            );
+        let mut form = reqwest::multipart::Form::new().text("kind", kind.to_owned()).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+        );
         if let Some(d) = expires_on {
             form = form.text("expires_on", d.to_owned());
         }
@@ -254,9 +239,7 @@ impl TestApp {
 
     /// Runs SQL directly against the test database (to tamper with it, as an attacker would).
     pub async fn sql(&self, statement: &str) {
-        let db = Db::connect(&self.database_url, self.schema.as_deref())
-            .await
-            .unwrap();
+        let db = Db::connect(&self.database_url, self.schema.as_deref()).await.unwrap();
         let mut conn = db.conn().await.unwrap();
         agora_store::raw_execute(&mut conn, statement)
             .await

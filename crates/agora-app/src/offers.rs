@@ -1,0 +1,209 @@
+//! Price comparison across sellers, and the prices one buyer pays: volume tiers, company prices,
+//! shipping to the buyer's country.
+
+use agora_core::money::{Currency, Money};
+use agora_core::pricing::{PriceRules, PriceTier};
+use agora_store::catalog as catalog_store;
+use agora_store::products as product_store;
+use agora_store::Conn;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{audit, products, shops, Actor, App, AppError, AppResult};
+
+/// One shop's offer of an item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferView {
+    pub product_id: String,
+    pub variant_id: String,
+    pub shop: ShopRef,
+    /// The unit price for the requested quantity.
+    #[schema(value_type = Object)]
+    pub price: Money,
+    /// Shipping to the buyer's country, when the shop set a rate for it.
+    #[schema(value_type = Option<Object>)]
+    pub shipping: Option<Money>,
+    /// The goods for the quantity plus shipping: what the buyer pays in the end.
+    #[schema(value_type = Object)]
+    pub landed_price: Money,
+    pub stock: i64,
+    /// The shop's average rating, once it has reviews.
+    pub rating: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShopRef {
+    pub id: String,
+    pub name: String,
+}
+
+fn parse_country(raw: Option<&str>) -> AppResult<String> {
+    match raw {
+        None | Some("") => Ok("*".into()),
+        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) => Ok(c.to_owned()),
+        Some(_) => Err(AppError::invalid("country", "must be an ISO 3166 code like DE")),
+    }
+}
+
+/// Every shop's offer of the same item (same GTIN) as `product_id`, cheapest landed price first.
+/// A product without a GTIN is compared only with itself.
+pub async fn for_product(
+    app: &App,
+    actor: Option<&Actor>,
+    product_id: &str,
+    quantity: u32,
+    country: Option<&str>,
+) -> AppResult<Vec<OfferView>> {
+    if quantity == 0 || quantity > 1_000_000 {
+        return Err(AppError::invalid("quantity", "must be between 1 and 1000000"));
+    }
+    let country = parse_country(country)?;
+    let product = products::get(app, actor, product_id).await?;
+    let mut conn = app.db.conn().await?;
+    let mut rows = Vec::new();
+    for v in &product.variants {
+        match &v.gtin {
+            Some(gtin) => rows.extend(catalog_store::offers_by_gtin(&mut conn, gtin, &country).await?),
+            None => rows.push(catalog_store::OfferRow {
+                product_id: product.id.clone(),
+                variant_id: v.id.clone(),
+                shop_id: product.shop.id.clone(),
+                shop_name: product.shop.name.clone(),
+                price_amount: v.price.minor,
+                currency: v.price.currency.code().to_owned(),
+                stock: v.stock,
+                shipping_amount: None,
+            }),
+        }
+    }
+    let mut offers = Vec::new();
+    for row in rows {
+        let Ok(currency) = Currency::parse(&row.currency) else {
+            continue;
+        };
+        let rules = price_rules(
+            &mut conn,
+            actor,
+            &row.product_id,
+            &row.variant_id,
+            Money::new(row.price_amount, currency),
+        )
+        .await?;
+        // Below a seller's minimum order quantity, its offer is priced at that minimum.
+        let qty = quantity.max(rules.min_order_qty);
+        let invalid = |e: &dyn std::fmt::Display| AppError::invalid("quantity", e.to_string());
+        let unit = rules.unit_price(qty).map_err(|e| invalid(&e))?;
+        let shipping = row.shipping_amount.map(|a| Money::new(a, currency));
+        let goods = unit.times(qty).map_err(|e| invalid(&e))?;
+        let landed = match shipping {
+            Some(s) => goods.checked_add(s).map_err(|e| invalid(&e))?,
+            None => goods,
+        };
+        offers.push(OfferView {
+            product_id: row.product_id,
+            variant_id: row.variant_id,
+            shop: ShopRef {
+                id: row.shop_id,
+                name: row.shop_name,
+            },
+            price: unit,
+            shipping,
+            landed_price: landed,
+            stock: row.stock,
+            rating: None,
+        });
+    }
+    offers.sort_by(|a, b| {
+        (a.landed_price.currency.code(), a.landed_price.minor, -a.stock).cmp(&(
+            b.landed_price.currency.code(),
+            b.landed_price.minor,
+            -b.stock,
+        ))
+    });
+    offers.dedup_by(|a, b| a.variant_id == b.variant_id);
+    Ok(offers)
+}
+
+/// The pricing rules of one variant for one buyer: base price, tiers, minimum order quantity and
+/// the buyer's company price. The price itself is computed by `agora_core::pricing`.
+pub async fn price_rules(
+    conn: &mut Conn,
+    actor: Option<&Actor>,
+    product_id: &str,
+    variant_id: &str,
+    base: Money,
+) -> AppResult<PriceRules> {
+    let (product, _) = product_store::by_id(conn, product_id)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let tiers = catalog_store::tiers_of_product(conn, product_id)
+        .await?
+        .into_iter()
+        .filter(|(v, _, _)| v == variant_id)
+        .map(|(_, q, a)| PriceTier {
+            min_qty: q as u32,
+            unit_price: Money::new(a, base.currency),
+        })
+        .collect();
+    let company_price = match actor.and_then(|a| a.company.as_ref()) {
+        Some((company_id, _)) => catalog_store::company_prices_of_product(conn, product_id, company_id)
+            .await?
+            .into_iter()
+            .find(|(v, _)| v == variant_id)
+            .map(|(_, a)| Money::new(a, base.currency)),
+        None => None,
+    };
+    Ok(PriceRules {
+        base,
+        tiers,
+        min_order_qty: product.min_order_qty.max(1) as u32,
+        company_price,
+    })
+}
+
+/// Gives a buyer company its own unit price for a variant (the variant's shop staff).
+pub async fn set_company_price(
+    app: &App,
+    actor: &Actor,
+    variant_id: &str,
+    company_id: &str,
+    price: Money,
+) -> AppResult<()> {
+    if price.minor < 0 {
+        return Err(AppError::invalid("unit_price", "must not be negative"));
+    }
+    let now = agora_store::now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut tx, actor, &shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("variant"))?;
+    if agora_store::companies::name(&mut tx, company_id).await?.is_none() {
+        return Err(AppError::invalid("company_id", "no such company"));
+    }
+    catalog_store::set_company_price(&mut tx, variant_id, company_id, price.minor).await?;
+    let data = serde_json::json!({ "variant_id": variant_id, "company_id": company_id, "unit_price": price });
+    audit::record(&mut tx, Some(&actor.account_id), "price.company_set", &product_id, data).await?;
+    products::publish_change(&mut tx, &product_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets what a shop charges to ship an order to `country` (`*`: everywhere else).
+pub async fn set_shipping_rate(app: &App, actor: &Actor, shop_id: &str, country: &str, amount: Money) -> AppResult<()> {
+    if country != "*" {
+        parse_country(Some(country))?;
+    }
+    if amount.minor < 0 {
+        return Err(AppError::invalid("amount", "must not be negative"));
+    }
+    let mut tx = app.db.begin().await?;
+    let s = shops::managed(&mut tx, actor, shop_id).await?;
+    catalog_store::set_shipping_rate(&mut tx, &s.id, country, amount.minor, amount.currency.code()).await?;
+    let data = serde_json::json!({ "country": country, "amount": amount });
+    audit::record(&mut tx, Some(&actor.account_id), "shop.shipping_rate_set", &s.id, data).await?;
+    tx.commit().await?;
+    Ok(())
+}

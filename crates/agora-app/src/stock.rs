@@ -1,0 +1,108 @@
+//! Inventory: stock per variant changes only through recorded movements (received, sold, returned,
+//! adjusted), applied atomically in the database so that it never goes below zero.
+
+use agora_core::text;
+use agora_store::catalog as catalog_store;
+use agora_store::{now_ms, Conn};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::products::{load, publish_change, VariantView};
+use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult};
+
+/// Sets a variant's stock to `stock` (a count after receiving goods, or a stocktake), recording
+/// the movement. The change is applied as a difference, so a sale that happens meanwhile is never
+/// lost; a count that such a sale overtook is refused with 409.
+pub async fn set(
+    app: &App,
+    actor: &Actor,
+    variant_id: &str,
+    stock: i64,
+    reason: Option<&str>,
+) -> AppResult<VariantView> {
+    if !(0..=1_000_000_000).contains(&stock) {
+        return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
+    }
+    let reason =
+        text::bounded(reason.unwrap_or("stock count"), 1, 200, false).map_err(|m| AppError::invalid("reason", m))?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product_id, shop_id, current) = catalog_store::variant_owner(&mut tx, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut tx, actor, &shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("variant"))?;
+    let delta = stock - current;
+    if delta != 0 {
+        let kind = if delta > 0 { "received" } else { "adjusted" };
+        let changed = || AppError::Conflict("the stock changed meanwhile; count again".into());
+        let after = catalog_store::move_stock(&mut tx, variant_id, delta, kind, Some(&actor.account_id), &reason, now)
+            .await?
+            .ok_or_else(changed)?;
+        if after != stock {
+            return Err(changed());
+        }
+        let data = serde_json::json!({ "variant_id": variant_id, "from": current, "to": stock, "reason": reason });
+        audit::record(&mut tx, Some(&actor.account_id), "stock.set", &product_id, data).await?;
+        publish_change(&mut tx, &product_id, now).await?;
+    }
+    let view = load(&mut tx, &product_id, Some(actor))
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    tx.commit().await?;
+    view.variants
+        .into_iter()
+        .find(|v| v.id == variant_id)
+        .ok_or(AppError::NotFound("variant"))
+}
+
+/// Takes `qty` units out of stock as sold, inside the caller's transaction. It never goes below
+/// zero, however many buyers race for the last units: false (and nothing changes) when too few
+/// are left.
+pub async fn take(conn: &mut Conn, variant_id: &str, qty: i64, actor: Option<&str>, reason: &str) -> AppResult<bool> {
+    if qty <= 0 {
+        return Err(AppError::invalid("quantity", "must be at least 1"));
+    }
+    Ok(
+        catalog_store::move_stock(conn, variant_id, -qty, "sold", actor, reason, now_ms())
+            .await?
+            .is_some(),
+    )
+}
+
+/// A stock movement as the seller sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MovementView {
+    /// `received`, `sold`, `returned` or `adjusted`.
+    pub kind: String,
+    pub delta: i64,
+    pub stock_after: i64,
+    /// The account that moved it.
+    pub actor: Option<String>,
+    pub reason: String,
+    pub at: String,
+}
+
+/// The latest movements of a variant, newest first (its shop's staff only).
+pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<Vec<MovementView>> {
+    let mut conn = app.db.conn().await?;
+    let (_, shop_id, _) = catalog_store::variant_owner(&mut conn, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut conn, actor, &shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("variant"))?;
+    Ok(catalog_store::movements(&mut conn, variant_id, 100)
+        .await?
+        .into_iter()
+        .map(|m| MovementView {
+            kind: m.kind,
+            delta: m.delta,
+            stock_after: m.stock_after,
+            actor: m.actor,
+            reason: m.reason,
+            at: rfc3339(m.at),
+        })
+        .collect())
+}

@@ -1,0 +1,213 @@
+//! The seller catalog beyond the product rows: price tiers, company prices, stock and its
+//! movements, shipping rates, offers of the same item (GTIN) across shops.
+
+use sqlx::{AnyConnection, Row};
+
+/// A volume tier of one variant: `(variant id, min qty, unit price in minor units)`.
+pub type TierRow = (String, i64, i64);
+
+pub async fn insert_tier(conn: &mut AnyConnection, variant_id: &str, min_qty: i64, amount: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO price_tiers (variant_id, min_qty, unit_price_amount) VALUES ($1, $2, $3)")
+        .bind(variant_id)
+        .bind(min_qty)
+        .bind(amount)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_tiers(conn: &mut AnyConnection, variant_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM price_tiers WHERE variant_id = $1")
+        .bind(variant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The tiers of every variant of a product, by variant then quantity.
+pub async fn tiers_of_product(conn: &mut AnyConnection, product_id: &str) -> sqlx::Result<Vec<TierRow>> {
+    let rows = sqlx::query(
+        "SELECT t.variant_id, t.min_qty, t.unit_price_amount FROM price_tiers t JOIN variants v ON v.id = t.variant_id
+         WHERE v.product_id = $1 ORDER BY t.variant_id, t.min_qty",
+    )
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// A company's own prices for a product's variants: `(variant id, unit price)`.
+pub async fn company_prices_of_product(
+    conn: &mut AnyConnection,
+    product_id: &str,
+    company_id: &str,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT c.variant_id, c.unit_price_amount FROM company_prices c JOIN variants v ON v.id = c.variant_id
+         WHERE v.product_id = $1 AND c.company_id = $2",
+    )
+    .bind(product_id)
+    .bind(company_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+pub async fn set_company_price(
+    conn: &mut AnyConnection,
+    variant_id: &str,
+    company_id: &str,
+    amount: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO company_prices (variant_id, company_id, unit_price_amount) VALUES ($1, $2, $3)
+         ON CONFLICT (variant_id, company_id) DO UPDATE SET unit_price_amount = excluded.unit_price_amount",
+    )
+    .bind(variant_id)
+    .bind(company_id)
+    .bind(amount)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A variant with its shop, for permission checks: `(product id, shop id, stock)`.
+pub async fn variant_owner(conn: &mut AnyConnection, variant_id: &str) -> sqlx::Result<Option<(String, String, i64)>> {
+    let row = sqlx::query("SELECT product_id, shop_id, stock FROM variants WHERE id = $1")
+        .bind(variant_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .transpose()
+}
+
+/// Adds `delta` (negative to take away) to a variant's stock, atomically and never below zero,
+/// and records the movement. `None` when there was not enough stock (nothing changes).
+pub async fn move_stock(
+    conn: &mut AnyConnection,
+    variant_id: &str,
+    delta: i64,
+    kind: &str,
+    actor: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    let row = sqlx::query("UPDATE variants SET stock = stock + $1 WHERE id = $2 AND stock + $1 >= 0 RETURNING stock")
+        .bind(delta)
+        .bind(variant_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stock_after: i64 = row.try_get(0)?;
+    sqlx::query(
+        "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(variant_id)
+    .bind(kind)
+    .bind(delta)
+    .bind(stock_after)
+    .bind(actor)
+    .bind(reason)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(Some(stock_after))
+}
+
+/// One stock movement.
+#[derive(Debug, Clone)]
+pub struct MovementRow {
+    pub kind: String,
+    pub delta: i64,
+    pub stock_after: i64,
+    pub actor: Option<String>,
+    pub reason: String,
+    pub at: i64,
+}
+
+pub async fn movements(conn: &mut AnyConnection, variant_id: &str, limit: i64) -> sqlx::Result<Vec<MovementRow>> {
+    let rows = sqlx::query(
+        "SELECT kind, delta, stock_after, actor, reason, at FROM stock_movements WHERE variant_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(variant_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MovementRow {
+                kind: r.try_get(0)?,
+                delta: r.try_get(1)?,
+                stock_after: r.try_get(2)?,
+                actor: r.try_get(3)?,
+                reason: r.try_get(4)?,
+                at: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// One shop's offer of an item.
+#[derive(Debug, Clone)]
+pub struct OfferRow {
+    pub product_id: String,
+    pub variant_id: String,
+    pub shop_id: String,
+    pub shop_name: String,
+    pub price_amount: i64,
+    pub currency: String,
+    pub stock: i64,
+    /// The shop's shipping charge to the buyer's country (or its rate for everywhere), if it set one.
+    pub shipping_amount: Option<i64>,
+}
+
+/// Every active offer of the item with this GTIN, from approved shops.
+pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str) -> sqlx::Result<Vec<OfferRow>> {
+    let rows = sqlx::query(
+        "SELECT v.product_id, v.id, s.id, s.name, v.price_amount, v.currency, v.stock,
+                COALESCE((SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2 AND r.currency = v.currency),
+                         (SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*' AND r.currency = v.currency))
+         FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id
+         WHERE v.gtin = $1 AND p.status = 'active' AND s.status = 'approved'",
+    )
+    .bind(gtin)
+    .bind(country)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OfferRow {
+                product_id: r.try_get(0)?,
+                variant_id: r.try_get(1)?,
+                shop_id: r.try_get(2)?,
+                shop_name: r.try_get(3)?,
+                price_amount: r.try_get(4)?,
+                currency: r.try_get(5)?,
+                stock: r.try_get(6)?,
+                shipping_amount: r.try_get(7)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_shipping_rate(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    country: &str,
+    amount: i64,
+    currency: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO shipping_rates (shop_id, country, amount, currency) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (shop_id, country) DO UPDATE SET amount = excluded.amount, currency = excluded.currency",
+    )
+    .bind(shop_id)
+    .bind(country)
+    .bind(amount)
+    .bind(currency)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
