@@ -568,12 +568,21 @@ pub async fn seed(app: &App) -> AppResult<bool> {
         ),
         (
             &hans,
-            "coffee",
+            "cookware",
             "Burr coffee grinder",
             "Conical burrs, 40 grind settings.",
             15900,
             11,
-            "",
+            "4012345000030",
+        ),
+        (
+            &nora,
+            "cookware",
+            "Burr coffee grinder",
+            "Conical burrs, 40 grind settings; ships from Hamburg.",
+            14900,
+            6,
+            "4012345000030",
         ),
         (
             &nora,
@@ -611,5 +620,9 @@ pub async fn seed(app: &App) -> AppResult<bool> {
         };
         products::create(app, actor, shop_id, input).await?;
     }
+    // Shipping, so that the offers comparison has landed prices to compare.
+    crate::offers::set_shipping_rate(app, &hans, &hanse.id, "DE", eur(0)).await?;
+    crate::offers::set_shipping_rate(app, &hans, &hanse.id, "*", eur(990)).await?;
+    crate::offers::set_shipping_rate(app, &nora, &nordlicht.id, "*", eur(490)).await?;
     Ok(true)
 }

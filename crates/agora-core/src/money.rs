@@ -152,6 +152,20 @@ impl Money {
         Ok(Money::new(minor, currency))
     }
 
+    /// Parses an amount typed in major units, such as `12.50` or `12,50`, exactly: more decimals
+    /// than the currency has are refused rather than rounded.
+    pub fn parse_major(text: &str, currency: Currency) -> Result<Money, String> {
+        let cleaned = text.trim().replace(',', ".");
+        let value = Decimal::from_str_exact(&cleaned).map_err(|_| "must be an amount like 12.50".to_owned())?;
+        if value.scale() > currency.minor_digits {
+            return Err(format!(
+                "{} has at most {} decimals",
+                currency.code, currency.minor_digits
+            ));
+        }
+        Money::from_decimal(value, currency, Rounding::HalfEven).map_err(|e| e.to_string())
+    }
+
     /// This amount times a rate (a tax or fee rate such as 0.19), rounded by `rounding`.
     pub fn apply_rate(self, rate: Decimal, rounding: Rounding) -> Result<Money, MoneyError> {
         let product = self.to_decimal().checked_mul(rate).ok_or(MoneyError::Overflow)?;
@@ -218,6 +232,19 @@ mod tests {
             Money::from_decimal(d("99.5"), jpy, Rounding::HalfUp),
             Ok(Money::new(100, jpy))
         );
+    }
+
+    #[test]
+    fn typed_amounts_parse_exactly() {
+        assert_eq!(Money::parse_major("12.50", Currency::EUR), Ok(eur(1250)));
+        assert_eq!(Money::parse_major(" 12,5 ", Currency::EUR), Ok(eur(1250)));
+        assert_eq!(Money::parse_major("7", Currency::EUR), Ok(eur(700)));
+        assert!(Money::parse_major("12.505", Currency::EUR).is_err());
+        assert!(Money::parse_major("twelve", Currency::EUR).is_err());
+        assert!(Money::parse_major("1e3", Currency::EUR).is_err());
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(Money::parse_major("500", jpy), Ok(Money::new(500, jpy)));
+        assert!(Money::parse_major("500.5", jpy).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod csrf;
 mod sell;
+mod seller_catalog;
 
 use agora_app::shops::QualificationView;
 use agora_app::{Actor, AppError};
@@ -45,6 +46,19 @@ pub fn routes() -> Router<AppState> {
         .route("/sell/apply", get(sell::apply_form).post(sell::apply))
         .route("/sell/shops/{id}", get(sell::shop))
         .route("/sell/shops/{id}/documents", post(sell::upload))
+        .route("/sell/shops/{id}/products", get(seller_catalog::list))
+        .route(
+            "/sell/shops/{id}/products/new",
+            get(seller_catalog::new_form).post(seller_catalog::create),
+        )
+        .route(
+            "/sell/products/{id}",
+            get(seller_catalog::edit).post(seller_catalog::save),
+        )
+        .route(
+            "/sell/products/{id}/variants/{variant}/stock",
+            post(seller_catalog::set_stock),
+        )
         .route("/documents/{id}", get(sell::document))
         .route("/admin/shops", get(admin::queue))
         .route("/admin/shops/{id}", get(admin::shop))

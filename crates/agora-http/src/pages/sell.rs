@@ -23,7 +23,7 @@ pub struct CategoryChoice {
     pub checked: bool,
 }
 
-fn flatten(nodes: &[CategoryNode], depth: usize, checked: &[String], out: &mut Vec<CategoryChoice>) {
+pub(super) fn flatten(nodes: &[CategoryNode], depth: usize, checked: &[String], out: &mut Vec<CategoryChoice>) {
     for n in nodes {
         out.push(CategoryChoice {
             slug: n.slug.clone(),

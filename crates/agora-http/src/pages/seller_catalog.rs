@@ -1,0 +1,320 @@
+//! The seller centre's catalog pages: the shop's products, a form to list one, and the edit page
+//! with stock counts.
+
+use agora_app::categories;
+use agora_app::products::{self, NewProduct, NewVariant, ProductPatch, ProductSummary, ProductView};
+use agora_app::shops::{self, ShopView};
+use agora_app::stock;
+use agora_app::AppError;
+use agora_core::money::{Currency, Money};
+use agora_core::ValidationErrors;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::sell::{flatten, CategoryChoice};
+use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
+use crate::AppState;
+
+/// The shop, if the actor runs it (404 otherwise).
+async fn my_shop(state: &AppState, actor: &agora_app::Actor, id: &str) -> Result<ShopView, PageError> {
+    let mine = shops::mine(&state.app, actor).await?;
+    mine.into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| AppError::NotFound("shop").into())
+}
+
+#[derive(Template)]
+#[template(path = "seller_products.html")]
+struct ProductsPage {
+    layout: Layout,
+    shop: ShopView,
+    products: Vec<ProductSummary>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/shops/{id}/products"))?;
+    let shop = my_shop(&state, &actor, &id).await?;
+    let products = products::of_shop(&state.app, Some(&actor), &shop.id).await?;
+    let layout = Layout::new(&state, Some(actor), &csrf, format!("{} — products", shop.name)).await;
+    Ok(render(&ProductsPage { layout, shop, products }))
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct NewProductForm {
+    csrf: String,
+    title: String,
+    description: String,
+    category: String,
+    sku: String,
+    gtin: String,
+    price: String,
+    currency: String,
+    stock: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "seller_product_new.html")]
+struct NewProductPage {
+    layout: Layout,
+    shop: ShopView,
+    form: NewProductForm,
+    choices: Vec<CategoryChoice>,
+    currencies: Vec<&'static str>,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+async fn new_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    shop: ShopView,
+    form: NewProductForm,
+) -> Result<NewProductPage, PageError> {
+    let tree = categories::tree(&state.app).await?;
+    let mut choices = Vec::new();
+    flatten(&tree, 0, std::slice::from_ref(&form.category), &mut choices);
+    let layout = Layout::new(state, Some(actor), csrf, "List a product").await;
+    Ok(NewProductPage {
+        layout,
+        shop,
+        form,
+        choices,
+        currencies: vec!["EUR", "USD", "GBP", "CHF", "SEK", "PLN"],
+        errors: ValidationErrors::new(),
+        error: None,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/shops/{id}/products/new"))?;
+    let shop = my_shop(&state, &actor, &id).await?;
+    let form = NewProductForm {
+        currency: "EUR".into(),
+        stock: "0".into(),
+        status: "active".into(),
+        ..Default::default()
+    };
+    Ok(render(&new_page(&state, actor, &csrf, shop, form).await?))
+}
+
+/// Turns the form into the API's input; field problems are reported like the API's.
+fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let currency = errors.check("currency", Currency::parse(form.currency.trim()));
+    let price = currency.and_then(|c| errors.check("price", Money::parse_major(&form.price, c)));
+    let stock = errors.check(
+        "stock",
+        form.stock
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| "must be a whole number".to_owned()),
+    );
+    errors.clone().into_result()?;
+    let gtin = form.gtin.trim();
+    Ok(NewProduct {
+        title: form.title.clone(),
+        description: form.description.clone(),
+        category: form.category.clone(),
+        attributes: Default::default(),
+        variants: vec![NewVariant {
+            sku: form.sku.clone(),
+            gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
+            price: price.expect("checked"),
+            stock: stock.expect("checked"),
+            attributes: Default::default(),
+            price_tiers: vec![],
+        }],
+        min_order_qty: None,
+        status: Some(if form.status == "draft" {
+            "draft".into()
+        } else {
+            "active".into()
+        }),
+    })
+}
+
+/// The API's field names for the one variant this form has.
+fn form_field(field: &str) -> String {
+    field.strip_prefix("variants[0].").unwrap_or(field).to_owned()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<NewProductForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/shops/{id}/products/new"))?;
+    csrf.check(&form.csrf)?;
+    let shop = my_shop(&state, &actor, &id).await?;
+    let result = match parse_form(&form) {
+        Ok(input) => products::create(&state.app, &actor, &shop.id, input).await,
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(product) => Ok(see_other(&format!("/sell/products/{}?created=1", product.id))),
+        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            let status = crate::problem::problem_of(&err).status();
+            let mut page = new_page(&state, actor, &csrf, shop, form).await?;
+            match err {
+                AppError::Invalid(mut errors) => {
+                    errors.0.iter_mut().for_each(|e| e.field = form_field(&e.field));
+                    page.errors = errors;
+                }
+                other => page.error = Some(other.to_string()),
+            }
+            Ok((status, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "seller_product_edit.html")]
+struct EditPage {
+    layout: Layout,
+    product: ProductView,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+async fn edit_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    id: &str,
+    notice: Option<String>,
+) -> Result<EditPage, PageError> {
+    let product = products::get(&state.app, Some(&actor), id).await?;
+    my_shop(state, &actor, &product.shop.id)
+        .await
+        .map_err(|_| PageError::from(AppError::NotFound("product")))?;
+    let layout = Layout::new(state, Some(actor), csrf, format!("Edit: {}", product.title))
+        .await
+        .with_notice(notice);
+    Ok(EditPage {
+        layout,
+        product,
+        errors: ValidationErrors::new(),
+        error: None,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditQuery {
+    created: Option<String>,
+    saved: Option<String>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<EditQuery>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    let notice = if q.created.is_some() {
+        Some("The product is listed.".to_owned())
+    } else {
+        q.saved.map(|_| "Saved.".to_owned())
+    };
+    Ok(render(&edit_page(&state, actor, &csrf, &id, notice).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditForm {
+    csrf: String,
+    title: String,
+    description: String,
+    status: String,
+}
+
+async fn edit_error(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    id: &str,
+    err: AppError,
+) -> PageResult {
+    let status = crate::problem::problem_of(&err).status();
+    if status == StatusCode::NOT_FOUND || status.is_server_error() {
+        return Err(err.into());
+    }
+    let mut page = edit_page(state, actor, csrf, id, None).await?;
+    match err {
+        AppError::Invalid(errors) => page.errors = errors,
+        other => page.error = Some(other.to_string()),
+    }
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<EditForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    let patch = ProductPatch {
+        title: Some(form.title),
+        description: Some(form.description),
+        status: Some(form.status),
+        ..Default::default()
+    };
+    match products::update(&state.app, &actor, &id, patch).await {
+        Ok(_) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StockForm {
+    csrf: String,
+    stock: String,
+    reason: String,
+}
+
+pub async fn set_stock(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path((id, variant)): Path<(String, String)>,
+    PageForm(form): PageForm<StockForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    let result = match form.stock.trim().parse::<i64>() {
+        Ok(n) => {
+            let reason = (!form.reason.trim().is_empty()).then_some(form.reason.as_str());
+            stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ())
+        }
+        Err(_) => Err(AppError::invalid("stock", "must be a whole number")),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}
