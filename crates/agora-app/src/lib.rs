@@ -9,10 +9,14 @@ pub mod categories;
 pub mod companies;
 pub mod demo;
 mod error;
+pub mod follower;
 pub mod idempotency;
+pub mod import;
 pub mod offers;
 mod passwords;
+pub mod product_cache;
 pub mod products;
+pub mod search;
 pub mod shops;
 pub mod stock;
 mod time_fmt;
@@ -58,14 +62,21 @@ pub struct App {
     pub db: Db,
     pub blobs: BlobStore,
     pub settings: Settings,
+    /// Product pages, kept fresh from the outbox.
+    pub products: product_cache::ProductCache,
+    /// The product search index, kept fresh from the outbox.
+    pub search: agora_search::SearchIndex,
 }
 
 impl App {
-    pub fn new(db: Db, blob_dir: PathBuf, settings: Settings) -> Self {
+    /// `search` is the index (in RAM for tests, on disk for a server).
+    pub fn new(db: Db, blob_dir: PathBuf, settings: Settings, search: agora_search::SearchIndex) -> Self {
         Self {
             db,
             blobs: BlobStore::new(blob_dir),
             settings,
+            products: product_cache::ProductCache::new(100_000),
+            search,
         }
     }
 }

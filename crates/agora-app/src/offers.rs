@@ -188,6 +188,7 @@ pub async fn set_company_price(
     audit::record(&mut tx, Some(&actor.account_id), "price.company_set", &product_id, data).await?;
     products::publish_change(&mut tx, &product_id, now).await?;
     tx.commit().await?;
+    app.products.invalidate(&product_id);
     Ok(())
 }
 

@@ -11,9 +11,12 @@ use agora_store::catalog as catalog_store;
 use agora_store::products::{self as store, ProductCard, ProductChanges, ProductRow, VariantRow};
 use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, outbox, Conn};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::product_cache::CachedProduct;
 use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult};
 
 /// Stock at or below this is "low" for the seller.
@@ -122,7 +125,7 @@ fn summary(c: ProductCard) -> Option<ProductSummary> {
 
 /// The checks that need no database: text lengths, SKUs, GTINs, prices, stock, tiers.
 /// Returns each variant's checked tiers.
-fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
+pub(crate) fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     errors.check("title", text::bounded(&input.title, 2, 200, false));
     errors.check("description", text::bounded(&input.description, 0, 20_000, true));
@@ -166,7 +169,7 @@ fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationEr
 
 /// Checks that the shop may list in `category` (approved, licensed for restricted categories) and
 /// returns the attributes the category declares.
-async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) -> AppResult<Vec<AttributeDef>> {
+pub(crate) async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) -> AppResult<Vec<AttributeDef>> {
     let path = categories::path_to(conn, category)
         .await?
         .ok_or_else(|| AppError::invalid("category", format!("unknown category {category:?}")))?;
@@ -268,6 +271,7 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
         .await?
         .ok_or(AppError::NotFound("product"))?;
     tx.commit().await?;
+    app.products.invalidate(&product.id);
     Ok(view)
 }
 
@@ -336,6 +340,7 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
         .await?
         .ok_or(AppError::NotFound("product"))?;
     tx.commit().await?;
+    app.products.invalidate(product_id);
     Ok(view)
 }
 
@@ -397,17 +402,49 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
     }))
 }
 
-/// A product page. Drafts and archived products are visible only to their shop's staff.
-pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ProductView> {
+/// The public view of a product, from the cache or loaded into it.
+async fn cached(app: &App, id: &str) -> AppResult<Option<Arc<CachedProduct>>> {
+    if let Some(hit) = app.products.get(id) {
+        return Ok(Some(hit));
+    }
     let mut conn = app.db.conn().await?;
-    let view = load(&mut conn, id, actor).await?.ok_or(AppError::NotFound("product"))?;
-    if view.status != "active" {
-        let staff = match actor {
-            Some(a) => shops::managed(&mut conn, a, &view.shop.id).await.is_ok(),
-            None => false,
-        };
-        if !staff {
-            return Err(AppError::NotFound("product"));
+    let Some(view) = load(&mut conn, id, None).await? else {
+        return Ok(None);
+    };
+    let shop = agora_store::shops::by_id(&mut conn, &view.shop.id)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    let entry = CachedProduct {
+        view,
+        shop_owner: shop.owner_account_id,
+        shop_company: shop.company_id,
+    };
+    app.products.insert(id.to_owned(), entry.clone());
+    Ok(Some(Arc::new(entry)))
+}
+
+/// A product page. Drafts and archived products are visible only to their shop's staff, who also
+/// see low-stock flags; a buyer whose company has its own prices sees them.
+pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ProductView> {
+    let entry = cached(app, id).await?.ok_or(AppError::NotFound("product"))?;
+    let staff = actor.is_some_and(|a| shops::runs(a, &entry.shop_owner, entry.shop_company.as_deref()));
+    if entry.view.status != "active" && !staff {
+        return Err(AppError::NotFound("product"));
+    }
+    let mut view = entry.view.clone();
+    if staff {
+        view.variants
+            .iter_mut()
+            .for_each(|v| v.low_stock = Some(v.stock <= LOW_STOCK));
+    }
+    if let Some((company_id, _)) = actor.and_then(|a| a.company.as_ref()) {
+        let mut conn = app.db.conn().await?;
+        let prices = catalog_store::company_prices_of_product(&mut conn, id, company_id).await?;
+        for v in &mut view.variants {
+            v.company_price = prices
+                .iter()
+                .find(|(vid, _)| *vid == v.id)
+                .map(|(_, a)| Money::new(*a, v.price.currency));
         }
     }
     Ok(view)

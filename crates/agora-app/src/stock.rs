@@ -51,6 +51,7 @@ pub async fn set(
         .await?
         .ok_or(AppError::NotFound("product"))?;
     tx.commit().await?;
+    app.products.invalidate(&product_id);
     view.variants
         .into_iter()
         .find(|v| v.id == variant_id)

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blobs;
 pub mod catalog;
+pub mod catalog_import;
 pub mod categories;
 pub mod companies;
 mod dialect;
@@ -18,6 +19,7 @@ mod migrate;
 pub mod outbox;
 pub mod products;
 pub mod qualifications;
+pub mod search_feed;
 pub mod shops;
 pub mod tokens;
 

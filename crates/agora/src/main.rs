@@ -2,12 +2,13 @@
 
 mod config;
 
-use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use agora_app::audit::Verdict;
+use agora_app::import::{ExportOptions, ImportOptions, Progress};
 use agora_app::{App, Settings};
 use agora_store::Db;
 use anyhow::{bail, Context};
@@ -42,6 +43,75 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Bring data in from files (a seller's existing catalog).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Write data out to files, in the form `import` reads.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a shop's products from a CSV or TSV file (UTF-8, with a header row).
+    ///
+    /// One row is one variant; rows with the same product_key (or, without that column, the same
+    /// title) are one product. Columns: product_key, sku (required), title, description, category,
+    /// price (major units: 12.50 or 12,50), currency, stock, gtin, min_order_qty, status (active,
+    /// draft, archived), attr:KEY (variant attributes) and product_attr:KEY (product attributes).
+    /// Other columns are ignored; --map names the file's own headers.
+    ///
+    /// Re-importing updates by SKU and changes nothing that is already as the file says; stock
+    /// changes are recorded as stock movements. A row with errors is reported as
+    /// `line N: column: message` and nothing of its product is written; the other rows are.
+    /// The changes are audited as made by the shop's owner.
+    #[command(
+        after_help = "Exit status: 0 when every row was imported, 2 when some rows failed                             (they are listed on standard error), 1 when the import could not run at all."
+    )]
+    Products(ImportProductsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportProductsArgs {
+    /// The shop (id or slug); it must be approved.
+    #[arg(long)]
+    shop: String,
+    /// Which column of the file holds a canonical one, as CANONICAL=HEADER, comma-separated or
+    /// repeated, e.g. --map sku=product_id,title=product_name,attr:colour=Farbe
+    #[arg(long, value_name = "CANONICAL=HEADER", value_delimiter = ',')]
+    map: Vec<String>,
+    /// The field separator: a character such as , or ; or the word tab [default: detected from
+    /// the header row]
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// The currency of rows without one.
+    #[arg(long, default_value = "EUR")]
+    currency: String,
+    /// Check every row and report, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The file to read (- for standard input).
+    file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export a shop's products as CSV, one row per variant, in the form `import products` reads.
+    Products {
+        /// The shop (id or slug).
+        #[arg(long)]
+        shop: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The field separator: a character such as , or ; or the word tab.
+        #[arg(long, default_value = ",")]
+        delimiter: String,
     },
 }
 
@@ -90,7 +160,11 @@ async fn open(config: &Config) -> anyhow::Result<App> {
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
-    Ok(App::new(db, config.data_dir.join("blobs"), Settings::default()))
+    // Each node keeps its own search index beside its data, fed from the database.
+    let index_dir = config.data_dir.join("search-index");
+    std::fs::create_dir_all(&index_dir).with_context(|| format!("creating {}", index_dir.display()))?;
+    let search = agora_search::SearchIndex::open(Some(&index_dir)).context("opening the search index")?;
+    Ok(App::new(db, config.data_dir.join("blobs"), Settings::default(), search))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -140,7 +214,107 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Import {
+            command: ImportCommand::Products(args),
+        } => {
+            let app = open(&config).await?;
+            import_products(&app, args).await
+        }
+        Command::Export {
+            command:
+                ExportCommand::Products {
+                    shop,
+                    output,
+                    delimiter,
+                },
+        } => {
+            let app = open(&config).await?;
+            export_products(&app, &shop, output.as_deref(), &delimiter).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+async fn import_products(app: &App, args: ImportProductsArgs) -> anyhow::Result<ExitCode> {
+    let options = ImportOptions {
+        map: agora_app::import::parse_map(&args.map).map_err(anyhow::Error::msg)?,
+        delimiter: args
+            .delimiter
+            .as_deref()
+            .map(agora_app::import::parse_delimiter)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        currency: agora_core::money::Currency::parse(&args.currency.to_ascii_uppercase())
+            .map_err(anyhow::Error::msg)?,
+        dry_run: args.dry_run,
+    };
+    let bytes = if args.file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    // The bar goes to standard error, and only when a person watches it there.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+                .expect("a valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let mut on_progress = |p: Progress| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    };
+    let report = agora_app::import::import_products(app, &args.shop, &bytes, &options, &mut on_progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let mut stderr = std::io::stderr().lock();
+    if !report.ignored_columns.is_empty() {
+        writeln!(stderr, "ignored columns: {}", report.ignored_columns.join(", "))?;
+    }
+    for error in &report.errors {
+        writeln!(stderr, "{error}")?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}{} rows in {seconds:.1} s: {} created, {} updated, {} unchanged, {} failed ({} products created, {} updated)",
+        if report.dry_run { "dry run, nothing written: " } else { "" },
+        report.rows,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.failed,
+        report.products_created,
+        report.products_updated,
+    );
+    Ok(if report.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn export_products(app: &App, shop: &str, output: Option<&Path>, delimiter: &str) -> anyhow::Result<()> {
+    let options = ExportOptions {
+        delimiter: agora_app::import::parse_delimiter(delimiter).map_err(anyhow::Error::msg)?,
+    };
+    let rows = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            agora_app::import::export_products(app, shop, std::io::BufWriter::new(file), &options).await
+        }
+        None => agora_app::import::export_products(app, shop, std::io::stdout().lock(), &options).await,
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("exported {rows} rows");
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -177,6 +351,7 @@ async fn seed_demo(app: &App) -> anyhow::Result<()> {
 async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = open(&config).await?;
     tokio::task::spawn_blocking(agora_app::accounts::warm_up);
+    tokio::spawn(agora_app::follower::run(app.clone()));
     if demo {
         seed_demo(&app).await?;
     }

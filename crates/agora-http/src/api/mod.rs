@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod catalog;
 mod companies;
+pub(crate) mod search;
 mod shops;
 
 use axum::Router;
@@ -70,6 +71,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::categories))
         .routes(routes!(catalog::get_product, catalog::update_product))
         .routes(routes!(catalog::offers))
+        .routes(routes!(search::search))
+        .routes(routes!(search::suggest))
         .routes(routes!(catalog::set_stock))
         .routes(routes!(catalog::movements))
         .routes(routes!(catalog::set_company_price))

@@ -2,13 +2,17 @@
 
 use agora_app::offers::{self, OfferView};
 use agora_app::products::{self, ProductSummary, ProductView};
+use agora_app::search::{FacetValue, SearchPage};
 use agora_app::shops::{self, ShopView};
 use agora_app::AppError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 
-use super::{render, CsrfToken, Layout, PageResult, PageUser};
+use super::{render, urlencode, CsrfToken, Layout, PageResult, PageUser};
 use crate::AppState;
 
 #[derive(Template)]
@@ -24,41 +28,170 @@ pub async fn home(State(state): State<AppState>, PageUser(user): PageUser, csrf:
     Ok(render(&HomePage { layout, products }))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SearchQuery {
-    q: String,
-    category: String,
+/// A link in the search sidebar.
+pub struct FacetLink {
+    pub label: String,
+    pub count: u64,
+    pub url: String,
+    pub active: bool,
 }
 
 #[derive(Template)]
 #[template(path = "search.html")]
-struct SearchPage {
+struct SearchResultsPage {
     layout: Layout,
-    category: String,
-    products: Vec<ProductSummary>,
+    page: SearchPage,
+    categories: Vec<FacetLink>,
+    shops: Vec<FacetLink>,
+    prices: Vec<FacetLink>,
+    /// Active filters, each with a link that removes it.
+    active: Vec<FacetLink>,
+    sort: String,
+    in_stock: bool,
+    /// The current filters as hidden form fields (for the sort form).
+    hidden: Vec<(String, String)>,
+    next_url: Option<String>,
+    error: Option<String>,
+}
+
+/// The search URL with `key` set to `value` (or removed when `None`); the page restarts at 1.
+fn url_with(params: &BTreeMap<String, String>, key: &str, value: Option<&str>) -> String {
+    let mut p = params.clone();
+    p.remove("cursor");
+    match value {
+        Some(v) => p.insert(key.to_owned(), v.to_owned()),
+        None => p.remove(key),
+    };
+    let query: Vec<String> = p
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    format!("/search?{}", query.join("&"))
+}
+
+fn facet_links(values: &[FacetValue], params: &BTreeMap<String, String>, key: &str) -> Vec<FacetLink> {
+    let current = params.get(key).map(String::as_str);
+    values
+        .iter()
+        .map(|f| FacetLink {
+            label: f.label.clone(),
+            count: f.count,
+            url: url_with(params, key, Some(&f.value)),
+            active: current == Some(f.value.as_str()),
+        })
+        .collect()
 }
 
 pub async fn search(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     csrf: CsrfToken,
-    Query(q): Query<SearchQuery>,
+    Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let category = (!q.category.is_empty()).then_some(q.category.as_str());
-    let products = products::find(&state.app, &q.q, category, 48).await?;
-    let title = if q.q.is_empty() {
+    let params: BTreeMap<String, String> = raw.clone().into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    let (page, error) = match crate::api::search::input_of(&raw) {
+        Ok(input) => match agora_app::search::search(&state.app, input).await {
+            Ok(page) => (page, None),
+            Err(AppError::Invalid(e)) => (SearchPage::default(), Some(e.to_string())),
+            Err(err) => return Err(err.into()),
+        },
+        Err(err) => (SearchPage::default(), Some(err.to_string())),
+    };
+    let q = params.get("q").cloned().unwrap_or_default();
+    let title = if q.is_empty() {
         "All products".to_owned()
     } else {
-        format!("Results for “{}”", q.q)
+        format!("Results for “{q}”")
     };
+    let categories = facet_links(&page.facets.category, &params, "category");
+    let shops = facet_links(&page.facets.shop, &params, "shop");
+    let prices: Vec<FacetLink> = page
+        .facets
+        .price
+        .iter()
+        .map(|f| {
+            let (lo, hi) = f.value.split_once('-').unwrap_or((f.value.as_str(), ""));
+            let mut p = params.clone();
+            p.insert("min_price".into(), lo.to_owned());
+            // Buckets hold lo <= price < hi; the filter's bounds are inclusive.
+            match hi.parse::<i64>() {
+                Ok(hi) => p.insert("max_price".into(), (hi - 1).to_string()),
+                Err(_) => p.remove("max_price"),
+            };
+            FacetLink {
+                label: f.label.clone(),
+                count: f.count,
+                url: url_with(&p, "min_price", Some(lo)),
+                active: false,
+            }
+        })
+        .collect();
+    let mut active = Vec::new();
+    for (key, label) in [
+        ("category", "Category"),
+        ("shop", "Shop"),
+        ("min_price", "From (cents)"),
+        ("max_price", "Up to (cents)"),
+        ("in_stock", "In stock"),
+    ] {
+        if let Some(v) = params.get(key) {
+            let shown = match key {
+                "category" => categories
+                    .iter()
+                    .find(|c| c.active)
+                    .map_or_else(|| v.clone(), |c| c.label.clone()),
+                "shop" => shops
+                    .iter()
+                    .find(|s| s.active)
+                    .map_or_else(|| v.clone(), |s| s.label.clone()),
+                _ => v.clone(),
+            };
+            active.push(FacetLink {
+                label: format!("{label}: {shown}"),
+                count: 0,
+                url: url_with(&params, key, None),
+                active: true,
+            });
+        }
+    }
+    let next_url = page.next_cursor.as_deref().map(|c| {
+        let mut p = params.clone();
+        p.insert("cursor".into(), c.to_owned());
+        let query: Vec<String> = p
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect();
+        format!("/search?{}", query.join("&"))
+    });
+    let hidden = params
+        .iter()
+        .filter(|(k, _)| !["sort", "cursor", "q", "in_stock"].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let mut layout = Layout::new(&state, user, &csrf, title).await;
-    layout.q = q.q.clone();
-    Ok(render(&SearchPage {
+    layout.q = q;
+    let sort = params.get("sort").cloned().unwrap_or_else(|| "relevance".into());
+    let in_stock = params.contains_key("in_stock");
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let view = SearchResultsPage {
         layout,
-        category: q.category,
-        products,
-    }))
+        page,
+        categories,
+        shops,
+        prices,
+        active,
+        sort,
+        in_stock,
+        hidden,
+        next_url,
+        error,
+    };
+    Ok((status, render(&view)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

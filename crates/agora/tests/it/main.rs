@@ -10,4 +10,5 @@ mod cli;
 mod companies;
 mod idempotency;
 mod schema;
+mod search;
 mod shops;

@@ -96,7 +96,9 @@ impl TestApp {
             .await
             .expect("the test database connects");
         db.migrate().await.expect("migrations apply");
-        let app = App::new(db, dir.path().join("blobs"), settings);
+        let search = agora_search::SearchIndex::open(None).expect("an in-memory search index");
+        let app = App::new(db, dir.path().join("blobs"), settings, search);
+        tokio::spawn(agora_app::follower::run(app.clone()));
         let router = agora_http::router(app.clone(), agora_http::HttpSettings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().unwrap();

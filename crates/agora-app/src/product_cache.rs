@@ -1,0 +1,52 @@
+//! An in-process cache of product pages, the hot read path. Entries hold the public view of a
+//! product; whatever depends on the viewer (their company's price, the seller's low-stock flags) is
+//! added per request. Entries are dropped when the product changes: at once on the node that made
+//! the change, and on every node when the outbox follower sees the change.
+
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+
+use crate::products::ProductView;
+
+/// A product page as cached, with what is needed to tell its shop's staff from everyone else.
+#[derive(Debug, Clone)]
+pub struct CachedProduct {
+    pub view: ProductView,
+    pub shop_owner: String,
+    pub shop_company: Option<String>,
+}
+
+/// Product pages by product id.
+#[derive(Clone)]
+pub struct ProductCache {
+    entries: Arc<Cache<String, Arc<CachedProduct>>>,
+}
+
+impl std::fmt::Debug for ProductCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductCache")
+            .field("len", &self.entries.len())
+            .finish()
+    }
+}
+
+impl ProductCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Arc::new(Cache::new(capacity)),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<CachedProduct>> {
+        self.entries.get(id)
+    }
+
+    pub fn insert(&self, id: String, product: CachedProduct) {
+        self.entries.insert(id, Arc::new(product));
+    }
+
+    pub fn invalidate(&self, id: &str) {
+        self.entries.remove(id);
+    }
+}
