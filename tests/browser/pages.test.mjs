@@ -1,4 +1,4 @@
-// Every page of the journeys, checked one by one: accessibility (axe-core, no serious or critical
+// Every page of the journeys and of the catalog, checked one by one: accessibility (axe-core, no serious or critical
 // violation), weight (all CSS and JavaScript a page loads, at most 100 KB), console errors (none),
 // and no request to a host other than 127.0.0.1. /api/docs is a developer tool with its own test.
 
@@ -61,6 +61,49 @@ const PAGES = [
   { name: "admin queue", as: "operator", path: () => "/admin/shops" },
   { name: "admin shop decision", as: "operator", path: (s) => `/admin/shops/${s.shopId}` },
   { name: "404 page", as: "visitor", path: () => "/no-such-page", status: 404 },
+  // The catalog: search with facets, a bad search, a product with offers, a storefront.
+  {
+    name: "search results with facets",
+    as: "visitor",
+    path: () => "/search?q=headphones",
+    expect: ["ol.result-list > li.result", ".facets .facet-list a"],
+  },
+  {
+    name: "search with an error",
+    as: "visitor",
+    path: () => "/search?q=headphones&sort=bogus",
+    status: 422,
+    expect: ["[role=alert]"],
+  },
+  {
+    name: "product page with offers",
+    as: "visitor",
+    path: (s) => `${s.grinderPath}?country=DE`,
+    expect: ["#offers-table tbody tr", "ul.tiers li"],
+  },
+  { name: "storefront", as: "visitor", path: () => "/s/hanse-provisions", expect: [".product-card"] },
+  // The seller centre's catalog pages, as the demo seller.
+  {
+    name: "seller products",
+    as: "nora",
+    path: (s) => `/sell/shops/${s.noraShopId}/products`,
+    expect: ["table a[href^='/sell/products/']"],
+  },
+  { name: "new product form", as: "nora", path: (s) => `/sell/shops/${s.noraShopId}/products/new` },
+  {
+    name: "new product form with errors",
+    as: "nora",
+    path: (s) => `/sell/shops/${s.noraShopId}/products/new`,
+    status: 422,
+    expect: [".field-error"],
+    async act(page) {
+      await page.getByLabel("Title").fill("Page check lamp");
+      await page.getByLabel("SKU").fill("");
+      await page.getByLabel("Price").fill("12.505");
+      await page.getByRole("button", { name: "List product" }).click();
+    },
+  },
+  { name: "product edit", as: "nora", path: (s) => `/sell/products/${s.noraProductId}`, expect: ["input[id^='stock-']"] },
 ];
 
 let server;
@@ -92,6 +135,11 @@ async function audit(spec, pages, setup) {
     await page.waitForLoadState("networkidle").catch(() => {});
     result.url = page.url();
     result.status = response?.status();
+    for (const selector of spec.expect || []) {
+      // What makes the page worth checking is there (not an empty list or a missing table).
+      result.missing ??= [];
+      if ((await page.locator(selector).count()) === 0) result.missing.push(selector);
+    }
     result.violations = await runAxe(page);
     result.assets = await assets.stop();
     assert.equal(
@@ -104,6 +152,7 @@ async function audit(spec, pages, setup) {
       new URL(target, server.baseURL).pathname,
       `${spec.name}: ${target} went to ${result.url}`,
     );
+    assert.deepEqual(result.missing ?? [], [], `${spec.name}: ${result.url} lacks what it should show`);
   } catch (err) {
     result.error = err;
   }
@@ -130,7 +179,30 @@ before(async () => {
   const firstProduct = home.locator(".product-card a").first();
   setup.productPath = new URL(await firstProduct.getAttribute("href"), server.baseURL).pathname;
   setup.searchWord = (await firstProduct.innerText()).trim().split(/\s+/)[0];
+  // Hanse's grinder, which another shop sells too: its page compares their offers and has volume prices.
+  await home.goto("/search?q=grinder");
+  const grinder = home
+    .locator("ol.result-list li.result")
+    .filter({ hasText: "Hanse Provisions" })
+    .locator(".result-title a")
+    .filter({ hasText: "Burr coffee grinder" })
+    .first();
+  setup.grinderPath = new URL(await grinder.getAttribute("href"), server.baseURL).pathname;
   await home.close();
+
+  // The demo seller, her shop and one of its products.
+  pages.nora = await harness.newContext("nora");
+  const np = await pages.nora.newPage();
+  await login(np, DEMO.seller);
+  const shopHref = await np
+    .getByRole("region", { name: "Your shops" })
+    .getByRole("link", { name: "Nordlicht Electronics" })
+    .getAttribute("href");
+  setup.noraShopId = shopHref.split("/").pop();
+  await np.goto(`/sell/shops/${setup.noraShopId}/products`);
+  const productHref = await np.locator("table a[href^='/sell/products/']").first().getAttribute("href");
+  setup.noraProductId = productHref.split("/").pop();
+  await np.close();
 
   // A new seller with a shop waiting for review, and its document.
   const seller = { name: "Pia Pages", email: uniqueEmail("pages-seller"), password: "a-long-enough-password" };

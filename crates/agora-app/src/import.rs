@@ -1173,58 +1173,58 @@ impl From<AppError> for WriteError {
     }
 }
 
-/// Writes one plan inside the caller's transaction.
-async fn write(conn: &mut Conn, plan: &Plan, actor: &str, now: i64) -> Result<(), WriteError> {
-    match &plan.new_product {
-        Some(product) => product_store::insert(conn, product, &plan.new_variants).await?,
-        None => {
-            if let Some(changes) = &plan.product_changes {
-                product_store::update(conn, &plan.product_id, changes, now).await?;
-            }
-            for v in &plan.new_variants {
-                store::insert_variant(conn, v).await?;
-            }
+/// Writes plans inside the caller's transaction: the new rows of all of them with a few
+/// multi-row statements, then each one's updates and its outbox event.
+async fn write(conn: &mut Conn, plans: &[&Plan], actor: &str, now: i64) -> Result<(), WriteError> {
+    let products: Vec<&ProductRow> = plans.iter().filter_map(|p| p.new_product.as_ref()).collect();
+    store::insert_products(conn, &products).await?;
+    for p in plans {
+        if let Some(changes) = &p.product_changes {
+            product_store::update(conn, &p.product_id, changes, now).await?;
         }
     }
-    for v in plan.new_variants.iter().filter(|v| v.stock > 0) {
-        store::record_movement(
-            conn,
-            &v.id,
-            "received",
-            v.stock,
-            v.stock,
-            Some(actor),
-            MOVEMENT_REASON,
-            now,
-        )
-        .await?;
-    }
-    for u in &plan.variant_updates {
-        store::update_variant(
-            conn,
-            &u.variant_id,
-            u.price_amount,
-            &u.currency,
-            u.gtin.as_deref(),
-            &u.attributes,
-        )
-        .await?;
-    }
-    for m in &plan.stock_moves {
-        // A difference, so that a sale meanwhile is never lost; if one happened, the count in the
-        // file is stale and the row fails (as `stock::set` refuses a stale count).
-        let delta = m.to - m.from;
-        let kind = if delta > 0 { "received" } else { "adjusted" };
-        let after =
-            catalog_store::move_stock(conn, &m.variant_id, delta, kind, Some(actor), MOVEMENT_REASON, now).await?;
-        if after != Some(m.to) {
-            return Err(WriteError::Row(
-                "the stock changed during the import (a sale?); import the file again".into(),
-            ));
+    let variants: Vec<&VariantRow> = plans.iter().flat_map(|p| &p.new_variants).collect();
+    store::insert_variants(conn, &variants).await?;
+    let movements: Vec<store::NewMovement> = variants
+        .iter()
+        .filter(|v| v.stock > 0)
+        .map(|v| store::NewMovement {
+            variant_id: &v.id,
+            kind: "received",
+            delta: v.stock,
+            stock_after: v.stock,
+            actor: Some(actor),
+            reason: MOVEMENT_REASON,
+            at: now,
+        })
+        .collect();
+    store::insert_movements(conn, &movements).await?;
+    for p in plans {
+        for u in &p.variant_updates {
+            store::update_variant(
+                conn,
+                &u.variant_id,
+                u.price_amount,
+                &u.currency,
+                u.gtin.as_deref(),
+                &u.attributes,
+            )
+            .await?;
         }
-    }
-    if plan.changes_anything() {
-        publish_change(conn, &plan.product_id, now).await?;
+        for m in &p.stock_moves {
+            // A difference, so that a sale meanwhile is never lost; if one happened, the count in
+            // the file is stale and the product fails (as `stock::set` refuses a stale count).
+            let delta = m.to - m.from;
+            let kind = if delta > 0 { "received" } else { "adjusted" };
+            let after =
+                catalog_store::move_stock(conn, &m.variant_id, delta, kind, Some(actor), MOVEMENT_REASON, now).await?;
+            if after != Some(m.to) {
+                return Err(WriteError::Row(
+                    "the stock changed during the import (a sale?); import the file again".into(),
+                ));
+            }
+        }
+        publish_change(conn, &p.product_id, now).await?;
     }
     Ok(())
 }
@@ -1288,17 +1288,11 @@ async fn commit(
     }
     let now = now_ms();
     let mut tx = app.db.begin().await?;
-    let mut all_written = true;
-    for p in &changing {
-        match write(&mut tx, p, actor, now).await {
-            Ok(()) => {}
-            Err(WriteError::Fatal(err)) => return Err(err),
-            Err(WriteError::Row(_)) => {
-                all_written = false;
-                break;
-            }
-        }
-    }
+    let all_written = match write(&mut tx, &changing, actor, now).await {
+        Ok(()) => true,
+        Err(WriteError::Fatal(err)) => return Err(err),
+        Err(WriteError::Row(_)) => false,
+    };
     if all_written {
         record(&mut tx, actor, shop_id, run, &changing).await?;
         tx.commit().await?;
@@ -1310,7 +1304,7 @@ async fn commit(
     tx.rollback().await?;
     for p in changing {
         let mut tx = app.db.begin().await?;
-        match write(&mut tx, p, actor, now).await {
+        match write(&mut tx, &[p], actor, now).await {
             Ok(()) => {
                 record(&mut tx, actor, shop_id, run, &[p]).await?;
                 tx.commit().await?;

@@ -125,7 +125,7 @@ fn summary(c: ProductCard) -> Option<ProductSummary> {
 
 /// The checks that need no database: text lengths, SKUs, GTINs, prices, stock, tiers.
 /// Returns each variant's checked tiers.
-pub(crate) fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
+pub fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     errors.check("title", text::bounded(&input.title, 2, 200, false));
     errors.check("description", text::bounded(&input.description, 0, 20_000, true));

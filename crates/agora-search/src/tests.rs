@@ -559,6 +559,22 @@ fn on_disk_index_is_created_and_reopened() {
 }
 
 #[test]
+fn a_directory_with_another_schema_is_reported() {
+    let dir = std::env::temp_dir().join(format!("agora-search-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut builder = tantivy::schema::Schema::builder();
+    builder.add_text_field("something_else", tantivy::schema::TEXT);
+    tantivy::Index::create_in_dir(&dir, builder.build()).expect("foreign index");
+    let opened = SearchIndex::open(Some(&dir));
+    assert!(
+        matches!(opened, Err(crate::SearchError::SchemaMismatch(ref path)) if path == &dir),
+        "{opened:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn suggest_completes_the_last_word() {
     let index = index_of(vec![
         product("p1", "Sony headphones"),

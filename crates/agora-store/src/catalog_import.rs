@@ -83,25 +83,114 @@ pub async fn catalog_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::R
         .collect()
 }
 
-/// Adds a variant to an existing product, with its stock as given (record the movement with
-/// [`record_movement`]).
-pub async fn insert_variant(conn: &mut AnyConnection, v: &VariantRow) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&v.id)
-    .bind(&v.product_id)
-    .bind(&v.shop_id)
-    .bind(&v.sku)
-    .bind(v.gtin.as_deref())
-    .bind(v.price_amount)
-    .bind(&v.currency)
-    .bind(v.stock)
-    .bind(&v.attributes)
-    .bind(v.position)
-    .execute(conn)
-    .await?;
+/// Rows per multi-row INSERT: well under both engines' limits on bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+/// `($1, $2, …), ($n+1, …)`: the VALUES of a multi-row insert of `rows` rows of `columns` columns.
+fn values(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts many products, a few hundred per statement (their variants with [`insert_variants`]).
+pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow]) -> sqlx::Result<()> {
+    for chunk in products.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
+                                   created_at, updated_at) VALUES {}",
+            values(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for p in chunk {
+            query = query
+                .bind(&p.id)
+                .bind(&p.shop_id)
+                .bind(&p.title)
+                .bind(&p.description)
+                .bind(&p.category)
+                .bind(&p.status)
+                .bind(&p.attributes)
+                .bind(p.min_order_qty)
+                .bind(i64::from(p.featured))
+                .bind(p.created_at)
+                .bind(p.updated_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts many variants, with their stock as given (record the movements with
+/// [`insert_movements`]).
+pub async fn insert_variants(conn: &mut AnyConnection, variants: &[&VariantRow]) -> sqlx::Result<()> {
+    for chunk in variants.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
+             VALUES {}",
+            values(chunk.len(), 10)
+        );
+        let mut query = sqlx::query(&sql);
+        for v in chunk {
+            query = query
+                .bind(&v.id)
+                .bind(&v.product_id)
+                .bind(&v.shop_id)
+                .bind(&v.sku)
+                .bind(v.gtin.as_deref())
+                .bind(v.price_amount)
+                .bind(&v.currency)
+                .bind(v.stock)
+                .bind(&v.attributes)
+                .bind(v.position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A stock movement applied together with its variant's insertion (the initial stock).
+#[derive(Debug, Clone)]
+pub struct NewMovement<'a> {
+    pub variant_id: &'a str,
+    pub kind: &'a str,
+    pub delta: i64,
+    pub stock_after: i64,
+    pub actor: Option<&'a str>,
+    pub reason: &'a str,
+    pub at: i64,
+}
+
+/// Records many movements whose stock changes were applied with the variants' insertion. Changes
+/// to existing stock go through [`crate::catalog::move_stock`] instead.
+pub async fn insert_movements(conn: &mut AnyConnection, movements: &[NewMovement<'_>]) -> sqlx::Result<()> {
+    for chunk in movements.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES {}",
+            values(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for m in chunk {
+            query = query
+                .bind(m.variant_id)
+                .bind(m.kind)
+                .bind(m.delta)
+                .bind(m.stock_after)
+                .bind(m.actor)
+                .bind(m.reason)
+                .bind(m.at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -122,33 +211,5 @@ pub async fn update_variant(
         .bind(variant_id)
         .execute(conn)
         .await?;
-    Ok(())
-}
-
-/// Records a stock movement that was applied together with the variant's insertion (its initial
-/// stock). Changes to existing stock go through [`crate::catalog::move_stock`] instead.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_movement(
-    conn: &mut AnyConnection,
-    variant_id: &str,
-    kind: &str,
-    delta: i64,
-    stock_after: i64,
-    actor: Option<&str>,
-    reason: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(variant_id)
-    .bind(kind)
-    .bind(delta)
-    .bind(stock_after)
-    .bind(actor)
-    .bind(reason)
-    .bind(now)
-    .execute(conn)
-    .await?;
     Ok(())
 }

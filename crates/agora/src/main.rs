@@ -44,6 +44,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Rebuild this node's search index from the database, then exit (a running node rebuilds
+    /// its own at start).
+    Reindex,
     /// Bring data in from files (a seller's existing catalog).
     Import {
         #[command(subcommand)]
@@ -213,6 +216,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Reindex => {
+            let app = open(&config).await?;
+            let started = Instant::now();
+            let n = agora_app::search::rebuild(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "indexed {n} products in {secs:.2} s ({:.0} products/s)",
+                n as f64 / secs.max(1e-9)
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Import {
             command: ImportCommand::Products(args),

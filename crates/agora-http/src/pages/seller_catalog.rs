@@ -113,7 +113,8 @@ pub async fn new_form(
     Ok(render(&new_page(&state, actor, &csrf, shop, form).await?))
 }
 
-/// Turns the form into the API's input; field problems are reported like the API's.
+/// Turns the form into the API's input. Every problem is reported at once: those of the typed
+/// numbers here, and the product rules' own (title, SKU, GTIN, …) checked on the rest.
 fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let currency = errors.check("currency", Currency::parse(form.currency.trim()));
@@ -125,9 +126,8 @@ fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
             .parse::<i64>()
             .map_err(|_| "must be a whole number".to_owned()),
     );
-    errors.clone().into_result()?;
     let gtin = form.gtin.trim();
-    Ok(NewProduct {
+    let input = NewProduct {
         title: form.title.clone(),
         description: form.description.clone(),
         category: form.category.clone(),
@@ -135,8 +135,8 @@ fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
         variants: vec![NewVariant {
             sku: form.sku.clone(),
             gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
-            price: price.expect("checked"),
-            stock: stock.expect("checked"),
+            price: price.unwrap_or(Money::new(0, currency.unwrap_or(Currency::EUR))),
+            stock: stock.unwrap_or(0),
             attributes: Default::default(),
             price_tiers: vec![],
         }],
@@ -146,7 +146,11 @@ fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
         } else {
             "active".into()
         }),
-    })
+    };
+    if let Err(more) = products::parse_product(&input) {
+        errors.0.extend(more.0);
+    }
+    errors.into_result().map(|()| input)
 }
 
 /// The API's field names for the one variant this form has.

@@ -20,7 +20,9 @@ fn help_explains_every_command() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for command in ["serve", "migrate", "demo", "admin", "audit"] {
+    for command in [
+        "serve", "migrate", "demo", "admin", "audit", "reindex", "import", "export",
+    ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");
     }
 }
@@ -84,4 +86,15 @@ fn audit_verify_exits_non_zero_naming_a_tampered_entry() {
     assert!(!verify.status.success());
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(text.contains("entry 5"), "{text}");
+}
+
+#[test]
+fn reindex_rebuilds_the_search_index_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = agora(dir.path()).arg("demo").output().unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let out = agora(dir.path()).arg("reindex").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("indexed 33 products"), "{text}");
 }

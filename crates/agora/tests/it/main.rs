@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod companies;
 mod idempotency;
+mod import;
 mod schema;
 mod search;
 mod shops;
