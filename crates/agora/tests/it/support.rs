@@ -18,6 +18,9 @@ pub enum Engine {
 /// Runs a test body once on SQLite and once on PostgreSQL.
 macro_rules! db_test {
     ($name:ident, |$t:ident| $body:block) => {
+        $crate::support::db_test!($name, settings = agora_app::Settings::default(), |$t| $body);
+    };
+    ($name:ident, settings = $settings:expr, |$t:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -25,7 +28,7 @@ macro_rules! db_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 #[allow(unused_variables)]
-                let $t = $crate::support::TestApp::spawn($crate::support::Engine::Sqlite).await;
+                let $t = $crate::support::TestApp::spawn_with($crate::support::Engine::Sqlite, $settings).await;
                 $body
             }
 
@@ -33,7 +36,7 @@ macro_rules! db_test {
             #[cfg_attr(not(agora_pg), ignore = "set AGORA_TEST_POSTGRES_URL to run on PostgreSQL")]
             async fn postgres() {
                 #[allow(unused_variables)]
-                let $t = $crate::support::TestApp::spawn($crate::support::Engine::Postgres).await;
+                let $t = $crate::support::TestApp::spawn_with($crate::support::Engine::Postgres, $settings).await;
                 $body
             }
         }
