@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod follower;
 pub mod idempotency;
+pub mod images;
 pub mod import;
 pub mod offers;
 mod passwords;

@@ -85,6 +85,8 @@ pub struct ProductView {
     pub attributes: serde_json::Value,
     pub min_order_qty: i64,
     pub variants: Vec<VariantView>,
+    /// The gallery, in order.
+    pub images: Vec<crate::images::ImageView>,
     pub created_at: String,
 }
 
@@ -398,6 +400,11 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
         attributes: serde_json::from_str(&p.attributes).unwrap_or_default(),
         min_order_qty: p.min_order_qty,
         variants,
+        images: catalog_store::images_of_product(conn, id)
+            .await?
+            .iter()
+            .map(crate::images::view)
+            .collect(),
         created_at: rfc3339(p.created_at),
     }))
 }

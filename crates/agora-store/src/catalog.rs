@@ -211,3 +211,92 @@ pub async fn set_shipping_rate(
     .await?;
     Ok(())
 }
+
+/// A product image: the original and a thumbnail, both in the blob folder.
+#[derive(Debug, Clone)]
+pub struct ImageRow {
+    pub id: String,
+    pub product_id: String,
+    pub blob_key: String,
+    pub thumb_key: String,
+    pub content_type: String,
+    pub width: i64,
+    pub height: i64,
+    pub position: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_image(conn: &mut AnyConnection, i: &ImageRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO product_images (id, product_id, blob_key, thumb_key, content_type, width, height, position, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7,
+                 (SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = $2), $8)",
+    )
+    .bind(&i.id)
+    .bind(&i.product_id)
+    .bind(&i.blob_key)
+    .bind(&i.thumb_key)
+    .bind(&i.content_type)
+    .bind(i.width)
+    .bind(i.height)
+    .bind(i.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn images_of_product(conn: &mut AnyConnection, product_id: &str) -> sqlx::Result<Vec<ImageRow>> {
+    let rows = sqlx::query(
+        "SELECT id, product_id, blob_key, thumb_key, content_type, width, height, position, created_at
+         FROM product_images WHERE product_id = $1 ORDER BY position, id",
+    )
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ImageRow {
+                id: r.try_get(0)?,
+                product_id: r.try_get(1)?,
+                blob_key: r.try_get(2)?,
+                thumb_key: r.try_get(3)?,
+                content_type: r.try_get(4)?,
+                width: r.try_get(5)?,
+                height: r.try_get(6)?,
+                position: r.try_get(7)?,
+                created_at: r.try_get(8)?,
+            })
+        })
+        .collect()
+}
+
+/// Deletes one image of a product; false when there was none.
+pub async fn delete_image(conn: &mut AnyConnection, product_id: &str, image_id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM product_images WHERE id = $1 AND product_id = $2")
+        .bind(image_id)
+        .bind(product_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The content type of a stored image blob (original or thumbnail), if it is one.
+pub async fn image_blob_type(conn: &mut AnyConnection, key: &str) -> sqlx::Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT content_type, CASE WHEN thumb_key = $1 THEN 1 ELSE 0 END FROM product_images
+         WHERE blob_key = $1 OR thumb_key = $1 LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        let original: String = r.try_get(0)?;
+        let is_thumb: i64 = r.try_get(1)?;
+        Ok(if is_thumb == 1 {
+            "image/jpeg".to_owned()
+        } else {
+            original
+        })
+    })
+    .transpose()
+}

@@ -1,6 +1,7 @@
 //! Categories and product pages.
 
 use agora_app::categories::{self, CategoryNode};
+use agora_app::images::{self, ImageView};
 use agora_app::offers::{self, OfferView};
 use agora_app::products::{self, ProductPatch, ProductSummary, ProductView, VariantView};
 use agora_app::stock::{self, MovementView};
@@ -179,4 +180,37 @@ pub async fn shop_products(
         items: products::of_shop(&state.app, actor.as_ref(), &id).await?,
         next_cursor: None,
     }))
+}
+
+/// Add an image to a product (multipart field `file`: PNG, JPEG or WebP, at most 8 MiB); a
+/// thumbnail is made for listings.
+#[utoipa::path(post, path = "/products/{id}/images", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = Object),
+    responses((status = 201, body = ImageView), (status = 404, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload_image(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<ImageView>)> {
+    let form = crate::multipart::read(multipart, images::MAX_IMAGE_BYTES).await?;
+    let (_, bytes) = form
+        .file
+        .ok_or_else(|| agora_app::AppError::invalid("file", "attach the image"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(images::upload(&state.app, &actor, &id, bytes).await?),
+    ))
+}
+
+/// Remove an image from a product.
+#[utoipa::path(delete, path = "/products/{id}/images/{image_id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path), ("image_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_image(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, image_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    images::delete(&state.app, &actor, &id, &image_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -59,6 +59,11 @@ pub fn routes() -> Router<AppState> {
             "/sell/products/{id}/variants/{variant}/stock",
             post(seller_catalog::set_stock),
         )
+        .route("/sell/products/{id}/images", post(seller_catalog::upload_image))
+        .route(
+            "/sell/products/{id}/images/{image}/delete",
+            post(seller_catalog::delete_image),
+        )
         .route("/documents/{id}", get(sell::document))
         .route("/admin/shops", get(admin::queue))
         .route("/admin/shops/{id}", get(admin::shop))

@@ -322,3 +322,42 @@ pub async fn set_stock(
         Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
     }
 }
+
+pub async fn upload_image(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    let result = match crate::multipart::read(multipart, agora_app::images::MAX_IMAGE_BYTES).await {
+        Ok(form) => {
+            csrf.check(form.text("csrf").unwrap_or_default())?;
+            match form.file {
+                Some((_, bytes)) => agora_app::images::upload(&state.app, &actor, &id, bytes)
+                    .await
+                    .map(|_| ()),
+                None => Err(AppError::invalid("file", "choose a picture to upload")),
+            }
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}
+
+pub async fn delete_image(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path((id, image)): Path<(String, String)>,
+    PageForm(form): PageForm<super::auth::CsrfOnly>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    agora_app::images::delete(&state.app, &actor, &id, &image).await?;
+    Ok(see_other(&format!("/sell/products/{id}?saved=1")))
+}

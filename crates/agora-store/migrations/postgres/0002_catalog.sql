@@ -45,7 +45,10 @@ CREATE TABLE product_images (
     id TEXT PRIMARY KEY,
     product_id TEXT NOT NULL REFERENCES products(id),
     blob_key TEXT NOT NULL,
+    thumb_key TEXT NOT NULL,
     content_type TEXT NOT NULL,
+    width BIGINT NOT NULL,
+    height BIGINT NOT NULL,
     position BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );

@@ -298,15 +298,30 @@ db_test!(bad_registration_input_gets_a_clear_problem_and_writes_nothing, |t| {
 
 db_test!(
     one_client_guessing_many_accounts_is_rate_limited,
-    settings = agora_app::Settings { login_failures_per_client: 3, ..Default::default() },
+    settings = agora_app::Settings {
+        login_failures_per_client: 3,
+        ..Default::default()
+    },
     |t| {
         t.user("victim@example.com").await;
         for i in 0..3 {
-            let r = t.post("/api/v1/auth/login", None, json!({"email": format!("guess{i}@example.com"), "password": "guess guess"})).await;
+            let r = t
+                .post(
+                    "/api/v1/auth/login",
+                    None,
+                    json!({"email": format!("guess{i}@example.com"), "password": "guess guess"}),
+                )
+                .await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         }
         // A fourth account from the same address: refused before the password is even checked.
-        let r = t.post("/api/v1/auth/login", None, json!({"email": "victim@example.com", "password": PASSWORD})).await;
+        let r = t
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "victim@example.com", "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     }
 );

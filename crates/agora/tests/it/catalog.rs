@@ -376,3 +376,95 @@ db_test!(a_seller_archives_and_edits_a_product, |t| {
         .await;
     assert_eq!(theft.status, StatusCode::NOT_FOUND);
 });
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(width, height, image::Rgb([20, 90, 200]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+async fn upload_image(t: &TestApp, token: &str, product: &str, bytes: Vec<u8>) -> crate::support::Reply {
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("pic.png"));
+    let req = t
+        .client
+        .post(t.url(&format!("/api/v1/products/{product}/images")))
+        .bearer_auth(token)
+        .multipart(form);
+    crate::support::read(req.send().await.unwrap()).await
+}
+
+db_test!(product_images_are_checked_stored_and_thumbnailed, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 14900, 5),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+
+    let up = upload_image(&t, &seller, &id, png(800, 600)).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text);
+    assert_eq!(
+        (up.body["width"].as_i64(), up.body["height"].as_i64()),
+        (Some(800), Some(600))
+    );
+    let thumb = t
+        .client
+        .get(t.url(up.body["thumbnail_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (400, 300));
+    let product = t.get(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(product.body["images"][0]["id"], up.body["id"]);
+
+    let pdf = upload_image(&t, &seller, &id, crate::support::pdf()).await;
+    assert_eq!(pdf.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", pdf.text);
+    let mut broken = png(50, 50);
+    broken.truncate(40);
+    assert_eq!(
+        upload_image(&t, &seller, &id, broken).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let other = t.user("other@example.com").await;
+    assert_eq!(
+        upload_image(&t, &other, &id, png(10, 10)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Qualification documents live in the same blob folder but are never served as media.
+    let doc = t
+        .upload(&seller, &shop, "licence", None, "licence.pdf", crate::support::pdf())
+        .await;
+    assert_eq!(doc.status, StatusCode::CREATED);
+    let key = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(crate::support::pdf()))
+    };
+    assert_eq!(
+        t.get(&format!("/media/{key}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let image_id = up.body["id"].as_str().unwrap();
+    let gone = t
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/products/{id}/images/{image_id}"),
+            Some(&seller),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get(&format!("/api/v1/products/{id}"), None).await.body["images"],
+        json!([])
+    );
+});

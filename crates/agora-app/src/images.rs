@@ -1,0 +1,205 @@
+//! Product images: checked to be real images (decoded, not just named so), stored in the blob
+//! folder with a thumbnail for listings, shown in the product's gallery.
+
+use std::io::Cursor;
+
+use agora_store::catalog::{self as catalog_store, ImageRow};
+use agora_store::{new_id, now_ms, products as product_store};
+use image::{ImageFormat, ImageReader, Limits};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{audit, products, shops, Actor, App, AppError, AppResult};
+
+/// The largest image accepted.
+pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Thumbnails fit in this square.
+const THUMBNAIL_PX: u32 = 400;
+/// At most this many images per product.
+const MAX_IMAGES: usize = 12;
+
+/// An image as pages and clients see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageView {
+    pub id: String,
+    pub url: String,
+    pub thumbnail_url: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub(crate) fn view(i: &ImageRow) -> ImageView {
+    ImageView {
+        id: i.id.clone(),
+        url: format!("/media/{}", i.blob_key),
+        thumbnail_url: format!("/media/{}", i.thumb_key),
+        width: i.width,
+        height: i.height,
+    }
+}
+
+/// What decoding an upload found.
+struct Decoded {
+    content_type: &'static str,
+    width: u32,
+    height: u32,
+    thumbnail: Vec<u8>,
+}
+
+/// Decodes the upload (refusing anything that is not a PNG, JPEG or WebP image, and images so large
+/// that decoding them would exhaust memory) and renders its thumbnail as JPEG.
+fn decode(bytes: &[u8]) -> AppResult<Decoded> {
+    let unsupported = || AppError::UnsupportedMediaType("images must be PNG, JPEG or WebP files".into());
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| unsupported())?;
+    let (format, content_type) = match reader.format() {
+        Some(ImageFormat::Png) => (ImageFormat::Png, "image/png"),
+        Some(ImageFormat::Jpeg) => (ImageFormat::Jpeg, "image/jpeg"),
+        Some(ImageFormat::WebP) => (ImageFormat::WebP, "image/webp"),
+        _ => return Err(unsupported()),
+    };
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(10_000);
+    limits.max_image_height = Some(10_000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits);
+    let image = reader
+        .decode()
+        .map_err(|e| AppError::invalid("file", format!("is not a readable image: {e}")))?;
+    let thumb = image.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX).to_rgb8();
+    let mut thumbnail = Vec::new();
+    thumb
+        .write_to(&mut Cursor::new(&mut thumbnail), ImageFormat::Jpeg)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a thumbnail: {e}")))?;
+    Ok(Decoded {
+        content_type,
+        width: image.width(),
+        height: image.height(),
+        thumbnail,
+    })
+}
+
+/// Adds an image to a product of one of the actor's shops.
+pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) -> AppResult<ImageView> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(AppError::TooLarge {
+            max_bytes: MAX_IMAGE_BYTES,
+        });
+    }
+    {
+        let mut conn = app.db.conn().await?;
+        let (product, _) = product_store::by_id(&mut conn, product_id)
+            .await?
+            .ok_or(AppError::NotFound("product"))?;
+        shops::managed(&mut conn, actor, &product.shop_id)
+            .await
+            .map_err(|_| AppError::NotFound("product"))?;
+        if catalog_store::images_of_product(&mut conn, product_id).await?.len() >= MAX_IMAGES {
+            return Err(AppError::Conflict(format!("a product has at most {MAX_IMAGES} images")));
+        }
+    }
+    let (decoded, bytes) = tokio::task::spawn_blocking(move || decode(&bytes).map(|d| (d, bytes)))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let blob_key = app.blobs.put(&bytes).await.map_err(anyhow::Error::from)?;
+    let thumb_key = app.blobs.put(&decoded.thumbnail).await.map_err(anyhow::Error::from)?;
+    let now = now_ms();
+    let row = ImageRow {
+        id: new_id("img"),
+        product_id: product_id.to_owned(),
+        blob_key,
+        thumb_key,
+        content_type: decoded.content_type.to_owned(),
+        width: i64::from(decoded.width),
+        height: i64::from(decoded.height),
+        position: 0,
+        created_at: now,
+    };
+    let mut tx = app.db.begin().await?;
+    catalog_store::insert_image(&mut tx, &row).await?;
+    let data = serde_json::json!({ "image_id": row.id, "width": row.width, "height": row.height });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "product.image_added",
+        product_id,
+        data,
+    )
+    .await?;
+    products::publish_change(&mut tx, product_id, now).await?;
+    tx.commit().await?;
+    app.products.invalidate(product_id);
+    Ok(view(&row))
+}
+
+/// Removes an image from a product of one of the actor's shops.
+pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) -> AppResult<()> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product, _) = product_store::by_id(&mut tx, product_id)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    shops::managed(&mut tx, actor, &product.shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("product"))?;
+    if !catalog_store::delete_image(&mut tx, product_id, image_id).await? {
+        return Err(AppError::NotFound("image"));
+    }
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "product.image_removed",
+        product_id,
+        serde_json::json!({ "image_id": image_id }),
+    )
+    .await?;
+    products::publish_change(&mut tx, product_id, now).await?;
+    tx.commit().await?;
+    app.products.invalidate(product_id);
+    Ok(())
+}
+
+/// An image's bytes and content type, by blob key. Only blobs that are product images are served
+/// this way: qualification documents stay private.
+pub async fn media(app: &App, key: &str) -> AppResult<(String, Vec<u8>)> {
+    let mut conn = app.db.conn().await?;
+    let content_type = catalog_store::image_blob_type(&mut conn, key)
+        .await?
+        .ok_or(AppError::NotFound("image"))?;
+    drop(conn);
+    let bytes = app.blobs.get(key).await.map_err(|_| AppError::NotFound("image"))?;
+    Ok((content_type, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_real_image_gets_a_bounded_jpeg_thumbnail() {
+        let d = decode(&png(1200, 600)).unwrap();
+        assert_eq!((d.content_type, d.width, d.height), ("image/png", 1200, 600));
+        let thumb = image::load_from_memory(&d.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (400, 200));
+    }
+
+    #[test]
+    fn what_is_not_an_image_is_refused() {
+        assert!(matches!(
+            decode(b"%PDF-1.4 not an image"),
+            Err(AppError::UnsupportedMediaType(_))
+        ));
+        let mut broken = png(10, 10);
+        broken.truncate(30);
+        assert!(matches!(decode(&broken), Err(AppError::Invalid(_))));
+    }
+}
