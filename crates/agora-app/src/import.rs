@@ -20,8 +20,8 @@
 //! headers to these. An empty cell of an existing variant leaves its value as it is, except for
 //! `description`, `gtin` and attributes, where empty means "none".
 //!
-//! The same rules as listing a product through the API apply to every row ([`parse_product`],
-//! [`check_listing`], [`check_attributes`]): they are checked for a whole product before
+//! The same rules as listing a product through the API apply to every row (`products::parse_product`,
+//! `products::check_listing`, `catalog::check_attributes`): they are checked for a whole product before
 //! anything is written, so a bad row writes nothing while the others land. Valid products are
 //! written many per transaction for speed, each transaction with its audit entry and the
 //! `product.changed` outbox event of every product it changed; should a write still fail (a SKU

@@ -86,7 +86,7 @@ pub async fn catalog_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::R
 /// Bound parameters per multi-row INSERT. Far below both engines' limits: SQLite looks parameter
 /// names up by a linear scan (and sqlx-sqlite looks up each one), so binding grows with the
 /// square of the count; a few hundred keeps that negligible while saving most round trips.
-const PARAMS_PER_INSERT: usize = 400;
+const PARAMS_PER_INSERT: usize = 200;
 
 /// `($1, $2, …), ($n+1, …)`: the VALUES of a multi-row insert of `rows` rows of `columns` columns.
 fn values(rows: usize, columns: usize) -> String {

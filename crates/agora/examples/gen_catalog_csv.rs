@@ -2,7 +2,10 @@
 //! demo's `audio` category with one to four variants each, in the mess of real exports (quoted
 //! commas and newlines, non-ASCII titles, empty optional cells).
 //!
-//! `cargo run --release -p agora --example gen_catalog_csv -- ROWS > catalog.csv`
+//! `cargo run --release -p agora --example gen_catalog_csv -- ROWS [changed] > catalog.csv`
+//!
+//! With `changed`, the same catalog with every price one cent higher and every stock one more: a
+//! re-import of it updates every row.
 
 use std::io::{BufWriter, Write};
 
@@ -43,6 +46,7 @@ fn main() -> std::io::Result<()> {
     let rows: usize = std::env::args()
         .nth(1)
         .map_or(100_000, |n| n.parse().expect("ROWS is a number"));
+    let changed = u64::from(std::env::args().nth(2).as_deref() == Some("changed"));
     let mut rng = Lcg(0x0005_eeda_607a);
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
@@ -73,7 +77,7 @@ fn main() -> std::io::Result<()> {
         let base = 1_000 + rng.below(40_000);
         let wireless = if rng.below(2) == 0 { "true" } else { "false" };
         for v in 0..variants {
-            let cents = base + v as u64 * 100;
+            let cents = base + v as u64 * 100 + changed;
             let price = if rng.below(5) == 0 {
                 format!("\"{},{:02}\"", cents / 100, cents % 100)
             } else {

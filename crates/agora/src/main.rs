@@ -59,6 +59,9 @@ enum Command {
     },
 }
 
+const IMPORT_EXIT_STATUS: &str = "Exit status: 0 when every row was imported, 2 when some rows failed (they are \
+                                  listed on standard error), 1 when the import could not run at all.";
+
 #[derive(Debug, Subcommand)]
 enum ImportCommand {
     /// Import a shop's products from a CSV or TSV file (UTF-8, with a header row).
@@ -74,7 +77,7 @@ enum ImportCommand {
     /// `line N: column: message` and nothing of its product is written; the other rows are.
     /// The changes are audited as made by the shop's owner.
     #[command(
-        after_help = "Exit status: 0 when every row was imported, 2 when some rows failed                             (they are listed on standard error), 1 when the import could not run at all."
+        after_help = IMPORT_EXIT_STATUS
     )]
     Products(ImportProductsArgs),
 }

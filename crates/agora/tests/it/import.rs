@@ -614,3 +614,44 @@ db_test!(
         assert_eq!(skus, vec!["A-1", "C-1"]);
     }
 );
+
+db_test!(a_large_file_is_written_in_batches_and_reports_its_progress, |t| {
+    let (_, shop, _) = shop(&t).await;
+    let mut file = String::from("product_key,sku,title,category,price,stock,attr:colour\n");
+    for i in 0..1200 {
+        let colour = if i % 2 == 0 { "black" } else { "white" };
+        file.push_str(&format!(
+            "P{},SKU-{i},Product {},audio,{}.{:02},{},{colour}\n",
+            i / 3,
+            i / 3,
+            1 + i % 90,
+            i % 100,
+            i % 7
+        ));
+    }
+    let mut seen = Vec::new();
+    let report = import::import_products(&t.app, &shop, file.as_bytes(), &ImportOptions::default(), &mut |p| {
+        seen.push(p)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.created, report.products_created, report.failed),
+        (1200, 400, 0),
+        "{report:?}"
+    );
+    assert_eq!(seen.first().map(|p| (p.done, p.total)), Some((0, 1200)));
+    assert_eq!(seen.last().map(|p| (p.done, p.total)), Some((1200, 1200)));
+    assert!(
+        seen.windows(2).all(|w| w[0].done <= w[1].done) && seen.len() > 3,
+        "{seen:?}"
+    );
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM variants").await, 1200);
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'catalog.imported'").await,
+        3,
+        "one per transaction"
+    );
+    let again = run(&t, &shop, &export(&t, &shop).await, &ImportOptions::default()).await;
+    assert_eq!(again.unchanged, 1200);
+});
