@@ -21,6 +21,7 @@ pub mod search;
 pub mod shops;
 pub mod stock;
 mod time_fmt;
+pub mod variants;
 
 use std::path::PathBuf;
 

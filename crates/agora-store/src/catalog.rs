@@ -300,3 +300,12 @@ pub async fn image_blob_type(conn: &mut AnyConnection, key: &str) -> sqlx::Resul
     })
     .transpose()
 }
+
+/// A variant's base price: `(amount, currency)`.
+pub async fn variant_price(conn: &mut AnyConnection, variant_id: &str) -> sqlx::Result<Option<(i64, String)>> {
+    let row = sqlx::query("SELECT price_amount, currency FROM variants WHERE id = $1")
+        .bind(variant_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}

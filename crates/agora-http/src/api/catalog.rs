@@ -3,9 +3,11 @@
 use agora_app::categories::{self, CategoryNode};
 use agora_app::images::{self, ImageView};
 use agora_app::offers::{self, OfferView};
-use agora_app::products::{self, ProductPatch, ProductSummary, ProductView, VariantView};
+use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
 use agora_app::stock::{self, MovementView};
+use agora_app::variants;
 use agora_core::money::Money;
+use agora_core::pricing::PriceTier;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -213,4 +215,42 @@ pub async fn delete_image(
 ) -> ApiResult<StatusCode> {
     images::delete(&state.app, &actor, &id, &image_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a variant to a product (its shop's staff).
+#[utoipa::path(post, path = "/products/{id}/variants", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = NewVariant,
+    responses((status = 201, body = ProductView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_variant(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewVariant>,
+) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(variants::add(&state.app, &actor, &id, body).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TiersBody {
+    /// From `min_qty` units on, each costs `unit_price`; an empty list removes the tiers.
+    #[schema(value_type = Vec<Object>)]
+    price_tiers: Vec<PriceTier>,
+}
+
+/// Replace a variant's volume prices (its shop's staff).
+#[utoipa::path(put, path = "/variants/{id}/price-tiers", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = TiersBody,
+    responses((status = 200, body = VariantView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_tiers(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TiersBody>,
+) -> ApiResult<Json<VariantView>> {
+    Ok(Json(
+        variants::set_tiers(&state.app, &actor, &id, body.price_tiers).await?,
+    ))
 }

@@ -72,6 +72,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::get_product, catalog::update_product))
         .routes(routes!(catalog::offers))
         .routes(routes!(catalog::upload_image))
+        .routes(routes!(catalog::add_variant))
+        .routes(routes!(catalog::set_tiers))
         .routes(routes!(catalog::delete_image))
         .routes(routes!(search::search))
         .routes(routes!(search::suggest))

@@ -60,6 +60,11 @@ pub fn routes() -> Router<AppState> {
             post(seller_catalog::set_stock),
         )
         .route("/sell/products/{id}/images", post(seller_catalog::upload_image))
+        .route("/sell/products/{id}/variants", post(seller_catalog::add_variant))
+        .route(
+            "/sell/products/{id}/variants/{variant}/tiers",
+            post(seller_catalog::set_tiers),
+        )
         .route(
             "/sell/products/{id}/images/{image}/delete",
             post(seller_catalog::delete_image),

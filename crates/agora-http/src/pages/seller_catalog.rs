@@ -361,3 +361,86 @@ pub async fn delete_image(
     agora_app::images::delete(&state.app, &actor, &id, &image).await?;
     Ok(see_other(&format!("/sell/products/{id}?saved=1")))
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VariantForm {
+    csrf: String,
+    sku: String,
+    gtin: String,
+    price: String,
+    currency: String,
+    stock: String,
+}
+
+pub async fn add_variant(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<VariantForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    let mut errors = ValidationErrors::new();
+    let currency = errors.check("currency", Currency::parse(form.currency.trim()));
+    let price = currency.and_then(|c| errors.check("price", Money::parse_major(&form.price, c)));
+    let stock = errors.check(
+        "stock",
+        form.stock
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| "must be a whole number".to_owned()),
+    );
+    let result = match (price, stock) {
+        (Some(price), Some(stock)) if errors.is_empty() => {
+            let gtin = form.gtin.trim();
+            let variant = NewVariant {
+                sku: form.sku.clone(),
+                gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
+                price,
+                stock,
+                attributes: Default::default(),
+                price_tiers: vec![],
+            };
+            agora_app::variants::add(&state.app, &actor, &id, variant)
+                .await
+                .map(|_| ())
+        }
+        _ => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TiersForm {
+    csrf: String,
+    tiers: String,
+    currency: String,
+}
+
+pub async fn set_tiers(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path((id, variant)): Path<(String, String)>,
+    PageForm(form): PageForm<TiersForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    let currency = Currency::parse(form.currency.trim()).unwrap_or(Currency::EUR);
+    let result = match agora_app::variants::parse_tier_lines(&form.tiers, currency) {
+        Ok(tiers) => agora_app::variants::set_tiers(&state.app, &actor, &variant, tiers)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(AppError::invalid("price_tiers", m)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}

@@ -468,3 +468,71 @@ db_test!(product_images_are_checked_stored_and_thumbnailed, |t| {
         json!([])
     );
 });
+
+db_test!(a_seller_adds_a_variant_and_sets_volume_prices, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 14900, 5),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let added = t
+        .post(&format!("/api/v1/products/{id}/variants"), Some(&seller),
+              json!({"sku": "AUR-2", "price": {"amount": 15900, "currency": "EUR"}, "stock": 3, "attributes": {"colour": "white"}}))
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.body["variants"].as_array().unwrap().len(), 2);
+    let dup = t
+        .post(
+            &format!("/api/v1/products/{id}/variants"),
+            Some(&seller),
+            json!({"sku": "AUR-2", "price": {"amount": 1, "currency": "EUR"}, "stock": 0}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", dup.text);
+    let variant = added.body["variants"][1]["id"].as_str().unwrap().to_owned();
+    let tiers = json!({"price_tiers": [{"min_qty": 5, "unit_price": {"amount": 15000, "currency": "EUR"}}]});
+    let set = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/price-tiers"),
+            Some(&seller),
+            Some(tiers.clone()),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["price_tiers"], tiers["price_tiers"]);
+    let rising = json!({"price_tiers": [{"min_qty": 5, "unit_price": {"amount": 20000, "currency": "EUR"}}]});
+    let bad = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/price-tiers"),
+            Some(&seller),
+            Some(rising),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other = t.user("other@example.com").await;
+    let theft = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/price-tiers"),
+            Some(&other),
+            Some(tiers),
+        )
+        .await;
+    assert_eq!(theft.status, StatusCode::NOT_FOUND);
+    let offers = t.get(&format!("/api/v1/products/{id}/offers?quantity=5"), None).await;
+    assert!(
+        offers.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["price"]["amount"] == 15000),
+        "{}",
+        offers.text
+    );
+});
