@@ -206,6 +206,8 @@ pub struct ProductQuery {
 struct ProductPage {
     layout: Layout,
     product: ProductView,
+    /// The description's Markdown, rendered safely.
+    description_html: String,
     /// Attribute rows: product attributes, then each variant's.
     attributes: Vec<(String, String)>,
     offers: Vec<OfferView>,
@@ -250,9 +252,11 @@ pub async fn product(
             Err(err) => return Err(err.into()),
         };
     let attributes = attribute_rows(&product.attributes);
+    let description_html = super::markdown::render(&product.description);
     let layout = Layout::new(&state, user, &csrf, product.title.clone()).await;
     Ok(render(&ProductPage {
         layout,
+        description_html,
         product,
         attributes,
         offers,

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod catalog;
 mod csrf;
+mod markdown;
 mod sell;
 mod seller_catalog;
 

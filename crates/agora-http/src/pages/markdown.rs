@@ -1,0 +1,71 @@
+//! Product descriptions are Markdown, rendered to HTML that is safe to put in a page: raw HTML in
+//! the source is shown as text, and links go only to web or mail addresses.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+
+fn safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with('/')
+}
+
+/// Renders `source` as HTML with every raw tag escaped and unsafe links and images dropped.
+pub fn render(source: &str) -> String {
+    let parser =
+        Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+            // Raw HTML is shown, never interpreted.
+            Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
+            // Pictures belong in the gallery, where they are checked; none are fetched from elsewhere.
+            Event::Start(Tag::Image { .. }) => Event::Text(CowStr::from("")),
+            Event::End(pulldown_cmark::TagEnd::Image) => Event::Text(CowStr::from("")),
+            other => other,
+        });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn markdown_becomes_html() {
+        assert_eq!(
+            render("**Bold** and *soft*"),
+            "<p><strong>Bold</strong> and <em>soft</em></p>\n"
+        );
+        assert!(render("- one\n- two").contains("<li>one</li>"));
+    }
+
+    #[test]
+    fn raw_html_and_script_links_are_neutralised() {
+        let html = render("<script>alert(1)</script> <img src=x onerror=alert(1)>");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        let inline = render("Hello <b onmouseover=alert(1)>there</b>");
+        assert!(!inline.contains("<b "), "{inline}");
+        let link = render("[x](javascript:alert(1)) and [ok](https://example.org/)");
+        assert!(!link.contains("href=\"javascript"), "{link}");
+        assert!(link.contains("href=\"https://example.org/\""), "{link}");
+    }
+
+    #[test]
+    fn images_from_elsewhere_are_not_loaded() {
+        assert!(!render("![tracker](https://evil.example/p.gif)").contains("<img"));
+    }
+}
