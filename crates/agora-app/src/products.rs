@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::product_cache::CachedProduct;
 use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult};
 
-/// Stock at or below this is "low" for the seller.
+/// Stock at or below this is "low" for the seller, unless a variant sets its own threshold.
 pub const LOW_STOCK: i64 = 5;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -71,6 +71,8 @@ pub struct VariantView {
     pub company_price: Option<Money>,
     /// For the shop's staff: whether the stock is at or below the low-stock threshold.
     pub low_stock: Option<bool>,
+    /// For the shop's staff: the stock at or below which the variant counts as low.
+    pub low_stock_threshold: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -355,6 +357,7 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
         .ok_or(AppError::NotFound("shop"))?;
     let staff = actor.is_some_and(|a| shops::may_manage(a, &s));
     let tiers = catalog_store::tiers_of_product(conn, id).await?;
+    let thresholds = catalog_store::low_stock_thresholds(conn, id).await?;
     let company_prices = match actor.and_then(|a| a.company.as_ref()) {
         Some((company_id, _)) => catalog_store::company_prices_of_product(conn, id, company_id).await?,
         None => vec![],
@@ -362,6 +365,10 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
     let variants = variants
         .into_iter()
         .filter_map(|v| {
+            let threshold = thresholds
+                .iter()
+                .find(|(vid, _)| *vid == v.id)
+                .map_or(LOW_STOCK, |(_, t)| *t);
             let currency = Currency::parse(&v.currency).ok()?;
             Some(VariantView {
                 price: Money::new(v.price_amount, currency),
@@ -377,7 +384,8 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
                     .iter()
                     .find(|(vid, _)| *vid == v.id)
                     .map(|(_, a)| Money::new(*a, currency)),
-                low_stock: staff.then_some(v.stock <= LOW_STOCK),
+                low_stock_threshold: Some(threshold),
+                low_stock: staff.then_some(v.stock <= threshold),
                 id: v.id,
                 sku: v.sku,
                 gtin: v.gtin,
@@ -442,7 +450,10 @@ pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<Produc
     if staff {
         view.variants
             .iter_mut()
-            .for_each(|v| v.low_stock = Some(v.stock <= LOW_STOCK));
+            .for_each(|v| v.low_stock = Some(v.stock <= v.low_stock_threshold.unwrap_or(LOW_STOCK)));
+    } else {
+        // The seller's thresholds are not the public's business.
+        view.variants.iter_mut().for_each(|v| v.low_stock_threshold = None);
     }
     if let Some((company_id, _)) = actor.and_then(|a| a.company.as_ref()) {
         let mut conn = app.db.conn().await?;

@@ -107,3 +107,33 @@ pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<
         })
         .collect())
 }
+
+/// Sets the stock at or below which a variant counts as low for its seller.
+pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str, threshold: i64) -> AppResult<()> {
+    if !(0..=1_000_000_000).contains(&threshold) {
+        return Err(AppError::invalid(
+            "low_stock_threshold",
+            "must be between 0 and 1000000000",
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut tx, actor, &shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("variant"))?;
+    catalog_store::set_low_stock_threshold(&mut tx, variant_id, threshold).await?;
+    let data = serde_json::json!({ "variant_id": variant_id, "low_stock_threshold": threshold });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        "stock.threshold_set",
+        &product_id,
+        data,
+    )
+    .await?;
+    tx.commit().await?;
+    app.products.invalidate(&product_id);
+    Ok(())
+}

@@ -309,3 +309,21 @@ pub async fn variant_price(conn: &mut AnyConnection, variant_id: &str) -> sqlx::
         .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
+
+/// Each variant's low-stock threshold: `(variant id, threshold)`.
+pub async fn low_stock_thresholds(conn: &mut AnyConnection, product_id: &str) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT id, low_stock_threshold FROM variants WHERE product_id = $1")
+        .bind(product_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+pub async fn set_low_stock_threshold(conn: &mut AnyConnection, variant_id: &str, threshold: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE variants SET low_stock_threshold = $1 WHERE id = $2")
+        .bind(threshold)
+        .bind(variant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

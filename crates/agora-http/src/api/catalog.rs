@@ -54,6 +54,8 @@ pub struct StockBody {
     stock: i64,
     /// Why, for the movement history (default "stock count").
     reason: Option<String>,
+    /// Optionally, the stock at or below which the seller sees the variant as low (default 5).
+    low_stock_threshold: Option<i64>,
 }
 
 /// Set a variant's stock (its shop's staff); the change is recorded as a stock movement.
@@ -66,6 +68,9 @@ pub async fn set_stock(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StockBody>,
 ) -> ApiResult<Json<VariantView>> {
+    if let Some(threshold) = body.low_stock_threshold {
+        stock::set_low_stock_threshold(&state.app, &actor, &id, threshold).await?;
+    }
     Ok(Json(
         stock::set(&state.app, &actor, &id, body.stock, body.reason.as_deref()).await?,
     ))

@@ -299,6 +299,7 @@ pub struct StockForm {
     csrf: String,
     stock: String,
     reason: String,
+    low_stock_threshold: String,
 }
 
 pub async fn set_stock(
@@ -313,7 +314,21 @@ pub async fn set_stock(
     let result = match form.stock.trim().parse::<i64>() {
         Ok(n) => {
             let reason = (!form.reason.trim().is_empty()).then_some(form.reason.as_str());
-            stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ())
+            let threshold = match form.low_stock_threshold.trim() {
+                "" => Ok(None),
+                t => t
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| AppError::invalid("stock", "the low-stock threshold must be a whole number")),
+            };
+            match threshold {
+                Ok(Some(t)) => match stock::set_low_stock_threshold(&state.app, &actor, &variant, t).await {
+                    Ok(()) => stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ()),
+                    Err(e) => Err(e),
+                },
+                Ok(None) => stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
         }
         Err(_) => Err(AppError::invalid("stock", "must be a whole number")),
     };

@@ -536,3 +536,46 @@ db_test!(a_seller_adds_a_variant_and_sets_volume_prices, |t| {
         offers.text
     );
 });
+
+db_test!(a_seller_sets_when_stock_counts_as_low, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 14900, 8),
+        )
+        .await;
+    let (id, variant) = (
+        r.body["id"].as_str().unwrap().to_owned(),
+        r.body["variants"][0]["id"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(
+        r.body["variants"][0]["low_stock"], false,
+        "8 is above the default threshold of 5"
+    );
+    let set = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/stock"),
+            Some(&seller),
+            Some(json!({"stock": 8, "low_stock_threshold": 10})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["low_stock"], true);
+    assert_eq!(set.body["low_stock_threshold"], 10);
+    let seen = t.get(&format!("/api/v1/products/{id}"), Some(&seller)).await;
+    assert_eq!(seen.body["variants"][0]["low_stock"], true);
+    let public = t.get(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(public.body["variants"][0]["low_stock_threshold"], Value::Null);
+    let bad = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/stock"),
+            Some(&seller),
+            Some(json!({"stock": 8, "low_stock_threshold": -1})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+});
