@@ -1,47 +1,9 @@
 //! Queries for bulk catalog import and export: a shop's whole catalog read in a few queries, and
 //! the single-variant writes an import needs beside [`crate::products`] and [`crate::catalog`].
 
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::products::{ProductRow, VariantRow};
-
-const PRODUCT_COLUMNS: &str =
-    "p.id, p.shop_id, p.title, p.description, p.category, p.status, p.attributes, p.min_order_qty, p.featured, \
-     p.created_at, p.updated_at";
-const VARIANT_COLUMNS: &str =
-    "v.id, v.product_id, v.shop_id, v.sku, v.gtin, v.price_amount, v.currency, v.stock, v.attributes, v.position";
-
-fn product_at(r: &AnyRow, at: usize) -> sqlx::Result<ProductRow> {
-    Ok(ProductRow {
-        id: r.try_get(at)?,
-        shop_id: r.try_get(at + 1)?,
-        title: r.try_get(at + 2)?,
-        description: r.try_get(at + 3)?,
-        category: r.try_get(at + 4)?,
-        status: r.try_get(at + 5)?,
-        attributes: r.try_get(at + 6)?,
-        min_order_qty: r.try_get(at + 7)?,
-        featured: crate::flag(r.try_get(at + 8)?),
-        created_at: r.try_get(at + 9)?,
-        updated_at: r.try_get(at + 10)?,
-    })
-}
-
-fn variant_at(r: &AnyRow, at: usize) -> sqlx::Result<VariantRow> {
-    Ok(VariantRow {
-        id: r.try_get(at)?,
-        product_id: r.try_get(at + 1)?,
-        shop_id: r.try_get(at + 2)?,
-        sku: r.try_get(at + 3)?,
-        gtin: r.try_get(at + 4)?,
-        price_amount: r.try_get(at + 5)?,
-        currency: r.try_get(at + 6)?,
-        stock: r.try_get(at + 7)?,
-        attributes: r.try_get(at + 8)?,
-        position: r.try_get(at + 9)?,
-    })
-}
+use crate::products::{product_at, variant_at, ProductRow, VariantRow, PRODUCT_COLUMNS, VARIANT_COLUMNS};
 
 /// Every product of a shop.
 pub async fn products_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::Result<Vec<ProductRow>> {

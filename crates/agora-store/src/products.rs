@@ -153,55 +153,56 @@ pub async fn matching(
     rows.iter().map(card).collect()
 }
 
+/// The product columns, read by [`product_at`].
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "p.id, p.shop_id, p.title, p.description, p.category, p.status, p.attributes, p.min_order_qty, p.featured, \
+     p.created_at, p.updated_at";
+/// The variant columns, read by [`variant_at`].
+pub(crate) const VARIANT_COLUMNS: &str =
+    "v.id, v.product_id, v.shop_id, v.sku, v.gtin, v.price_amount, v.currency, v.stock, v.attributes, v.position";
+
+/// A product read from `PRODUCT_COLUMNS` starting at column `at`.
+pub(crate) fn product_at(r: &AnyRow, at: usize) -> sqlx::Result<ProductRow> {
+    Ok(ProductRow {
+        id: r.try_get(at)?,
+        shop_id: r.try_get(at + 1)?,
+        title: r.try_get(at + 2)?,
+        description: r.try_get(at + 3)?,
+        category: r.try_get(at + 4)?,
+        status: r.try_get(at + 5)?,
+        attributes: r.try_get(at + 6)?,
+        min_order_qty: r.try_get(at + 7)?,
+        featured: crate::flag(r.try_get(at + 8)?),
+        created_at: r.try_get(at + 9)?,
+        updated_at: r.try_get(at + 10)?,
+    })
+}
+
+/// A variant read from `VARIANT_COLUMNS` starting at column `at`.
+pub(crate) fn variant_at(r: &AnyRow, at: usize) -> sqlx::Result<VariantRow> {
+    Ok(VariantRow {
+        id: r.try_get(at)?,
+        product_id: r.try_get(at + 1)?,
+        shop_id: r.try_get(at + 2)?,
+        sku: r.try_get(at + 3)?,
+        gtin: r.try_get(at + 4)?,
+        price_amount: r.try_get(at + 5)?,
+        currency: r.try_get(at + 6)?,
+        stock: r.try_get(at + 7)?,
+        attributes: r.try_get(at + 8)?,
+        position: r.try_get(at + 9)?,
+    })
+}
+
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<(ProductRow, Vec<VariantRow>)>> {
-    let Some(r) = sqlx::query(
-        "SELECT id, shop_id, title, description, category, status, attributes, min_order_qty, featured, created_at, updated_at
-         FROM products WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1");
+    let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
-    let product = ProductRow {
-        id: r.try_get(0)?,
-        shop_id: r.try_get(1)?,
-        title: r.try_get(2)?,
-        description: r.try_get(3)?,
-        category: r.try_get(4)?,
-        status: r.try_get(5)?,
-        attributes: r.try_get(6)?,
-        min_order_qty: r.try_get(7)?,
-        featured: crate::flag(r.try_get(8)?),
-        created_at: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
-    };
-    let rows = sqlx::query(
-        "SELECT id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position
-         FROM variants WHERE product_id = $1 ORDER BY position, sku",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    let variants = rows
-        .iter()
-        .map(|r| {
-            Ok(VariantRow {
-                id: r.try_get(0)?,
-                product_id: r.try_get(1)?,
-                shop_id: r.try_get(2)?,
-                sku: r.try_get(3)?,
-                gtin: r.try_get(4)?,
-                price_amount: r.try_get(5)?,
-                currency: r.try_get(6)?,
-                stock: r.try_get(7)?,
-                attributes: r.try_get(8)?,
-                position: r.try_get(9)?,
-            })
-        })
-        .collect::<sqlx::Result<_>>()?;
-    Ok(Some((product, variants)))
+    let sql = format!("SELECT {VARIANT_COLUMNS} FROM variants v WHERE v.product_id = $1 ORDER BY v.position, v.sku");
+    let rows = sqlx::query(&sql).bind(id).fetch_all(conn).await?;
+    let variants = rows.iter().map(|r| variant_at(r, 0)).collect::<sqlx::Result<_>>()?;
+    Ok(Some((product_at(&r, 0)?, variants)))
 }
 
 pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
