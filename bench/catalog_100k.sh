@@ -47,3 +47,4 @@ echo "search, 1 client:   p50 ${s50} ms  p99 ${s99} ms  ${srps} req/s"
 echo "search, 16 clients: ${s16} req/s"
 awk -v a="$s50" -v b="$h50" -v c="$s16" -v d="$srps" \
   'BEGIN { printf "ratios: search p50 / healthz p50 = %.1f;  16-client / 1-client throughput = %.2f\n", a / b, c / d }'
+echo "resident memory of agora serve after the search load: $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
