@@ -48,44 +48,10 @@ pub struct ProductCard {
     pub stock: i64,
 }
 
+/// Inserts a product and its variants (their stock as given: record movements separately).
 pub async fn insert(conn: &mut AnyConnection, p: &ProductRow, variants: &[VariantRow]) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
-                               created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&p.id)
-    .bind(&p.shop_id)
-    .bind(&p.title)
-    .bind(&p.description)
-    .bind(&p.category)
-    .bind(&p.status)
-    .bind(&p.attributes)
-    .bind(p.min_order_qty)
-    .bind(i64::from(p.featured))
-    .bind(p.created_at)
-    .bind(p.updated_at)
-    .execute(&mut *conn)
-    .await?;
-    for v in variants {
-        sqlx::query(
-            "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&v.id)
-        .bind(&v.product_id)
-        .bind(&v.shop_id)
-        .bind(&v.sku)
-        .bind(v.gtin.as_deref())
-        .bind(v.price_amount)
-        .bind(&v.currency)
-        .bind(v.stock)
-        .bind(&v.attributes)
-        .bind(v.position)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    crate::catalog_import::insert_products(conn, &[p]).await?;
+    crate::catalog_import::insert_variants(conn, &variants.iter().collect::<Vec<_>>()).await
 }
 
 const CARD_SELECT: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,

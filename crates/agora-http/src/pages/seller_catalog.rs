@@ -117,29 +117,20 @@ pub async fn new_form(
 /// numbers here, and the product rules' own (title, SKU, GTIN, …) checked on the rest.
 fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
     let mut errors = ValidationErrors::new();
-    let currency = errors.check("currency", Currency::parse(form.currency.trim()));
-    let price = currency.and_then(|c| errors.check("price", Money::parse_major(&form.price, c)));
-    let stock = errors.check(
-        "stock",
-        form.stock
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| "must be a whole number".to_owned()),
+    let variant = typed_variant(
+        &mut errors,
+        &form.sku,
+        &form.gtin,
+        &form.price,
+        &form.currency,
+        &form.stock,
     );
-    let gtin = form.gtin.trim();
     let input = NewProduct {
         title: form.title.clone(),
         description: form.description.clone(),
         category: form.category.clone(),
         attributes: Default::default(),
-        variants: vec![NewVariant {
-            sku: form.sku.clone(),
-            gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
-            price: price.unwrap_or(Money::new(0, currency.unwrap_or(Currency::EUR))),
-            stock: stock.unwrap_or(0),
-            attributes: Default::default(),
-            price_tiers: vec![],
-        }],
+        variants: vec![variant],
         min_order_qty: None,
         status: Some(if form.status == "draft" {
             "draft".into()
@@ -151,6 +142,36 @@ fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
         errors.0.extend(more.0);
     }
     errors.into_result().map(|()| input)
+}
+
+/// A variant from typed form fields. Problems with the typed numbers are added to `errors` (and
+/// placeholders stand in), so that the product rules can still report everything else at once.
+fn typed_variant(
+    errors: &mut ValidationErrors,
+    sku: &str,
+    gtin: &str,
+    price: &str,
+    currency: &str,
+    stock: &str,
+) -> NewVariant {
+    let currency = errors.check("currency", Currency::parse(currency.trim()));
+    let price = currency.and_then(|c| errors.check("price", Money::parse_major(price, c)));
+    let stock = errors.check(
+        "stock",
+        stock
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| "must be a whole number".to_owned()),
+    );
+    let gtin = gtin.trim();
+    NewVariant {
+        sku: sku.to_owned(),
+        gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
+        price: price.unwrap_or(Money::new(0, currency.unwrap_or(Currency::EUR))),
+        stock: stock.unwrap_or(0),
+        attributes: Default::default(),
+        price_tiers: vec![],
+    }
 }
 
 /// The API's field names for the one variant this form has.
@@ -398,31 +419,20 @@ pub async fn add_variant(
     let actor = user.require(&format!("/sell/products/{id}"))?;
     csrf.check(&form.csrf)?;
     let mut errors = ValidationErrors::new();
-    let currency = errors.check("currency", Currency::parse(form.currency.trim()));
-    let price = currency.and_then(|c| errors.check("price", Money::parse_major(&form.price, c)));
-    let stock = errors.check(
-        "stock",
-        form.stock
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| "must be a whole number".to_owned()),
+    let variant = typed_variant(
+        &mut errors,
+        &form.sku,
+        &form.gtin,
+        &form.price,
+        &form.currency,
+        &form.stock,
     );
-    let result = match (price, stock) {
-        (Some(price), Some(stock)) if errors.is_empty() => {
-            let gtin = form.gtin.trim();
-            let variant = NewVariant {
-                sku: form.sku.clone(),
-                gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
-                price,
-                stock,
-                attributes: Default::default(),
-                price_tiers: vec![],
-            };
-            agora_app::variants::add(&state.app, &actor, &id, variant)
-                .await
-                .map(|_| ())
-        }
-        _ => Err(AppError::Invalid(errors)),
+    let result = if errors.is_empty() {
+        agora_app::variants::add(&state.app, &actor, &id, variant)
+            .await
+            .map(|_| ())
+    } else {
+        Err(AppError::Invalid(errors))
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
