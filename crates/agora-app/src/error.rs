@@ -25,6 +25,10 @@ pub enum AppError {
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_s} seconds")]
     RateLimited { retry_after_s: u64 },
+    /// The server is at capacity for this kind of work (hashing, the database's write queue):
+    /// the client should retry after a short pause.
+    #[error("the server is busy; try again in {retry_after_s} seconds")]
+    Busy { retry_after_s: u64 },
     #[error("the upload is larger than {max_bytes} bytes")]
     TooLarge { max_bytes: usize },
     #[error("{0}")]

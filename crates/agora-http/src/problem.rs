@@ -99,6 +99,12 @@ pub fn problem_of(err: &AppError) -> Problem {
             "Too many requests",
             err.to_string(),
         ),
+        AppError::Busy { .. } => Problem::new(
+            S::SERVICE_UNAVAILABLE,
+            "busy",
+            "Busy",
+            err.to_string(),
+        ),
         AppError::TooLarge { .. } => Problem::new(S::PAYLOAD_TOO_LARGE, "too-large", "Too large", err.to_string()),
         AppError::UnsupportedMediaType(m) => Problem::new(
             S::UNSUPPORTED_MEDIA_TYPE,
@@ -131,7 +137,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?err, "internal error");
         }
         let mut res = problem_of(&self.0).into_response();
-        if let AppError::RateLimited { retry_after_s } = self.0 {
+        if let AppError::RateLimited { retry_after_s } | AppError::Busy { retry_after_s } = self.0 {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
         }

@@ -218,7 +218,12 @@ impl IntoResponse for PageError {
                     tracing::error!(error = ?e, "internal error on a page");
                 }
                 let problem = crate::problem::problem_of(&err);
-                render_error(problem.status(), &problem.title, problem.detail)
+                let mut res = render_error(problem.status(), &problem.title, problem.detail);
+                if let AppError::RateLimited { retry_after_s } | AppError::Busy { retry_after_s } = err {
+                    res.headers_mut()
+                        .insert(axum::http::header::RETRY_AFTER, retry_after_s.into());
+                }
+                res
             }
         }
     }
