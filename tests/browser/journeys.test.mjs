@@ -1,5 +1,5 @@
 // Journeys through the pages, as people use them: becoming a seller and being approved, forms that
-// show their errors, and a company admin managing members. Every page must be free of console
+// show their errors, and a company admin inviting members. Every page must be free of console
 // errors and must not reach for any host but 127.0.0.1.
 
 import assert from "node:assert/strict";
@@ -181,26 +181,40 @@ describe("journeys", { timeout: 180_000 }, () => {
     });
   });
 
-  test("a company admin adds a member by email; a purchaser cannot", async (t) => {
+  test("a company admin invites a member by email, who joins on accepting; a purchaser cannot invite", async (t) => {
     await run(t, async (h) => {
       // Someone with an account and no company yet.
       const newcomer = { name: "Nico Newcomer", email: uniqueEmail("newcomer"), password: "a-long-enough-password" };
       const visitor = await (await h.newContext("newcomer")).newPage();
       await register(visitor, newcomer);
+      await login(visitor, newcomer.email, newcomer.password);
 
       const anna = await h.newPage("anna", DEMO.companyAdmin);
       await anna.goto("/account/company");
       const members = anna.getByRole("table", { name: "Company members and their roles" });
       await assertVisible(members.getByRole("row").filter({ hasText: DEMO.companyAdmin }));
-      const addForm = anna.getByRole("region", { name: "Add a member" });
-      await addForm.getByLabel("Email").fill(newcomer.email);
-      await addForm.getByLabel("Role").selectOption("purchaser");
-      await addForm.getByRole("button", { name: "Add member" }).click();
-      await anna.waitForURL(/\/account\/company\?done=member$/);
+      const inviteForm = anna.getByRole("region", { name: "Invite a member" });
+      await inviteForm.getByLabel("Email").fill(newcomer.email);
+      await inviteForm.getByLabel("Role").selectOption("purchaser");
+      await inviteForm.getByRole("button", { name: "Send invitation" }).click();
+      await anna.waitForURL(/\/account\/company\?done=invited$/);
+      await assertText(anna.getByRole("status"), /Invitation sent/);
+      assert.equal(await members.getByRole("row").filter({ hasText: newcomer.email }).count(), 0, "not a member before accepting");
+      const invited = anna.getByRole("list", { name: "Invited, not yet joined" });
+      await assertVisible(invited.getByRole("listitem").filter({ hasText: newcomer.email }), "the invitation is listed");
+      assert.equal(await invited.getByText(newcomer.name).count(), 0, "the invitee's name is not shown before acceptance");
+
+      await visitor.goto("/account");
+      const invitations = visitor.getByRole("region", { name: "Invitations" });
+      await assertVisible(invitations.getByText(/Acme/), "the invitee sees the invitation");
+      await invitations.getByRole("button", { name: /^Accept/ }).click();
+      await visitor.waitForURL(/\/account\/company\?done=joined$/);
+
+      await anna.reload();
       const row = members.getByRole("row").filter({ hasText: newcomer.email });
-      await assertVisible(row, "the added member is listed");
+      await assertVisible(row, "the member is listed once they accepted");
       await assertText(row.getByRole("cell").first(), newcomer.name);
-      assert.equal(await row.getByRole("combobox").inputValue(), "purchaser", "the member has the chosen role");
+      assert.equal(await row.getByRole("combobox").inputValue(), "purchaser", "the member has the invited role");
 
       const paul = await h.newPage("paul", DEMO.purchaser);
       await paul.goto("/account/company");
@@ -208,8 +222,8 @@ describe("journeys", { timeout: 180_000 }, () => {
         paul.getByRole("table", { name: "Company members and their roles" }).getByRole("row").filter({ hasText: newcomer.email }),
         "the purchaser sees the members too",
       );
-      assert.equal(await paul.getByRole("heading", { name: "Add a member" }).count(), 0, "no add-member section for a purchaser");
-      assert.equal(await paul.locator('form[action="/account/company/members"]').count(), 0, "no add-member form for a purchaser");
+      assert.equal(await paul.getByRole("heading", { name: "Invite a member" }).count(), 0, "no invite section for a purchaser");
+      assert.equal(await paul.locator('form[action="/account/company/members"]').count(), 0, "no invite form for a purchaser");
       assert.equal(await paul.getByRole("button", { name: /^Remove/ }).count(), 0, "no remove buttons for a purchaser");
     });
   });

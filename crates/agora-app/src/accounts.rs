@@ -124,9 +124,6 @@ pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<Acco
         companies::insert(&mut tx, &company_id, company_name, now).await?;
         companies::add_member(&mut tx, &company_id, &account.id, CompanyRole::Admin.as_str(), now).await?;
         company = Some(company_id);
-    } else if let Some((company_id, role)) = companies::take_invitation(&mut tx, &account.email).await? {
-        companies::add_member(&mut tx, &company_id, &account.id, &role, now).await?;
-        company = Some(company_id);
     }
     let data = serde_json::json!({ "email": account.email, "kind": account.kind, "company": company });
     audit::record(&mut tx, Some(&account.id), "account.registered", &account.id, data).await?;
@@ -288,9 +285,11 @@ async fn view_of(conn: &mut Conn, account: &AccountRow) -> AppResult<AccountView
     let company = companies::membership(conn, &account.id)
         .await?
         .and_then(|(id, name, role)| role.parse().ok().map(|role| CompanyRef { id, name, role }));
+    let membership = company.as_ref().map(|c: &CompanyRef| (c.id.as_str(), c.role));
     let shops: Vec<ShopRef> = shops::for_account(conn, &account.id)
         .await?
         .into_iter()
+        .filter(|s| agora_core::shop::may_run(&account.id, membership, &s.owner_account_id, s.company_id.as_deref()))
         .map(|s| ShopRef {
             id: s.id,
             name: s.name,

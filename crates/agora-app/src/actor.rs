@@ -27,6 +27,13 @@ impl Actor {
         }
     }
 
+    /// Whether the actor may run the shop with this owner and company, by the company's current
+    /// roles (see [`agora_core::shop::may_run`]). Every right over a shop is decided here.
+    pub fn may_run_shop(&self, owner_account_id: &str, company_id: Option<&str>) -> bool {
+        let membership = self.company.as_ref().map(|(id, role)| (id.as_str(), *role));
+        agora_core::shop::may_run(&self.account_id, membership, owner_account_id, company_id)
+    }
+
     /// The actor's role in `company_id`, if a member.
     pub fn role_in(&self, company_id: &str) -> Option<CompanyRole> {
         match &self.company {

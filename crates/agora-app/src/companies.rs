@@ -1,7 +1,10 @@
-//! A company's members and their roles, managed by the company's admins.
+//! A company's members and their roles, managed by the company's admins (who invite new members
+//! through [`crate::invitations`]).
 
-use agora_core::account::{CompanyRole, Email};
-use agora_store::{accounts, companies, now_ms};
+use agora_core::account::CompanyRole;
+use agora_core::invitation::InvitationStatus;
+use agora_store::invitations::InvitationRow;
+use agora_store::{companies, invitations};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -12,7 +15,7 @@ pub struct CompanyView {
     pub id: String,
     pub name: String,
     pub members: Vec<MemberView>,
-    /// Emails invited before they had an account; they join when they register.
+    /// Pending invitations: an email joins only when its account accepts.
     pub invitations: Vec<InvitationView>,
 }
 
@@ -26,30 +29,38 @@ pub struct MemberView {
     pub since: String,
 }
 
+/// An invitation as the company's members see it: the email it went to, never who (if anyone)
+/// has an account with it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvitationView {
+    pub id: String,
     pub email: String,
     #[schema(value_type = String, example = "purchaser")]
     pub role: CompanyRole,
+    /// `pending`, `accepted`, `declined` or `withdrawn`.
+    #[schema(value_type = String, example = "pending")]
+    pub status: InvitationStatus,
     pub invited_at: String,
 }
 
-/// What adding a member did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AddedMember {
-    pub email: String,
-    #[schema(value_type = String, example = "purchaser")]
-    pub role: CompanyRole,
-    /// `active` when the account existed and joined, `invited` when it will join on registration.
-    pub status: String,
+impl InvitationView {
+    pub(crate) fn of(i: InvitationRow) -> Option<Self> {
+        Some(InvitationView {
+            role: i.role.parse().ok()?,
+            status: i.status.parse().ok()?,
+            id: i.id,
+            email: i.email,
+            invited_at: rfc3339(i.created_at),
+        })
+    }
 }
 
 /// Members see their company; everyone else gets 404.
-fn require_member(actor: &Actor, company_id: &str) -> AppResult<CompanyRole> {
+pub(crate) fn require_member(actor: &Actor, company_id: &str) -> AppResult<CompanyRole> {
     actor.role_in(company_id).ok_or(AppError::NotFound("company"))
 }
 
-fn require_admin(actor: &Actor, company_id: &str) -> AppResult<()> {
+pub(crate) fn require_admin(actor: &Actor, company_id: &str) -> AppResult<()> {
     match require_member(actor, company_id)? {
         CompanyRole::Admin => Ok(()),
         _ => Err(AppError::Forbidden("only company admins manage members".into())),
@@ -75,16 +86,10 @@ pub async fn get(app: &App, actor: &Actor, company_id: &str) -> AppResult<Compan
             })
         })
         .collect();
-    let invitations = companies::invitations(&mut conn, company_id)
+    let invitations = invitations::pending_of_company(&mut conn, company_id)
         .await?
         .into_iter()
-        .filter_map(|i| {
-            Some(InvitationView {
-                role: i.role.parse().ok()?,
-                email: i.email,
-                invited_at: rfc3339(i.created_at),
-            })
-        })
+        .filter_map(InvitationView::of)
         .collect();
     Ok(CompanyView {
         id: company_id.to_owned(),
@@ -96,62 +101,6 @@ pub async fn get(app: &App, actor: &Actor, company_id: &str) -> AppResult<Compan
 
 pub fn parse_role(raw: &str) -> AppResult<CompanyRole> {
     raw.parse().map_err(|m| AppError::invalid("role", m))
-}
-
-/// Adds the account with `email` to the company, or invites the email if it has no account yet.
-pub async fn add_member(app: &App, actor: &Actor, company_id: &str, email: &str, role: &str) -> AppResult<AddedMember> {
-    require_admin(actor, company_id)?;
-    let email = Email::parse(email).map_err(|m| AppError::invalid("email", m))?;
-    let role = parse_role(role)?;
-    let now = now_ms();
-    let mut tx = app.db.begin().await?;
-    let status = match accounts::by_email(&mut tx, email.as_str()).await? {
-        Some(account) => {
-            if let Some((other, _, _)) = companies::membership(&mut tx, &account.id).await? {
-                let message = if other == company_id {
-                    "is already a member of this company"
-                } else {
-                    "belongs to another company"
-                };
-                return Err(AppError::Conflict(format!("{email} {message}")));
-            }
-            if let Err(err) = companies::add_member(&mut tx, company_id, &account.id, role.as_str(), now).await {
-                // Another company took the account between our check and our insert.
-                if agora_store::is_unique_violation(&err) {
-                    return Err(AppError::Conflict(format!("{email} belongs to another company")));
-                }
-                return Err(err.into());
-            }
-            "active"
-        }
-        None => {
-            companies::invite(
-                &mut tx,
-                company_id,
-                email.as_str(),
-                role.as_str(),
-                &actor.account_id,
-                now,
-            )
-            .await?;
-            "invited"
-        }
-    };
-    let data = serde_json::json!({ "email": email.as_str(), "role": role, "status": status });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "company.member_added",
-        company_id,
-        data,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(AddedMember {
-        email: email.as_str().to_owned(),
-        role,
-        status: status.into(),
-    })
 }
 
 /// Changes a member's role. The last admin cannot step down.

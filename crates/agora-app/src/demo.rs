@@ -13,7 +13,7 @@ use crate::accounts::{self, Channel};
 use crate::categories::{self, NewCategory};
 use crate::products::{self, NewProduct, NewVariant};
 use crate::shops::{self, ApplyInput, Decision, Upload};
-use crate::{companies, Actor, App, AppError, AppResult};
+use crate::{invitations, Actor, App, AppError, AppResult};
 
 /// The password of every demo account.
 pub const PASSWORD: &str = "agora-demo-2026";
@@ -222,8 +222,9 @@ pub async fn seed(app: &App) -> AppResult<bool> {
         .clone()
         .map(|(id, _)| id)
         .ok_or(AppError::NotFound("company"))?;
-    companies::add_member(app, &anna, &acme, LOGINS[6].email, "purchaser").await?;
-    person(app, LOGINS[6].email, "Paul Purchaser", None).await?;
+    let invitation = invitations::invite(app, &anna, &acme, LOGINS[6].email, "purchaser").await?;
+    let paul = person(app, LOGINS[6].email, "Paul Purchaser", None).await?;
+    invitations::accept(app, &paul, &invitation.id).await?;
 
     let apply = |name: &str, legal: &str, reg: Option<&str>, cats: &[&str], for_company: bool| ApplyInput {
         name: name.into(),

@@ -13,6 +13,7 @@ pub mod follower;
 pub mod idempotency;
 pub mod images;
 pub mod import;
+pub mod invitations;
 pub mod offers;
 mod passwords;
 pub mod product_cache;

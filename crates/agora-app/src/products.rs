@@ -442,7 +442,7 @@ async fn cached(app: &App, id: &str) -> AppResult<Option<Arc<CachedProduct>>> {
 /// see low-stock flags; a buyer whose company has its own prices sees them.
 pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ProductView> {
     let entry = cached(app, id).await?.ok_or(AppError::NotFound("product"))?;
-    let staff = actor.is_some_and(|a| shops::runs(a, &entry.shop_owner, entry.shop_company.as_deref()));
+    let staff = actor.is_some_and(|a| a.may_run_shop(&entry.shop_owner, entry.shop_company.as_deref()));
     if entry.view.status != "active" && !staff {
         return Err(AppError::NotFound("product"));
     }

@@ -110,17 +110,10 @@ async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
     })
 }
 
-/// Whether the actor runs this shop: its applicant, or a company admin or sales member.
+/// Whether the actor runs this shop: for a company's shop, its current admins and sales members;
+/// for a personal shop, its owner.
 pub fn may_manage(actor: &Actor, s: &ShopRow) -> bool {
-    runs(actor, &s.owner_account_id, s.company_id.as_deref())
-}
-
-/// Whether the actor runs the shop with this owner and company: the one rule for shop staff.
-pub fn runs(actor: &Actor, owner_account_id: &str, company_id: Option<&str>) -> bool {
-    owner_account_id == actor.account_id
-        || company_id
-            .and_then(|c| actor.role_in(c))
-            .is_some_and(|r| r.may_run_shop())
+    actor.may_run_shop(&s.owner_account_id, s.company_id.as_deref())
 }
 
 pub(crate) fn status_of(s: &ShopRow) -> AppResult<ShopStatus> {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::account::string_enum;
+use crate::account::{string_enum, CompanyRole};
 use crate::text;
 use crate::ValidationErrors;
 
@@ -215,6 +215,21 @@ pub fn may_list(
     }
 }
 
+/// Who runs a shop: for a company's shop, whoever is now the company's admin or sales member (the
+/// member who opened it has no rights of their own); for a personal shop, its owner.
+/// `membership` is the account's company and its current role there.
+pub fn may_run(
+    account_id: &str,
+    membership: Option<(&str, CompanyRole)>,
+    owner_account_id: &str,
+    company_id: Option<&str>,
+) -> bool {
+    match company_id {
+        Some(company) => membership.is_some_and(|(id, role)| id == company && role.may_run_shop()),
+        None => owner_account_id == account_id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -304,5 +319,26 @@ mod tests {
         for status in [ShopStatus::Pending, ShopStatus::InfoRequested, ShopStatus::Rejected] {
             assert_eq!(may_list(status, None, &[], today), Err(ListingDenied::ShopNotApproved));
         }
+    }
+
+    #[test]
+    fn a_company_shop_follows_the_current_roles_and_a_personal_shop_its_owner() {
+        use CompanyRole::*;
+        let company = Some("com_a");
+        assert!(may_run("acc_1", Some(("com_a", Sales)), "acc_1", company));
+        assert!(may_run("acc_2", Some(("com_a", Admin)), "acc_1", company));
+        assert!(
+            !may_run("acc_1", Some(("com_a", Purchaser)), "acc_1", company),
+            "demoted opener"
+        );
+        assert!(!may_run("acc_1", Some(("com_a", Finance)), "acc_1", company));
+        assert!(!may_run("acc_1", None, "acc_1", company), "removed opener");
+        assert!(
+            !may_run("acc_1", Some(("com_b", Admin)), "acc_1", company),
+            "another company"
+        );
+        assert!(may_run("acc_1", None, "acc_1", None));
+        assert!(may_run("acc_1", Some(("com_a", Purchaser)), "acc_1", None));
+        assert!(!may_run("acc_2", Some(("com_a", Admin)), "acc_1", None));
     }
 }

@@ -1,4 +1,4 @@
-//! Companies, their members and pending invitations.
+//! Companies and their members.
 
 use sqlx::{AnyConnection, Row};
 
@@ -7,13 +7,6 @@ pub struct MemberRow {
     pub account_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct InvitationRow {
-    pub email: String,
     pub role: String,
     pub created_at: i64,
 }
@@ -114,62 +107,6 @@ pub async fn admin_count(conn: &mut AnyConnection, company_id: &str) -> sqlx::Re
         .fetch_one(conn)
         .await?
         .try_get(0)
-}
-
-/// Records an invitation for an email that has no account yet (replacing an earlier one).
-pub async fn invite(
-    conn: &mut AnyConnection,
-    company_id: &str,
-    email: &str,
-    role: &str,
-    by: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO company_invitations (company_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (company_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by",
-    )
-    .bind(company_id)
-    .bind(email)
-    .bind(role)
-    .bind(by)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn invitations(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<Vec<InvitationRow>> {
-    let rows = sqlx::query(
-        "SELECT email, role, created_at FROM company_invitations WHERE company_id = $1 ORDER BY created_at, email",
-    )
-    .bind(company_id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(InvitationRow {
-                email: r.try_get(0)?,
-                role: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-            })
-        })
-        .collect()
-}
-
-/// Takes the oldest invitation for `email`, if any: `(company id, role)`. Later ones are dropped,
-/// since an account joins at most one company.
-pub async fn take_invitation(conn: &mut AnyConnection, email: &str) -> sqlx::Result<Option<(String, String)>> {
-    let row =
-        sqlx::query("SELECT company_id, role FROM company_invitations WHERE email = $1 ORDER BY created_at LIMIT 1")
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await?;
-    sqlx::query("DELETE FROM company_invitations WHERE email = $1")
-        .bind(email)
-        .execute(conn)
-        .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
 /// Locks the company's row until the transaction ends, so that checks across its members (such as

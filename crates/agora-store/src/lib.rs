@@ -14,6 +14,7 @@ pub mod categories;
 pub mod companies;
 mod dialect;
 pub mod idempotency;
+pub mod invitations;
 pub mod login_failures;
 mod migrate;
 pub mod outbox;

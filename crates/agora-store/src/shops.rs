@@ -105,7 +105,7 @@ pub async fn slug_taken(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<bo
         .is_some())
 }
 
-/// Shops the account runs: its own, and its company's.
+/// Shops the account may run: its own and its company's (a superset; the app decides by role).
 pub async fn for_account(conn: &mut AnyConnection, account_id: &str) -> sqlx::Result<Vec<ShopRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM shops WHERE owner_account_id = $1

@@ -1,17 +1,18 @@
-//! A company's members and roles.
+//! A company's members and roles, and the invitations that make new members.
 
-use agora_app::companies::{self, AddedMember, CompanyView};
+use agora_app::companies::{self, CompanyView, InvitationView};
+use agora_app::invitations::{self, Joined, ReceivedInvitation};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::extract::{ApiJson, Auth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
-/// The company, its members and open invitations (members only).
+/// The company, its members and pending invitations (members only).
 #[utoipa::path(get, path = "/companies/{id}", tag = "companies", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = CompanyView), (status = 404, body = Problem)))]
 pub async fn get_company(
@@ -29,18 +30,82 @@ pub struct MemberBody {
     role: String,
 }
 
-/// Add a member (company admins only). An email without an account is invited and joins on registration.
+/// The invitation a company admin sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationSent {
+    invitation: InvitationView,
+}
+
+/// Invite a member (company admins only). The answer is the same whether or not the email has an
+/// account; the person joins only when they accept.
 #[utoipa::path(post, path = "/companies/{id}/members", tag = "companies", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = MemberBody,
-    responses((status = 201, body = AddedMember), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn add_member(
+    responses((status = 202, body = InvitationSent), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn invite_member(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MemberBody>,
-) -> ApiResult<(StatusCode, Json<AddedMember>)> {
-    let added = companies::add_member(&state.app, &actor, &id, &body.email, &body.role).await?;
-    Ok((StatusCode::CREATED, Json(added)))
+) -> ApiResult<(StatusCode, Json<InvitationSent>)> {
+    let invitation = invitations::invite(&state.app, &actor, &id, &body.email, &body.role).await?;
+    Ok((StatusCode::ACCEPTED, Json(InvitationSent { invitation })))
+}
+
+/// Withdraw a pending invitation (company admins only).
+#[utoipa::path(delete, path = "/companies/{id}/invitations/{invitation_id}", tag = "companies", security(("bearer" = [])),
+    params(("id" = String, Path), ("invitation_id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, invitation_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    invitations::withdraw(&state.app, &actor, &id, &invitation_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The invitations addressed to the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceivedList {
+    items: Vec<ReceivedInvitation>,
+    /// Always null: an account has few invitations.
+    next_cursor: Option<String>,
+}
+
+/// The pending invitations addressed to the caller's email.
+#[utoipa::path(get, path = "/me/invitations", tag = "companies", security(("bearer" = [])),
+    responses((status = 200, body = ReceivedList), (status = 401, body = Problem)))]
+pub async fn my_invitations(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<ReceivedList>> {
+    let items = invitations::received(&state.app, &actor).await?;
+    Ok(Json(ReceivedList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Accept an invitation addressed to the caller: the caller joins the company with the invited role.
+#[utoipa::path(post, path = "/invitations/{id}/accept", tag = "companies", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Joined), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Joined>> {
+    Ok(Json(invitations::accept(&state.app, &actor, &id).await?))
+}
+
+/// Decline an invitation addressed to the caller.
+#[utoipa::path(post, path = "/invitations/{id}/decline", tag = "companies", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    invitations::decline(&state.app, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -23,7 +23,7 @@ use crate::AppState;
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login, tokens"),
-        (name = "companies", description = "Company members and roles"),
+        (name = "companies", description = "Company members, roles and invitations"),
         (name = "shops", description = "Shops and qualification documents"),
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
@@ -54,7 +54,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::list_tokens, accounts::create_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(companies::get_company))
-        .routes(routes!(companies::add_member))
+        .routes(routes!(companies::invite_member))
+        .routes(routes!(companies::withdraw_invitation))
+        .routes(routes!(companies::my_invitations))
+        .routes(routes!(companies::accept_invitation))
+        .routes(routes!(companies::decline_invitation))
         .routes(routes!(companies::set_role, companies::remove_member))
         .routes(routes!(shops::apply))
         .routes(routes!(shops::get_shop))

@@ -1,7 +1,8 @@
-//! The account pages: profile, password, tokens and sessions, company members.
+//! The account pages: profile, password, tokens and sessions, invitations, company members.
 
 use agora_app::accounts::{self, AccountView, TokenView};
 use agora_app::companies::{self, CompanyView};
+use agora_app::invitations::{self, ReceivedInvitation};
 use agora_app::AppError;
 use agora_core::account::CompanyRole;
 use agora_core::ValidationErrors;
@@ -24,7 +25,10 @@ struct AccountPage {
     /// A token just created, shown once.
     new_token: Option<String>,
     token_name: String,
+    /// Invitations to join a company, answered here.
+    invitations: Vec<ReceivedInvitation>,
     errors: ValidationErrors,
+    error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +42,10 @@ fn notice_text(done: &str) -> Option<String> {
         "password" => Some("Your password was changed. Your other sessions were logged out.".into()),
         "revoked" => Some("The token was revoked.".into()),
         "member" => Some("The member list was updated.".into()),
+        "invited" => Some("Invitation sent.".into()),
+        "withdrawn" => Some("The invitation was withdrawn.".into()),
+        "joined" => Some("You joined the company.".into()),
+        "declined" => Some("You declined the invitation.".into()),
         _ => None,
     }
 }
@@ -50,6 +58,7 @@ async fn account_page(
 ) -> Result<AccountPage, PageError> {
     let account = accounts::me(&state.app, &actor).await?;
     let tokens = accounts::list_tokens(&state.app, &actor).await?;
+    let invitations = invitations::received(&state.app, &actor).await?;
     let layout = Layout::new(state, Some(actor), csrf, "Your account")
         .await
         .with_notice(notice);
@@ -59,7 +68,9 @@ async fn account_page(
         tokens,
         new_token: None,
         token_name: String::new(),
+        invitations,
         errors: ValidationErrors::new(),
+        error: None,
     })
 }
 
@@ -155,6 +166,58 @@ pub async fn revoke_token(
     Ok(see_other("/account?done=revoked"))
 }
 
+/// Accepting or declining an invitation on the account page; a refusal (already in a company, or
+/// answered meanwhile) is shown there.
+async fn answer_invitation(
+    state: &AppState,
+    user: PageUser,
+    csrf: &CsrfToken,
+    id: &str,
+    form: CsrfOnly,
+    accept: bool,
+) -> PageResult {
+    let actor = user.require("/account")?;
+    csrf.check(&form.csrf)?;
+    let result = if accept {
+        invitations::accept(&state.app, &actor, id)
+            .await
+            .map(|_| "/account/company?done=joined")
+    } else {
+        invitations::decline(&state.app, &actor, id)
+            .await
+            .map(|()| "/account?done=declined")
+    };
+    match result {
+        Ok(to) => Ok(see_other(to)),
+        Err(AppError::Conflict(message)) => {
+            let mut page = account_page(state, actor, csrf, None).await?;
+            page.error = Some(message);
+            Ok((StatusCode::CONFLICT, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    answer_invitation(&state, user, &csrf, &id, form, true).await
+}
+
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    answer_invitation(&state, user, &csrf, &id, form, false).await
+}
+
 #[derive(Template)]
 #[template(path = "company.html")]
 struct CompanyPage {
@@ -235,7 +298,8 @@ async fn company_error(
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn add_member(
+/// Invites a member: "Invitation sent" whether or not the email has an account.
+pub async fn invite_member(
     State(state): State<AppState>,
     user: PageUser,
     csrf: CsrfToken,
@@ -244,8 +308,8 @@ pub async fn add_member(
     let actor = user.require("/account/company")?;
     csrf.check(&form.csrf)?;
     let company = company_id(&actor)?;
-    match companies::add_member(&state.app, &actor, &company, &form.email, &form.role).await {
-        Ok(_) => Ok(see_other("/account/company?done=member")),
+    match invitations::invite(&state.app, &actor, &company, &form.email, &form.role).await {
+        Ok(_) => Ok(see_other("/account/company?done=invited")),
         Err(err) => company_error(&state, actor, &csrf, err, Some(form)).await,
     }
 }
@@ -285,6 +349,22 @@ pub async fn remove_member(
     let company = company_id(&actor)?;
     match companies::remove_member(&state.app, &actor, &company, &id).await {
         Ok(()) => Ok(see_other("/account/company?done=member")),
+        Err(err) => company_error(&state, actor, &csrf, err, None).await,
+    }
+}
+
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    csrf.check(&form.csrf)?;
+    let company = company_id(&actor)?;
+    match invitations::withdraw(&state.app, &actor, &company, &id).await {
+        Ok(()) => Ok(see_other("/account/company?done=withdrawn")),
         Err(err) => company_error(&state, actor, &csrf, err, None).await,
     }
 }

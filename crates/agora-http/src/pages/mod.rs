@@ -40,10 +40,16 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/invitations/{id}/accept", post(account::accept_invitation))
+        .route("/account/invitations/{id}/decline", post(account::decline_invitation))
         .route("/account/company", get(account::company))
-        .route("/account/company/members", post(account::add_member))
+        .route("/account/company/members", post(account::invite_member))
         .route("/account/company/members/{id}/role", post(account::set_role))
         .route("/account/company/members/{id}/remove", post(account::remove_member))
+        .route(
+            "/account/company/invitations/{id}/withdraw",
+            post(account::withdraw_invitation),
+        )
         .route("/sell/apply", get(sell::apply_form).post(sell::apply))
         .route("/sell/shops/{id}", get(sell::shop))
         .route("/sell/shops/{id}/documents", post(sell::upload))
