@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { launchBrowser, withHarness } from "./lib/browser.mjs";
+import { formatViolations, launchBrowser, runAxe, withHarness } from "./lib/browser.mjs";
 import {
   accountNav,
   applyForShop,
@@ -34,6 +34,12 @@ after(async () => {
 }, { timeout: 60_000 });
 
 const run = (t, body) => withHarness(browser, server.baseURL, t, body);
+
+/** No serious or critical axe-core violation on the page as it is now. */
+async function assertAccessible(page, what) {
+  const blocking = (await runAxe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.equal(blocking.length, 0, `${what}:\n${formatViolations(blocking)}`);
+}
 
 describe("journeys", { timeout: 180_000 }, () => {
   test("a new person registers, applies for a shop with a document, and is approved by the operator", async (t) => {
@@ -204,9 +210,11 @@ describe("journeys", { timeout: 180_000 }, () => {
       await assertVisible(invited.getByRole("listitem").filter({ hasText: newcomer.email }), "the invitation is listed");
       assert.equal(await invited.getByText(newcomer.name).count(), 0, "the invitee's name is not shown before acceptance");
 
+      await assertAccessible(anna, "the members page with a pending invitation");
       await visitor.goto("/account");
       const invitations = visitor.getByRole("region", { name: "Invitations" });
       await assertVisible(invitations.getByText(/Acme/), "the invitee sees the invitation");
+      await assertAccessible(visitor, "the account page with an invitation");
       await invitations.getByRole("button", { name: /^Accept/ }).click();
       await visitor.waitForURL(/\/account\/company\?done=joined$/);
 
