@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod catalog;
 pub mod category;
+pub mod common_passwords;
 pub mod money;
 pub mod pricing;
 pub mod shop;
