@@ -13,3 +13,4 @@ mod import;
 mod schema;
 mod search;
 mod shops;
+mod sign_in;
