@@ -4,14 +4,14 @@ use agora_core::account::{AccountKind, CompanyRole, Email, Password, Registratio
 use agora_core::{text, ValidationErrors};
 use agora_store::accounts::AccountRow;
 use agora_store::tokens::{TokenRow, KIND_API, KIND_WEB};
-use agora_store::{accounts, companies, login_failures, new_id, now_ms, outbox, shops, tokens, Conn};
+use agora_store::{accounts, companies, new_id, now_ms, outbox, shops, tokens, Conn};
 use base64::Engine as _;
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::{audit, passwords, rfc3339, Actor, App, AppError, AppResult};
+use crate::{audit, passwords, rfc3339, throttle, Actor, App, AppError, AppResult};
 
 /// An account as its owner sees it (`GET /me`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -91,11 +91,22 @@ fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Registers an account for a visitor at `client` (an address): registrations are rate-limited per
+/// address, counting only well-formed ones.
+pub async fn register_from(app: &App, client: &str, input: RegistrationInput<'_>) -> AppResult<AccountView> {
+    let claim = throttle::claim_registration(app, client, now_ms()).await?;
+    let result = register(app, input).await;
+    if let Err(AppError::Invalid(_) | AppError::Busy { .. }) = &result {
+        throttle::give_back_registration(app, &claim).await?;
+    }
+    result
+}
+
 /// Registers an account. An email that is taken gets the same answer as a new one (and its owner
 /// is told through the outbox), so registration reveals nothing about who has an account.
 pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<AccountView> {
     let reg = Registration::parse(input)?;
-    let password_hash = passwords::hash(reg.password.expose().to_owned()).await?;
+    let password_hash = passwords::hash(app, reg.password.expose().to_owned()).await?;
     let now = now_ms();
     let account = AccountRow {
         id: new_id("acc"),
@@ -160,29 +171,31 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str, channel
     if email.len() > 254 || password.len() > 4 * Password::MAX_CHARS {
         return Err(wrong());
     }
-    let s = &app.settings;
     let now = now_ms();
+    let attempt = throttle::claim_login(app, &email, client, now).await?;
+    tokio::time::sleep(attempt.delay(app)).await;
     let mut conn = app.db.conn().await?;
-    let (by_email, by_client) = login_failures::counts(&mut conn, &email, client, now - s.login_window_ms).await?;
-    if by_email >= s.login_failures_per_account || by_client >= s.login_failures_per_client {
-        return Err(AppError::RateLimited {
-            retry_after_s: (s.login_window_ms / 1000) as u64,
-        });
-    }
     let account = accounts::by_email(&mut conn, &email).await?;
     drop(conn);
-    let ok = passwords::verify(password.to_owned(), account.as_ref().map(|a| a.password_hash.clone())).await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let ok = match passwords::verify(app, password.to_owned(), hash).await {
+        Ok(ok) => ok,
+        Err(err) => {
+            attempt.give_back(&mut *app.db.conn().await?).await?;
+            return Err(err);
+        }
+    };
     let mut tx = app.db.begin().await?;
     let Some(account) = account.filter(|_| ok) else {
-        login_failures::record(&mut tx, &email, client, now).await?;
-        if by_email + 1 == s.login_failures_per_account {
-            let data = serde_json::json!({ "email": email, "client": client, "failures": by_email + 1 });
+        attempt.failed(&mut tx, app, now).await?;
+        if attempt.was_last_allowed(app) {
+            let data = serde_json::json!({ "email": email, "client": client });
             audit::record(&mut tx, None, "login.failure_burst", &email, data).await?;
         }
         tx.commit().await?;
         return Err(wrong());
     };
-    login_failures::clear(&mut tx, &email).await?;
+    attempt.succeeded(&mut tx).await?;
     let kind = match channel {
         Channel::Api => KIND_API,
         Channel::Web => KIND_WEB,
@@ -235,7 +248,10 @@ pub async fn authenticate(app: &App, secret: &str) -> AppResult<Option<Actor>> {
     }
     let now = now_ms();
     let mut conn = app.db.conn().await?;
-    let Some((token_id, account_id, _kind)) = tokens::live_by_hash(&mut conn, &hash_secret(secret), now).await? else {
+    let used_since = now - app.settings.session_idle_ms;
+    let Some((token_id, account_id, _kind)) =
+        tokens::live_by_hash(&mut conn, &hash_secret(secret), now, used_since).await?
+    else {
         return Ok(None);
     };
     let Some(account) = accounts::by_id(&mut conn, &account_id).await? else {
@@ -324,10 +340,10 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     drop(conn);
-    if !passwords::verify(current.to_owned(), Some(account.password_hash)).await? {
+    if !passwords::verify(app, current.to_owned(), Some(account.password_hash)).await? {
         return Err(AppError::invalid("current_password", "is not your current password"));
     }
-    let hash = passwords::hash(new.expose().to_owned()).await?;
+    let hash = passwords::hash(app, new.expose().to_owned()).await?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     accounts::set_password_hash(&mut tx, &actor.account_id, &hash).await?;
@@ -361,8 +377,9 @@ fn token_view(t: TokenRow, current_id: &str) -> TokenView {
 pub async fn list_tokens(app: &App, actor: &Actor) -> AppResult<Vec<TokenView>> {
     let now = now_ms();
     let mut conn = app.db.conn().await?;
-    let mut all = tokens::list_live(&mut conn, &actor.account_id, KIND_API, now).await?;
-    all.extend(tokens::list_live(&mut conn, &actor.account_id, KIND_WEB, now).await?);
+    let used_since = now - app.settings.session_idle_ms;
+    let mut all = tokens::list_live(&mut conn, &actor.account_id, KIND_API, now, used_since).await?;
+    all.extend(tokens::list_live(&mut conn, &actor.account_id, KIND_WEB, now, used_since).await?);
     all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
     Ok(all.into_iter().map(|t| token_view(t, &actor.token_id)).collect())
 }
@@ -420,7 +437,7 @@ pub async fn create_operator(app: &App, email: &str, password: &str, name: &str)
     let now = now_ms();
     let account_id = match existing {
         Some(account) => {
-            if !passwords::verify(password.expose().to_owned(), Some(account.password_hash)).await? {
+            if !passwords::verify(app, password.expose().to_owned(), Some(account.password_hash)).await? {
                 return Err(AppError::invalid(
                     "password",
                     "does not match the existing account's password",
@@ -435,7 +452,7 @@ pub async fn create_operator(app: &App, email: &str, password: &str, name: &str)
                 email: email.as_str().to_owned(),
                 name: name.to_owned(),
                 kind: AccountKind::Individual.as_str().to_owned(),
-                password_hash: passwords::hash(password.expose().to_owned()).await?,
+                password_hash: passwords::hash(app, password.expose().to_owned()).await?,
                 is_operator: true,
                 created_at: now,
             };

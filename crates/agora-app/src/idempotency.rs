@@ -1,6 +1,7 @@
 //! `Idempotency-Key`: one mechanism for every POST. The first request with a key runs and its
 //! response is stored; the same key with the same request replays that response; the same key with
-//! another request is refused (422); a retry while the first still runs gets 409.
+//! another request is refused (422); a retry while the first still runs gets 409. A response that
+//! carries a secret (a new token) is never stored: its retry gets 409.
 
 use agora_store::idempotency::{self as store, Claim};
 use agora_store::now_ms;
@@ -52,6 +53,11 @@ pub async fn begin(app: &App, scope: &str, key: &str, method: &str, path: &str, 
             "Idempotency-Key",
             "was already used with a different request",
         )),
+        Claim::Withheld => Err(AppError::Conflict(
+            "the request with this Idempotency-Key already ran; its response carried a secret, which is shown \
+             only once and was not kept"
+                .into(),
+        )),
         Claim::Done {
             status,
             content_type,
@@ -75,6 +81,14 @@ pub async fn finish(
 ) -> AppResult<()> {
     let mut conn = app.db.conn().await?;
     store::complete(&mut conn, scope, key, i64::from(status), content_type, body).await?;
+    Ok(())
+}
+
+/// Records that a request ran without storing its response, which carried a secret: a retry gets
+/// 409 rather than the secret again.
+pub async fn withhold(app: &App, scope: &str, key: &str) -> AppResult<()> {
+    let mut conn = app.db.conn().await?;
+    store::withhold(&mut conn, scope, key).await?;
     Ok(())
 }
 

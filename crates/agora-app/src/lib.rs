@@ -21,6 +21,7 @@ pub mod products;
 pub mod search;
 pub mod shops;
 pub mod stock;
+mod throttle;
 mod time_fmt;
 pub mod variants;
 
@@ -36,13 +37,26 @@ pub use time_fmt::rfc3339;
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Failed logins per account within the window before further attempts get 429.
-    pub login_failures_per_account: i64,
-    /// Failed logins per client address within the window before further attempts get 429.
+    /// Failed logins for one account from one address within the window before that address gets
+    /// 429 for that account.
+    pub login_failures_per_account_and_client: i64,
+    /// Failed logins from one address within the window, whatever the account, before it gets 429.
     pub login_failures_per_client: i64,
+    /// Failed logins for one account from every address within the window after which each
+    /// further login waits, longer each time. Never refused: nobody can lock the owner out.
+    pub login_slowdown_after: i64,
+    /// The window of the login and registration limits.
     pub login_window_ms: i64,
-    /// How long a login stays valid.
+    /// Registrations from one address within the window before further ones get 429.
+    pub registrations_per_client: i64,
+    /// How long a login stays valid at most.
     pub session_ttl_ms: i64,
+    /// How long a login stays valid without being used.
+    pub session_idle_ms: i64,
+    /// Password hashes computed at once (each takes 19 MiB and a core for a few dozen ms).
+    pub hash_threads: usize,
+    /// Password hashes waiting for a thread before further ones get 503.
+    pub hash_queue: usize,
     /// The largest qualification document accepted.
     pub max_upload_bytes: usize,
 }
@@ -50,10 +64,15 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            login_failures_per_account: 5,
+            login_failures_per_account_and_client: 5,
             login_failures_per_client: 30,
+            login_slowdown_after: 5,
             login_window_ms: 15 * 60 * 1000,
+            registrations_per_client: 20,
             session_ttl_ms: 30 * 24 * 60 * 60 * 1000,
+            session_idle_ms: 7 * 24 * 60 * 60 * 1000,
+            hash_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hash_queue: 16,
             max_upload_bytes: 10 * 1024 * 1024,
         }
     }
@@ -69,6 +88,8 @@ pub struct App {
     pub products: product_cache::ProductCache,
     /// The product search index, kept fresh from the outbox.
     pub search: agora_search::SearchIndex,
+    /// Bounds password hashing.
+    pub(crate) hasher: passwords::Hasher,
 }
 
 impl App {
@@ -77,9 +98,10 @@ impl App {
         Self {
             db,
             blobs: BlobStore::new(blob_dir),
-            settings,
             products: product_cache::ProductCache::new(100_000),
             search,
+            hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
+            settings,
         }
     }
 }

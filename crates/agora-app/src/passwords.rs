@@ -1,14 +1,61 @@
-//! Password hashing with Argon2id (the crate's defaults: 19 MiB, 2 passes), off the async threads.
+//! Password hashing with Argon2id (the crate's defaults: 19 MiB, 2 passes), off the async threads
+//! and bounded: at most `hash_threads` hashes run at once, `hash_queue` more wait, and any beyond
+//! that get [`AppError::Busy`] at once rather than piling up memory and latency.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use tokio::sync::Semaphore;
+
+use crate::{App, AppError, AppResult};
 
 /// A hash of a password nobody has, verified against when the account does not exist, so that a
 /// login for an unknown email takes as long as one for a known email.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_now("no account has this password"));
+
+/// How long a client that found the queue full should wait.
+const RETRY_AFTER_S: u64 = 1;
+
+/// Admits hashing work: `running` permits compute, `admitted` bounds those running plus waiting.
+#[derive(Debug, Clone)]
+pub(crate) struct Hasher {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+}
+
+impl Hasher {
+    pub(crate) fn new(threads: usize, queue: usize) -> Self {
+        let threads = threads.max(1);
+        Self {
+            running: Arc::new(Semaphore::new(threads)),
+            admitted: Arc::new(Semaphore::new(threads + queue)),
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free; Busy when the queue is full.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let admitted = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| AppError::Busy {
+                retry_after_s: RETRY_AFTER_S,
+            })?;
+        let running = Arc::clone(&self.running)
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        // The permits move into the thread: a request abandoned by its client still holds them
+        // until its hash is done, so the bound holds.
+        let out = tokio::task::spawn_blocking(move || {
+            let _permits = (admitted, running);
+            work()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(out)
+    }
+}
 
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -24,20 +71,21 @@ fn verify_now(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub(crate) async fn hash(password: String) -> anyhow::Result<String> {
-    Ok(tokio::task::spawn_blocking(move || hash_now(&password)).await?)
+pub(crate) async fn hash(app: &App, password: String) -> AppResult<String> {
+    app.hasher.run(move || hash_now(&password)).await
 }
 
 /// Verifies `password` against `hash`, or against the dummy hash when there is none.
-pub(crate) async fn verify(password: String, hash: Option<String>) -> anyhow::Result<bool> {
-    Ok(tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => verify_now(&password, &hash),
-        None => {
-            verify_now(&password, &DUMMY_HASH);
-            false
-        }
-    })
-    .await?)
+pub(crate) async fn verify(app: &App, password: String, hash: Option<String>) -> AppResult<bool> {
+    app.hasher
+        .run(move || match hash {
+            Some(hash) => verify_now(&password, &hash),
+            None => {
+                verify_now(&password, &DUMMY_HASH);
+                false
+            }
+        })
+        .await
 }
 
 /// Computes the dummy hash ahead of the first login, so that first login is not slower.
@@ -49,12 +97,38 @@ pub(crate) fn warm_up() {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_hash_verifies_only_its_password() {
-        let h = hash("correct horse".into()).await.unwrap();
+    #[test]
+    fn a_hash_verifies_only_its_password() {
+        let h = hash_now("correct horse");
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
-        assert!(!verify("wrong horse".into(), Some(h)).await.unwrap());
-        assert!(!verify("correct horse".into(), None).await.unwrap());
+        assert!(verify_now("correct horse", &h));
+        assert!(!verify_now("wrong horse", &h));
+        assert!(!verify_now("correct horse", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn work_beyond_the_queue_is_refused_at_once() {
+        let hasher = Hasher::new(1, 1);
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.run(move || hold.recv().ok()).await })
+        };
+        while hasher.admitted.available_permits() > 1 {
+            tokio::task::yield_now().await;
+        }
+        let second = {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.run(|| ()).await })
+        };
+        while hasher.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let third = hasher.run(|| ()).await;
+        assert!(matches!(third, Err(AppError::Busy { retry_after_s: 1 })), "{third:?}");
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().is_ok());
+        assert!(second.await.unwrap().is_ok());
+        assert!(hasher.run(|| ()).await.is_ok(), "room again once the work is done");
     }
 }

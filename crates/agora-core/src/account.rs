@@ -43,7 +43,8 @@ impl fmt::Display for Email {
     }
 }
 
-/// A password that meets the policy: 8 to 256 characters. Its Debug output never shows it.
+/// A password that meets the policy of NIST SP 800-63B: 8 to 256 characters, and not one of the
+/// most common passwords. Its Debug output never shows it.
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -58,6 +59,9 @@ impl Password {
         }
         if len > Self::MAX_CHARS {
             return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        if crate::common_passwords::is_common(raw) {
+            return Err("is one of the most common passwords, which are guessed first: choose another".to_owned());
         }
         Ok(Self(raw.to_owned()))
     }
@@ -217,12 +221,22 @@ mod tests {
     #[test]
     fn passwords_need_eight_characters() {
         assert!(Password::parse("1234567").is_err());
-        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse("x7#kq2!m").is_ok());
         assert!(Password::parse(&"x".repeat(257)).is_err());
         assert_eq!(
             format!("{:?}", Password::parse("secret-password").unwrap()),
             "Password(***)"
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_with_the_reason() {
+        for common in ["12345678", "password", "Password1", "iloveyou"] {
+            let err = Password::parse(common).unwrap_err();
+            assert!(err.contains("most common passwords"), "{common}: {err}");
+        }
+        assert!(Password::parse("agora-demo-2026").is_ok());
+        assert!(Password::parse("correct horse battery").is_ok());
     }
 
     #[test]

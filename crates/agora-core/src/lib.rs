@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod category;
 pub mod invitation;
+pub mod common_passwords;
 pub mod money;
 pub mod pricing;
 pub mod shop;

@@ -78,6 +78,8 @@ async fn run(state: &AppState, raw_key: &str, req: Request, next: Next) -> Resul
             };
             if transient {
                 idempotency::abandon(app, &scope, &key).await?;
+            } else if crate::carries_secret(&parts.headers) {
+                idempotency::withhold(app, &scope, &key).await?;
             } else {
                 let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
                 idempotency::finish(

@@ -35,6 +35,18 @@ pub struct AppState {
     metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
+/// `Cache-Control` for a response that shows a secret or a private document: kept by no cache, and
+/// never stored for an `Idempotency-Key` replay either.
+pub(crate) const NO_STORE: (axum::http::HeaderName, &str) = (axum::http::header::CACHE_CONTROL, "no-store");
+
+/// Whether a response was marked [`NO_STORE`].
+pub(crate) fn carries_secret(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::CACHE_CONTROL)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.contains("no-store")))
+}
+
 /// The largest request body: a qualification document plus its form fields.
 const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 
@@ -49,7 +61,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
     let router = Router::new()
         .merge(api_router)
         .merge(api::docs())
-        .merge(pages::routes())
+        .merge(pages::routes(&state))
         .merge(assets::routes())
         .merge(ops::routes())
         .fallback(layers::not_found)

@@ -15,6 +15,8 @@ pub enum Claim {
     InFlight,
     /// The key was used with a different request.
     Mismatch,
+    /// The first request ran, but its response carried a secret and was not kept.
+    Withheld,
     /// The stored response of the first request.
     Done {
         status: i64,
@@ -64,6 +66,8 @@ pub async fn claim(
     let state: String = row.try_get(1)?;
     Ok(if stored_hash != request_hash {
         Claim::Mismatch
+    } else if state == "withheld" {
+        Claim::Withheld
     } else if state != "done" {
         Claim::InFlight
     } else {
@@ -87,6 +91,16 @@ pub async fn complete(
         .bind(status)
         .bind(content_type)
         .bind(body)
+        .bind(scope)
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks a key whose request ran but whose response must not be stored (it carried a secret).
+pub async fn withhold(conn: &mut AnyConnection, scope: &str, key: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE idempotency_keys SET state = 'withheld' WHERE scope = $1 AND key = $2")
         .bind(scope)
         .bind(key)
         .execute(conn)

@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_catalog"),
     migration!(3, "0003_invitations"),
+    migration!(4, "0004_sign_in"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

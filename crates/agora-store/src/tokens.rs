@@ -36,18 +36,20 @@ pub async fn insert(conn: &mut AnyConnection, t: &TokenRow) -> sqlx::Result<()> 
     Ok(())
 }
 
-/// The live token with this hash: `(token id, account id, kind)`.
+/// The live token with this hash, used since `used_since`: `(token id, account id, kind)`.
 pub async fn live_by_hash(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
+    used_since: i64,
 ) -> sqlx::Result<Option<(String, String, String)>> {
     let row = sqlx::query(
         "SELECT id, account_id, kind FROM auth_tokens
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_used_at > $3",
     )
     .bind(token_hash)
     .bind(now)
+    .bind(used_since)
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
@@ -65,21 +67,23 @@ pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> sqlx::Result
     Ok(())
 }
 
-/// The owner's live tokens of `kind`, newest first.
+/// The owner's live tokens of `kind` (used since `used_since`), newest first.
 pub async fn list_live(
     conn: &mut AnyConnection,
     account_id: &str,
     kind: &str,
     now: i64,
+    used_since: i64,
 ) -> sqlx::Result<Vec<TokenRow>> {
     let rows = sqlx::query(
         "SELECT id, account_id, kind, name, token_hash, created_at, last_used_at, expires_at FROM auth_tokens
-         WHERE account_id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3
+         WHERE account_id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3 AND last_used_at > $4
          ORDER BY created_at DESC, id",
     )
     .bind(account_id)
     .bind(kind)
     .bind(now)
+    .bind(used_since)
     .fetch_all(conn)
     .await?;
     rows.iter()

@@ -34,6 +34,12 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS)
     #[arg(long, env = "AGORA_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Days a login stays valid without being used [default: 7]
+    #[arg(long, env = "AGORA_SESSION_IDLE_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_idle_days: Option<u32>,
+    /// Days a login stays valid at most [default: 30]
+    #[arg(long, env = "AGORA_SESSION_LIFETIME_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_lifetime_days: Option<u32>,
 }
 
 /// The optional `agora.toml`.
@@ -44,6 +50,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     secure_cookies: Option<bool>,
+    session_idle_days: Option<u32>,
+    session_lifetime_days: Option<u32>,
 }
 
 /// The settings in force.
@@ -53,6 +61,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub secure_cookies: bool,
+    pub session_idle_days: u32,
+    pub session_lifetime_days: u32,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -87,7 +97,19 @@ impl Config {
             data_dir,
             database_url,
             secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
+            session_idle_days: serve.session_idle_days.or(file.session_idle_days).unwrap_or(7),
+            session_lifetime_days: serve.session_lifetime_days.or(file.session_lifetime_days).unwrap_or(30),
         })
+    }
+
+    /// The use cases' settings.
+    pub fn app_settings(&self) -> agora_app::Settings {
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        agora_app::Settings {
+            session_idle_ms: i64::from(self.session_idle_days) * DAY_MS,
+            session_ttl_ms: i64::from(self.session_lifetime_days) * DAY_MS,
+            ..Default::default()
+        }
     }
 }
 
@@ -132,6 +154,34 @@ mod tests {
         let from_flags = Config::resolve(&store, &serve).unwrap();
         assert_eq!(from_flags.addr, "127.0.0.1:1");
         assert_eq!(from_flags.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn session_lifetimes_come_from_flags_then_the_file_then_defaults() {
+        let dir = std::env::temp_dir().join(format!("agora-config-sessions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "session_idle_days = 2\nsession_lifetime_days = 14\n").unwrap();
+        let store = StoreArgs {
+            config: Some(file),
+            ..Default::default()
+        };
+        let day = 24 * 60 * 60 * 1000;
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap().app_settings();
+        assert_eq!(
+            (from_file.session_idle_ms, from_file.session_ttl_ms),
+            (2 * day, 14 * day)
+        );
+        let serve = ServeArgs {
+            session_idle_days: Some(1),
+            ..Default::default()
+        };
+        let from_flag = Config::resolve(&store, &serve).unwrap().app_settings();
+        assert_eq!((from_flag.session_idle_ms, from_flag.session_ttl_ms), (day, 14 * day));
+        let defaults = Config::resolve(&StoreArgs::default(), &ServeArgs::default())
+            .unwrap()
+            .app_settings();
+        assert_eq!((defaults.session_idle_ms, defaults.session_ttl_ms), (7 * day, 30 * day));
     }
 
     #[test]

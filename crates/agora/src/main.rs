@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use agora_app::audit::Verdict;
 use agora_app::import::{ExportOptions, ImportOptions, Progress};
-use agora_app::{App, Settings};
+use agora_app::App;
 use agora_store::Db;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -170,7 +170,12 @@ async fn open(config: &Config) -> anyhow::Result<App> {
     let index_dir = config.data_dir.join("search-index");
     std::fs::create_dir_all(&index_dir).with_context(|| format!("creating {}", index_dir.display()))?;
     let search = agora_search::SearchIndex::open(Some(&index_dir)).context("opening the search index")?;
-    Ok(App::new(db, config.data_dir.join("blobs"), Settings::default(), search))
+    Ok(App::new(
+        db,
+        config.data_dir.join("blobs"),
+        config.app_settings(),
+        search,
+    ))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -3,14 +3,14 @@
 use agora_app::accounts::{self, AccountView, Channel, LoginView, NewTokenView, TokenView};
 use agora_core::account::RegistrationInput;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{AppendHeaders, IntoResponse};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::extract::{ApiJson, Auth, ClientAddr};
-use crate::pages::session_cookie;
+use crate::pages::login_cookies;
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -27,9 +27,11 @@ pub struct RegisterBody {
 
 /// Register an account. An enterprise account also creates its company, with the registrant as admin.
 #[utoipa::path(post, path = "/auth/register", tag = "accounts", request_body = RegisterBody,
-    responses((status = 201, body = AccountView), (status = 422, body = Problem)))]
+    responses((status = 201, body = AccountView), (status = 422, body = Problem), (status = 429, body = Problem),
+        (status = 503, body = Problem)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let input = RegistrationInput {
@@ -39,7 +41,7 @@ pub async fn register(
         kind: &body.kind,
         company_name: body.company_name.as_deref(),
     };
-    let account = accounts::register(&state.app, input).await?;
+    let account = accounts::register_from(&state.app, &client, input).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -49,17 +51,22 @@ pub struct LoginBody {
     password: String,
 }
 
-/// Log in: returns a bearer token and sets the session cookie for the web pages.
+/// Log in: returns a bearer token and sets the session cookie for the web pages. The token is shown
+/// once: a retry with the same `Idempotency-Key` gets 409, not the token again.
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginBody,
-    responses((status = 200, body = LoginView), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = LoginView), (status = 401, body = Problem), (status = 429, body = Problem),
+        (status = 503, body = Problem)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<impl IntoResponse> {
     let login = accounts::login(&state.app, &body.email, &body.password, &client, Channel::Api).await?;
-    let cookie = session_cookie(&state, &login.token);
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(login)))
+    Ok((
+        AppendHeaders(login_cookies(&state, &login.token)),
+        [crate::NO_STORE],
+        Json(login),
+    ))
 }
 
 /// Log out: the token (or session) of this request stops working.
@@ -116,16 +123,18 @@ pub struct NewTokenBody {
     name: String,
 }
 
-/// Create a named API token. Its secret is in this response only.
+/// Create a named API token. Its secret is in this response only: a retry with the same
+/// `Idempotency-Key` gets 409, not the secret again.
 #[utoipa::path(post, path = "/tokens", tag = "accounts", security(("bearer" = [])), request_body = NewTokenBody,
-    responses((status = 201, body = NewTokenView)))]
+    responses((status = 201, body = NewTokenView), (status = 409, body = Problem)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Auth(actor): Auth,
     ApiJson(body): ApiJson<NewTokenBody>,
-) -> ApiResult<(StatusCode, Json<NewTokenView>)> {
+) -> ApiResult<impl IntoResponse> {
     Ok((
         StatusCode::CREATED,
+        [crate::NO_STORE],
         Json(accounts::create_token(&state.app, &actor, &body.name).await?),
     ))
 }

@@ -136,7 +136,7 @@ pub async fn create_token(
             )
             .await?;
             page.new_token = Some(created.token);
-            Ok(render(&page))
+            Ok(([crate::NO_STORE], render(&page)).into_response())
         }
         Err(AppError::Invalid(errors)) => {
             let mut page = account_page(&state, actor, &csrf, None).await?;

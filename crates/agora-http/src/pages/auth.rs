@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::Deserialize;
 
-use super::{render, see_other, session_cookie, CsrfToken, Layout, PageForm, PageResult, PageUser};
+use super::{login_cookies, render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser};
 use crate::extract::ClientAddr;
 use crate::AppState;
 
@@ -49,6 +49,7 @@ pub async fn register_form(State(state): State<AppState>, PageUser(user): PageUs
 pub async fn register(
     State(state): State<AppState>,
     csrf: CsrfToken,
+    ClientAddr(client): ClientAddr,
     PageForm(form): PageForm<RegisterForm>,
 ) -> PageResult {
     csrf.check(&form.csrf)?;
@@ -59,7 +60,7 @@ pub async fn register(
         kind: &form.kind,
         company_name: Some(form.company_name.as_str()),
     };
-    match accounts::register(&state.app, input).await {
+    match accounts::register_from(&state.app, &client, input).await {
         Ok(_) => Ok(see_other("/login?registered=1")),
         Err(AppError::Invalid(errors)) => {
             let layout = Layout::new(&state, None, &csrf, "Create an account").await;
@@ -102,9 +103,14 @@ struct LoginPage {
     error: Option<String>,
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Where to go after login: `next` when it is a path on this site, otherwise the account page (no
+/// open redirect). A path has one leading `/` (`//host` is another site), no backslash (browsers
+/// read `/\host` as `//host`), no control characters (browsers drop tabs and newlines, which
+/// could join `/` and `/host`) and so no scheme.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local =
+        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control);
+    if local {
         next
     } else {
         "/account"
@@ -139,9 +145,9 @@ pub async fn login(
     match accounts::login(&state.app, &form.email, &form.password, &client, Channel::Web).await {
         Ok(login) => {
             // A fresh session secret on every login: a session fixed before login is worthless.
-            let cookie = session_cookie(&state, &login.token);
             Ok((
-                AppendHeaders([(header::SET_COOKIE, cookie)]),
+                AppendHeaders(login_cookies(&state, &login.token)),
+                [crate::NO_STORE],
                 see_other(safe_next(&form.next)),
             )
                 .into_response())
@@ -193,11 +199,40 @@ pub async fn logout(
 
 #[cfg(test)]
 mod tests {
+    use super::safe_next;
+
     #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(super::safe_next("/account"), "/account");
-        assert_eq!(super::safe_next("//evil.example"), "/account");
-        assert_eq!(super::safe_next("https://evil.example"), "/account");
-        assert_eq!(super::safe_next("/\\evil"), "/account");
+    fn paths_on_this_site_are_followed() {
+        for local in [
+            "/",
+            "/account",
+            "/p/prd_1?tab=reviews#top",
+            "/search?q=a%2F%2Fb",
+            "/a//b",
+        ] {
+            assert_eq!(safe_next(local), local);
+        }
+    }
+
+    #[test]
+    fn anything_else_goes_to_the_account_page() {
+        for foreign in [
+            "",
+            "account",
+            "//evil.example",
+            "///evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{7f}",
+            "/\u{85}evil",
+            " /account",
+        ] {
+            assert_eq!(safe_next(foreign), "/account", "{foreign:?}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! CSRF protection for the pages: a random token in a `SameSite=Strict` cookie that every form
 //! (and every htmx request, as a header) must echo back.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
@@ -10,6 +10,7 @@ use base64::Engine as _;
 use rand::RngCore;
 
 use super::PageError;
+use crate::AppState;
 use agora_app::AppError;
 
 const COOKIE: &str = "agora_csrf";
@@ -24,8 +25,18 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+fn cookie_with(state: &AppState, token: &str) -> String {
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// A cookie with a new CSRF token, for a login.
+pub fn fresh_cookie(state: &AppState) -> String {
+    cookie_with(state, &new_token())
+}
+
 /// Gives every page visitor a CSRF cookie.
-pub async fn ensure_cookie(mut req: Request, next: Next) -> Response {
+pub async fn ensure_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = super::cookie(req.headers(), COOKIE)
         .filter(|t| t.len() == 43)
         .map(str::to_owned);
@@ -33,8 +44,7 @@ pub async fn ensure_cookie(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none() {
-        let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
+        if let Ok(v) = HeaderValue::from_str(&cookie_with(&state, &token)) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }

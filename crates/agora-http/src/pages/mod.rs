@@ -27,7 +27,7 @@ pub use csrf::CsrfToken;
 
 pub const SESSION_COOKIE: &str = "agora_session";
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(catalog::home))
         .route("/search", get(catalog::search))
@@ -80,7 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/shops", get(admin::queue))
         .route("/admin/shops/{id}", get(admin::shop))
         .route("/admin/shops/{id}/decision", post(admin::decide))
-        .layer(axum::middleware::from_fn(csrf::ensure_cookie))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
 }
 
 /// A link in the category bar.
@@ -169,6 +169,15 @@ pub fn session_cookie(state: &AppState, secret: &str) -> String {
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     let max_age = state.app.settings.session_ttl_ms / 1000;
     format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// What a login sets: the new session, and a new CSRF token (one known before login is worthless
+/// after it).
+pub fn login_cookies(state: &AppState, secret: &str) -> [(header::HeaderName, String); 2] {
+    [
+        (header::SET_COOKIE, session_cookie(state, secret)),
+        (header::SET_COOKIE, csrf::fresh_cookie(state)),
+    ]
 }
 
 pub fn clear_session_cookie() -> String {
@@ -309,5 +318,6 @@ pub fn document_response(doc: QualificationView, bytes: Vec<u8>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    h.insert(crate::NO_STORE.0, HeaderValue::from_static(crate::NO_STORE.1));
     res
 }

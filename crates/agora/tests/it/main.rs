@@ -15,3 +15,4 @@ mod page_session;
 mod schema;
 mod search;
 mod shops;
+mod sign_in;

@@ -85,6 +85,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, settings: Settings) -> TestApp {
+        Self::spawn_with_http(engine, settings, agora_http::HttpSettings::default()).await
+    }
+
+    pub async fn spawn_with_http(engine: Engine, settings: Settings, http: agora_http::HttpSettings) -> TestApp {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let (database_url, schema) = match engine {
             Engine::Sqlite => (format!("sqlite://{}", dir.path().join("agora.db").display()), None),
@@ -102,7 +106,7 @@ impl TestApp {
         let search = agora_search::SearchIndex::open(None).expect("an in-memory search index");
         let app = App::new(db, dir.path().join("blobs"), settings, search);
         tokio::spawn(agora_app::follower::run(app.clone()));
-        let router = agora_http::router(app.clone(), agora_http::HttpSettings::default());
+        let router = agora_http::router(app.clone(), http);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -122,6 +126,17 @@ impl TestApp {
             schema,
             _dir: dir,
         }
+    }
+
+    /// A client whose requests come from another loopback address (127.0.0.`n`), as a visitor
+    /// elsewhere would.
+    #[allow(dead_code)]
+    pub fn client_from(&self, n: u8) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+            .build()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
