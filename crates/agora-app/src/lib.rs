@@ -68,6 +68,8 @@ pub struct App {
     pub products: product_cache::ProductCache,
     /// The product search index, kept fresh from the outbox.
     pub search: agora_search::SearchIndex,
+    /// Bounds how many uploaded images decode at once.
+    pub image_decoders: images::DecodeGate,
 }
 
 impl App {
@@ -79,6 +81,7 @@ impl App {
             settings,
             products: product_cache::ProductCache::new(100_000),
             search,
+            image_decoders: images::DecodeGate::for_this_machine(),
         }
     }
 }

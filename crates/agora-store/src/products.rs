@@ -55,7 +55,7 @@ pub async fn insert(conn: &mut AnyConnection, p: &ProductRow, variants: &[Varian
 }
 
 const CARD_SELECT: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,
-        MIN(v.price_amount), MIN(v.currency), SUM(v.stock)
+        MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT)
     FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
     WHERE p.status = 'active' AND s.status = 'approved'";
 
@@ -218,7 +218,7 @@ pub async fn of_shop(
 ) -> sqlx::Result<Vec<ProductCard>> {
     let status = if only_active { " AND p.status = 'active'" } else { "" };
     let sql = format!(
-        "SELECT p.id, p.title, s.id, s.name, s.slug, p.category, MIN(v.price_amount), MIN(v.currency), SUM(v.stock)
+        "SELECT p.id, p.title, s.id, s.name, s.slug, p.category, MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT)
          FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
          WHERE p.shop_id = $1{status}
          GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.created_at ORDER BY p.created_at DESC, p.id LIMIT $2"

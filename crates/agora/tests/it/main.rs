@@ -8,6 +8,8 @@ mod audit;
 mod catalog;
 mod cli;
 mod companies;
+mod contention;
+mod hostile;
 mod idempotency;
 mod import;
 mod schema;
