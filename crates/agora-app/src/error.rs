@@ -38,8 +38,15 @@ pub enum AppError {
 }
 
 impl From<agora_store::DbError> for AppError {
+    /// A database at capacity (a long write queue, no free connection) asks the client to retry;
+    /// anything else is a failure of ours.
     fn from(err: agora_store::DbError) -> Self {
-        AppError::Internal(err.into())
+        if agora_store::is_busy(&err) {
+            tracing::warn!(error = %err, "the database is busy");
+            AppError::Busy { retry_after_s: 1 }
+        } else {
+            AppError::Internal(err.into())
+        }
     }
 }
 

@@ -2,11 +2,13 @@
 //! folder with a thumbnail for listings, shown in the product's gallery.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use agora_store::catalog::{self as catalog_store, ImageRow};
 use agora_store::{new_id, now_ms, products as product_store};
 use image::{ImageFormat, ImageReader, Limits};
 use serde::Serialize;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
 use crate::{audit, products, shops, Actor, App, AppError, AppResult};
@@ -38,6 +40,52 @@ pub(crate) fn view(i: &ImageRow) -> ImageView {
     }
 }
 
+/// The most pixels an image may have (a 7,300 × 5,470 photo): its header is read first, and a
+/// larger image is refused before any pixel is decoded.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// What one decode may allocate: the pixels of the largest image as 8-bit RGBA, plus room for the
+/// decoder's own buffers. Deeper images near the pixel limit are refused rather than decoded.
+const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 32 * 1024 * 1024;
+/// Uploads waiting for a decoder beyond those decoding; more are told to retry.
+const DECODE_QUEUE: usize = 8;
+
+/// Bounds the memory that decoding images takes: a few decode at once, a short queue waits, and
+/// beyond it uploads are answered 503 with Retry-After. A flood slows down; memory stays flat.
+#[derive(Debug, Clone)]
+pub struct DecodeGate {
+    /// Decoding and waiting uploads together.
+    admitted: Arc<Semaphore>,
+    decoding: Arc<Semaphore>,
+}
+
+impl DecodeGate {
+    pub fn new(decoders: usize, queue: usize) -> Self {
+        let decoders = decoders.max(1);
+        Self {
+            admitted: Arc::new(Semaphore::new(decoders + queue)),
+            decoding: Arc::new(Semaphore::new(decoders)),
+        }
+    }
+
+    /// One decoder per core, and a short queue.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores, DECODE_QUEUE)
+    }
+
+    /// Waits for a decoder when the queue has room; the permits are held while decoding.
+    async fn enter(&self) -> AppResult<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let admitted = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| AppError::Busy { retry_after_s: 2 })?;
+        let decoding = Arc::clone(&self.decoding)
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok((admitted, decoding))
+    }
+}
+
 /// What decoding an upload found.
 struct Decoded {
     content_type: &'static str,
@@ -59,15 +107,28 @@ fn decode(bytes: &[u8]) -> AppResult<Decoded> {
         Some(ImageFormat::WebP) => (ImageFormat::WebP, "image/webp"),
         _ => return Err(unsupported()),
     };
+    let unreadable = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => AppError::invalid("file", "is too large to decode"),
+        e => AppError::invalid("file", format!("is not a readable image: {e}")),
+    };
+    // The header alone tells the size: a small file can claim a huge picture.
+    let (width, height) = reader.into_dimensions().map_err(unreadable)?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "is {width}×{height} pixels; images may have at most {} megapixels",
+                MAX_PIXELS / 1_000_000
+            ),
+        ));
+    }
     let mut limits = Limits::default();
-    limits.max_image_width = Some(10_000);
-    limits.max_image_height = Some(10_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| AppError::invalid("file", format!("is not a readable image: {e}")))?;
+    let image = reader.decode().map_err(unreadable)?;
     let thumb = image.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX).to_rgb8();
     let mut thumbnail = Vec::new();
     thumb
@@ -100,9 +161,11 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
             return Err(AppError::Conflict(format!("a product has at most {MAX_IMAGES} images")));
         }
     }
+    let permits = app.image_decoders.enter().await?;
     let (decoded, bytes) = tokio::task::spawn_blocking(move || decode(&bytes).map(|d| (d, bytes)))
         .await
         .map_err(anyhow::Error::from)??;
+    drop(permits);
     let blob_key = app.blobs.put(&bytes).await.map_err(anyhow::Error::from)?;
     let thumb_key = app.blobs.put(&decoded.thumbnail).await.map_err(anyhow::Error::from)?;
     let now = now_ms();
@@ -201,5 +264,26 @@ mod tests {
         let mut broken = png(10, 10);
         broken.truncate(30);
         assert!(matches!(decode(&broken), Err(AppError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_uploads_queues_briefly_then_is_told_to_retry() {
+        let gate = DecodeGate::new(1, 1);
+        let decoding = gate.enter().await.unwrap();
+        let waiting = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(|_| ()) }
+        });
+        tokio::task::yield_now().await;
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            matches!(gate.enter().await, Err(AppError::Busy { retry_after_s: 2 })),
+            "beyond the queue"
+        );
+        drop(decoding);
+        waiting.await.unwrap().unwrap();
+        assert!(gate.enter().await.is_ok(), "the queue drains");
     }
 }

@@ -956,7 +956,7 @@ async fn plan(
     }
 
     // The rules every listed product follows, as for `products::create`.
-    let input = NewProduct {
+    let mut input = NewProduct {
         title,
         description,
         category: category.clone().unwrap_or_default(),
@@ -965,30 +965,33 @@ async fn plan(
         min_order_qty,
         status: current.is_none().then(|| status.clone()),
     };
-    if let Err(errors) = parse_product(&input) {
-        for e in errors.0 {
-            let (line, field, message) = match e.field.strip_prefix("variants[") {
-                Some(rest) => {
-                    let (index, field) = rest.split_once("].").unwrap_or((rest.trim_end_matches(']'), "sku"));
-                    let line = index
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| lines.get(i))
-                        .copied()
-                        .unwrap_or(first.line);
-                    match field {
-                        "price_tiers" => (
-                            line,
-                            "price",
-                            format!("conflicts with the variant's volume price tiers: {}", e.message),
-                        ),
-                        field => (line, field, e.message),
+    match parse_product(&input) {
+        Ok(checked) => input.title = checked.title,
+        Err(errors) => {
+            for e in errors.0 {
+                let (line, field, message) = match e.field.strip_prefix("variants[") {
+                    Some(rest) => {
+                        let (index, field) = rest.split_once("].").unwrap_or((rest.trim_end_matches(']'), "sku"));
+                        let line = index
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| lines.get(i))
+                            .copied()
+                            .unwrap_or(first.line);
+                        match field {
+                            "price_tiers" => (
+                                line,
+                                "price",
+                                format!("conflicts with the variant's volume price tiers: {}", e.message),
+                            ),
+                            field => (line, field, e.message),
+                        }
                     }
-                }
-                None if e.field == "variants" => (first.line, "sku", e.message),
-                None => (first.line, e.field.as_str(), e.message),
-            };
-            problems.add(line, field, message);
+                    None if e.field == "variants" => (first.line, "sku", e.message),
+                    None => (first.line, e.field.as_str(), e.message),
+                };
+                problems.add(line, field, message);
+            }
         }
     }
     let new_count = existing.iter().filter(|v| v.is_none()).count();

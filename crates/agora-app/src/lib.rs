@@ -90,6 +90,8 @@ pub struct App {
     pub search: agora_search::SearchIndex,
     /// Bounds password hashing.
     pub(crate) hasher: passwords::Hasher,
+    /// Bounds how many uploaded images decode at once.
+    pub image_decoders: images::DecodeGate,
 }
 
 impl App {
@@ -102,6 +104,7 @@ impl App {
             search,
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,
+            image_decoders: images::DecodeGate::for_this_machine(),
         }
     }
 }

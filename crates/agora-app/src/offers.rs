@@ -1,8 +1,10 @@
 //! Price comparison across sellers, and the prices one buyer pays: volume tiers, company prices,
 //! shipping to the buyer's country.
 
+use std::cmp::Reverse;
+
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{PriceRules, PriceTier};
+use agora_core::pricing::{check_price, PriceRules, PriceTier};
 use agora_store::catalog as catalog_store;
 use agora_store::products as product_store;
 use agora_store::Conn;
@@ -91,13 +93,11 @@ pub async fn for_product(
         .await?;
         // Below a seller's minimum order quantity, its offer is priced at that minimum.
         let qty = quantity.max(rules.min_order_qty);
-        let invalid = |e: &dyn std::fmt::Display| AppError::invalid("quantity", e.to_string());
-        let unit = rules.unit_price(qty).map_err(|e| invalid(&e))?;
         let shipping = row.shipping_amount.map(|a| Money::new(a, currency));
-        let goods = unit.times(qty).map_err(|e| invalid(&e))?;
-        let landed = match shipping {
-            Some(s) => goods.checked_add(s).map_err(|e| invalid(&e))?,
-            None => goods,
+        // One seller's absurd price (stored before prices were capped) drops that offer only: it
+        // never makes the comparison fail for everyone else.
+        let Some((unit, landed)) = landed_price(&rules, qty, shipping) else {
+            continue;
         };
         offers.push(OfferView {
             product_id: row.product_id,
@@ -113,15 +113,21 @@ pub async fn for_product(
             rating: None,
         });
     }
-    offers.sort_by(|a, b| {
-        (a.landed_price.currency.code(), a.landed_price.minor, -a.stock).cmp(&(
-            b.landed_price.currency.code(),
-            b.landed_price.minor,
-            -b.stock,
-        ))
-    });
+    offers.sort_by_key(|o| (o.landed_price.currency.code(), o.landed_price.minor, Reverse(o.stock)));
     offers.dedup_by(|a, b| a.variant_id == b.variant_id);
     Ok(offers)
+}
+
+/// The unit price for `qty` units and what the buyer pays in the end with `shipping`, or `None`
+/// when the amounts are out of range.
+fn landed_price(rules: &PriceRules, qty: u32, shipping: Option<Money>) -> Option<(Money, Money)> {
+    let unit = rules.unit_price(qty).ok()?;
+    let goods = unit.times(qty).ok()?;
+    let landed = match shipping {
+        Some(s) => goods.checked_add(s).ok()?,
+        None => goods,
+    };
+    Some((unit, landed))
 }
 
 /// The pricing rules of one variant for one buyer: base price, tiers, minimum order quantity and
@@ -169,9 +175,6 @@ pub async fn set_company_price(
     company_id: &str,
     price: Money,
 ) -> AppResult<()> {
-    if price.minor < 0 {
-        return Err(AppError::invalid("unit_price", "must not be negative"));
-    }
     let now = agora_store::now_ms();
     let mut tx = app.db.begin().await?;
     let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
@@ -180,6 +183,7 @@ pub async fn set_company_price(
     shops::managed(&mut tx, actor, &shop_id)
         .await
         .map_err(|_| AppError::NotFound("variant"))?;
+    check_price(price).map_err(|m| AppError::invalid("unit_price", m))?;
     if agora_store::companies::name(&mut tx, company_id).await?.is_none() {
         return Err(AppError::invalid("company_id", "no such company"));
     }
@@ -194,14 +198,12 @@ pub async fn set_company_price(
 
 /// Sets what a shop charges to ship an order to `country` (`*`: everywhere else).
 pub async fn set_shipping_rate(app: &App, actor: &Actor, shop_id: &str, country: &str, amount: Money) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let s = shops::managed(&mut tx, actor, shop_id).await?;
     if country != "*" {
         parse_country(Some(country))?;
     }
-    if amount.minor < 0 {
-        return Err(AppError::invalid("amount", "must not be negative"));
-    }
-    let mut tx = app.db.begin().await?;
-    let s = shops::managed(&mut tx, actor, shop_id).await?;
+    check_price(amount).map_err(|m| AppError::invalid("amount", m))?;
     catalog_store::set_shipping_rate(&mut tx, &s.id, country, amount.minor, amount.currency.code()).await?;
     let data = serde_json::json!({ "country": country, "amount": amount });
     audit::record(&mut tx, Some(&actor.account_id), "shop.shipping_rate_set", &s.id, data).await?;

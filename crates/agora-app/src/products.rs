@@ -4,7 +4,7 @@
 use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
 use agora_core::category::AttributeDef;
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{check_tiers, PriceTier};
+use agora_core::pricing::{check_price, check_tiers, PriceTier};
 use agora_core::shop;
 use agora_core::{text, ValidationErrors};
 use agora_store::catalog as catalog_store;
@@ -127,11 +127,17 @@ fn summary(c: ProductCard) -> Option<ProductSummary> {
     })
 }
 
+/// What [`parse_product`] found valid: the cleaned title and each variant's checked tiers.
+#[derive(Debug, Clone)]
+pub struct CheckedProduct {
+    pub title: String,
+    pub tiers: Vec<Vec<PriceTier>>,
+}
+
 /// The checks that need no database: text lengths, SKUs, GTINs, prices, stock, tiers.
-/// Returns each variant's checked tiers.
-pub fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, ValidationErrors> {
+pub fn parse_product(input: &NewProduct) -> Result<CheckedProduct, ValidationErrors> {
     let mut errors = ValidationErrors::new();
-    errors.check("title", text::bounded(&input.title, 2, 200, false));
+    let title = errors.check("title", text::bounded(&input.title, 2, 200, false));
     errors.check("description", text::bounded(&input.description, 0, 20_000, true));
     if input.variants.is_empty() || input.variants.len() > 100 {
         errors.add("variants", "a product needs 1 to 100 variants");
@@ -148,9 +154,7 @@ pub fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, Validati
         if let Some(gtin) = &v.gtin {
             errors.check(&format!("variants[{i}].gtin"), parse_gtin(gtin));
         }
-        if v.price.minor < 0 {
-            errors.add(&format!("variants[{i}].price"), "must not be negative");
-        }
+        errors.check(&format!("variants[{i}].price"), check_price(v.price));
         if !(0..=1_000_000_000).contains(&v.stock) {
             errors.add(&format!("variants[{i}].stock"), "must be between 0 and 1000000000");
         }
@@ -168,7 +172,10 @@ pub fn parse_product(input: &NewProduct) -> Result<Vec<Vec<PriceTier>>, Validati
             errors.add("status", "must be one of: active, draft");
         }
     }
-    errors.into_result().map(|()| tiers)
+    errors.into_result().map(|()| CheckedProduct {
+        title: title.unwrap_or_default(),
+        tiers,
+    })
 }
 
 /// Checks that the shop may list in `category` (approved, licensed for restricted categories) and
@@ -203,10 +210,11 @@ pub(crate) async fn publish_change(conn: &mut Conn, product_id: &str, now: i64) 
 /// needs an approved, unexpired qualification of the matching kind, and attributes must be the
 /// ones the category declares.
 pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) -> AppResult<ProductView> {
-    let tiers = parse_product(&input)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let s = shops::managed(&mut tx, actor, shop_id).await?;
+    // Only the shop's staff learn what is wrong with a listing.
+    let CheckedProduct { title, tiers } = parse_product(&input)?;
     let declared = check_listing(&mut tx, &s, &input.category).await?;
     check_attributes(&declared, &input.attributes).map_err(|m| AppError::invalid("attributes", m))?;
     for (i, v) in input.variants.iter().enumerate() {
@@ -216,7 +224,7 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
     let product = ProductRow {
         id: new_id("prd"),
         shop_id: s.id.clone(),
-        title: input.title.trim().to_owned(),
+        title,
         description: input.description.trim().to_owned(),
         category: input.category.clone(),
         status: input.status.clone().unwrap_or_else(|| "active".into()),
@@ -294,6 +302,14 @@ pub struct ProductPatch {
 
 /// Edits a product of one of the actor's shops (404 for anyone else's).
 pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPatch) -> AppResult<ProductView> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product, _) = store::by_id(&mut tx, product_id)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let s = shops::managed(&mut tx, actor, &product.shop_id)
+        .await
+        .map_err(|_| AppError::NotFound("product"))?;
     let mut errors = ValidationErrors::new();
     let title = patch
         .title
@@ -312,14 +328,6 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
         errors.add("min_order_qty", "must be between 1 and 1000000");
     }
     errors.into_result()?;
-    let now = now_ms();
-    let mut tx = app.db.begin().await?;
-    let (product, _) = store::by_id(&mut tx, product_id)
-        .await?
-        .ok_or(AppError::NotFound("product"))?;
-    let s = shops::managed(&mut tx, actor, &product.shop_id)
-        .await
-        .map_err(|_| AppError::NotFound("product"))?;
     let category = patch.category.clone().unwrap_or_else(|| product.category.clone());
     if patch.category.is_some() || patch.status.as_deref() == Some("active") {
         check_listing(&mut tx, &s, &category).await?;

@@ -269,6 +269,10 @@ pub async fn upload_qualification(
     shop_id: &str,
     upload: Upload,
 ) -> AppResult<QualificationView> {
+    {
+        let mut conn = app.db.conn().await?;
+        managed(&mut conn, actor, shop_id).await?;
+    }
     let kind = shop::parse_qualification_kind(&upload.kind).map_err(|m| AppError::invalid("kind", m))?;
     let expires_on = match upload.expires_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -288,10 +292,6 @@ pub async fn upload_qualification(
     }
     let content_type = sniff_document(&upload.bytes)
         .ok_or_else(|| AppError::UnsupportedMediaType("documents must be PDF, PNG or JPEG files".into()))?;
-    {
-        let mut conn = app.db.conn().await?;
-        managed(&mut conn, actor, shop_id).await?;
-    }
     let blob_key = app.blobs.put(&upload.bytes).await.map_err(anyhow::Error::from)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;

@@ -20,11 +20,6 @@ pub async fn set(
     stock: i64,
     reason: Option<&str>,
 ) -> AppResult<VariantView> {
-    if !(0..=1_000_000_000).contains(&stock) {
-        return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
-    }
-    let reason =
-        text::bounded(reason.unwrap_or("stock count"), 1, 200, false).map_err(|m| AppError::invalid("reason", m))?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let (product_id, shop_id, current) = catalog_store::variant_owner(&mut tx, variant_id)
@@ -33,6 +28,11 @@ pub async fn set(
     shops::managed(&mut tx, actor, &shop_id)
         .await
         .map_err(|_| AppError::NotFound("variant"))?;
+    if !(0..=1_000_000_000).contains(&stock) {
+        return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
+    }
+    let reason =
+        text::bounded(reason.unwrap_or("stock count"), 1, 200, false).map_err(|m| AppError::invalid("reason", m))?;
     let delta = stock - current;
     if delta != 0 {
         let kind = if delta > 0 { "received" } else { "adjusted" };
@@ -110,12 +110,6 @@ pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<
 
 /// Sets the stock at or below which a variant counts as low for its seller.
 pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str, threshold: i64) -> AppResult<()> {
-    if !(0..=1_000_000_000).contains(&threshold) {
-        return Err(AppError::invalid(
-            "low_stock_threshold",
-            "must be between 0 and 1000000000",
-        ));
-    }
     let mut tx = app.db.begin().await?;
     let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
         .await?
@@ -123,6 +117,12 @@ pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str,
     shops::managed(&mut tx, actor, &shop_id)
         .await
         .map_err(|_| AppError::NotFound("variant"))?;
+    if !(0..=1_000_000_000).contains(&threshold) {
+        return Err(AppError::invalid(
+            "low_stock_threshold",
+            "must be between 0 and 1000000000",
+        ));
+    }
     catalog_store::set_low_stock_threshold(&mut tx, variant_id, threshold).await?;
     let data = serde_json::json!({ "variant_id": variant_id, "low_stock_threshold": threshold });
     audit::record(

@@ -2,7 +2,7 @@
 
 use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{check_tiers, PriceTier};
+use agora_core::pricing::{check_price, check_tiers, PriceTier};
 use agora_core::ValidationErrors;
 use agora_store::catalog as catalog_store;
 use agora_store::products::{self as product_store, VariantRow};
@@ -13,19 +13,6 @@ use crate::{audit, categories, shops, Actor, App, AppError, AppResult};
 
 /// Adds a variant to a product of one of the actor's shops.
 pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> AppResult<ProductView> {
-    let mut errors = ValidationErrors::new();
-    let sku = errors.check("sku", parse_sku(&v.sku));
-    if let Some(gtin) = v.gtin.as_deref().filter(|g| !g.trim().is_empty()) {
-        errors.check("gtin", parse_gtin(gtin));
-    }
-    if v.price.minor < 0 {
-        errors.add("price", "must not be negative");
-    }
-    if !(0..=1_000_000_000).contains(&v.stock) {
-        errors.add("stock", "must be between 0 and 1000000000");
-    }
-    let tiers = errors.check("price_tiers", check_tiers(v.price, v.price_tiers.clone()));
-    errors.into_result()?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let (product, existing) = product_store::by_id(&mut tx, product_id)
@@ -34,6 +21,17 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
         .map_err(|_| AppError::NotFound("product"))?;
+    let mut errors = ValidationErrors::new();
+    let sku = errors.check("sku", parse_sku(&v.sku));
+    if let Some(gtin) = v.gtin.as_deref().filter(|g| !g.trim().is_empty()) {
+        errors.check("gtin", parse_gtin(gtin));
+    }
+    errors.check("price", check_price(v.price));
+    if !(0..=1_000_000_000).contains(&v.stock) {
+        errors.add("stock", "must be between 0 and 1000000000");
+    }
+    let tiers = errors.check("price_tiers", check_tiers(v.price, v.price_tiers.clone()));
+    errors.into_result()?;
     let declared = categories::declared_attributes(&mut tx, &product.category).await?;
     check_attributes(&declared, &v.attributes).map_err(|m| AppError::invalid("attributes", m))?;
     if existing.len() >= 100 {

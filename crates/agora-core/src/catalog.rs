@@ -32,6 +32,9 @@ pub fn parse_sku(raw: &str) -> Result<String, String> {
     if sku.chars().any(char::is_whitespace) {
         return Err("must not contain spaces".into());
     }
+    if raw.trim().chars().any(text::is_invisible) {
+        return Err("must not contain invisible characters".into());
+    }
     Ok(sku)
 }
 
@@ -86,6 +89,8 @@ mod tests {
     fn skus_are_single_words() {
         assert!(parse_sku("HP-100-BLK").is_ok());
         assert!(parse_sku("HP 100").is_err());
+        assert!(parse_sku("HP\u{200B}100").is_err());
+        assert!(parse_sku("HP\u{202E}100").is_err());
         assert!(parse_sku("").is_err());
     }
 

@@ -36,6 +36,20 @@ pub enum PriceError {
     Money(#[from] MoneyError),
 }
 
+/// The highest unit price a seller may ask, in minor units (a billion euros): far above any real
+/// listing, and low enough that a price times any order quantity, plus shipping, stays in range.
+pub const MAX_PRICE_MINOR: i64 = 100_000_000_000;
+
+/// Checks a price a seller sets (a variant's price, a volume tier, a company's own price, a
+/// shipping rate): from zero to [`MAX_PRICE_MINOR`] minor units.
+pub fn check_price(price: Money) -> Result<Money, String> {
+    match price.minor {
+        m if m < 0 => Err("must not be negative".into()),
+        m if m > MAX_PRICE_MINOR => Err(format!("must be at most {MAX_PRICE_MINOR} minor units")),
+        _ => Ok(price),
+    }
+}
+
 /// Checks and sorts a tier list: quantities above 1 and distinct, the base currency, and unit
 /// prices that fall (never rise) as quantities grow and stay below the base price.
 pub fn check_tiers(base: Money, mut tiers: Vec<PriceTier>) -> Result<Vec<PriceTier>, String> {
@@ -56,9 +70,7 @@ pub fn check_tiers(base: Money, mut tiers: Vec<PriceTier>) -> Result<Vec<PriceTi
                 format!("two tiers start at {} units", t.min_qty)
             });
         }
-        if t.unit_price.minor < 0 {
-            return Err("tier prices must not be negative".into());
-        }
+        check_price(t.unit_price).map_err(|m| format!("the tier from {} units {m}", t.min_qty))?;
         if t.unit_price.minor > previous.minor {
             return Err(format!(
                 "the tier from {} units costs more than the one before it",
@@ -123,6 +135,19 @@ mod tests {
             min_order_qty: 1,
             company_price: None,
         }
+    }
+
+    #[test]
+    fn prices_are_capped_at_ten_to_the_eleven_minor_units() {
+        assert_eq!(check_price(eur(MAX_PRICE_MINOR)), Ok(eur(100_000_000_000)));
+        assert_eq!(check_price(eur(0)), Ok(eur(0)));
+        assert!(check_price(eur(MAX_PRICE_MINOR + 1)).is_err());
+        assert!(check_price(eur(i64::MAX)).is_err());
+        assert!(check_price(eur(-1)).is_err());
+        // The base price is capped by the caller; a tier above the cap is refused here.
+        let huge = eur(i64::MAX);
+        assert!(check_tiers(huge, vec![tier(10, i64::MAX)]).is_err());
+        assert!(check_tiers(huge, vec![tier(10, MAX_PRICE_MINOR)]).is_ok());
     }
 
     #[test]

@@ -1,6 +1,14 @@
 //! Everything that differs between SQLite and PostgreSQL, in one place.
 
+use std::time::Duration;
+
 use anyhow::bail;
+use sqlx::error::DatabaseError;
+
+/// How long SQLite waits for another connection's lock before answering "database is locked".
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection (writers for the writer's) before giving up.
+pub(crate) const WAIT_FOR_CONNECTION: Duration = BUSY_TIMEOUT;
 
 /// The database engine behind a [`crate::Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +54,16 @@ impl Engine {
         }
     }
 
+    /// The size of a separate pool for writing transactions (`None`: they share the main pool).
+    /// SQLite has one writer at a time: one connection for them makes writers wait in line for
+    /// it, in order, rather than each polling the file's lock until the busy timeout.
+    pub(crate) fn writer_connections(self) -> Option<u32> {
+        match self {
+            Engine::Sqlite => Some(1),
+            Engine::Postgres => None,
+        }
+    }
+
     /// Statements run on every new connection.
     pub(crate) fn session_setup(self, schema: Option<&str>) -> Vec<String> {
         match self {
@@ -53,7 +71,7 @@ impl Engine {
                 "PRAGMA journal_mode = WAL".into(),
                 "PRAGMA synchronous = NORMAL".into(),
                 "PRAGMA foreign_keys = ON".into(),
-                "PRAGMA busy_timeout = 10000".into(),
+                format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()),
             ],
             Engine::Postgres => match schema {
                 Some(schema) => vec![
@@ -95,6 +113,28 @@ impl Engine {
                  WHERE table_schema = current_schema() ORDER BY table_name, column_name"
             }
         }
+    }
+}
+
+/// Whether `err` means the database is at capacity rather than broken: no connection came free in
+/// time, SQLite's file stayed locked past the busy timeout, or PostgreSQL has no connection slot
+/// or lock to spare. The request may succeed if retried shortly.
+pub fn is_busy(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(e) => {
+            if let Some(e) = e.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                let code = e.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+                matches!(code & 0xff, 5 | 6)
+            } else if let Some(e) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // too_many_connections and lock_not_available.
+                matches!(e.code(), "53300" | "55P03")
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }
 

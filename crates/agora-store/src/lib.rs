@@ -31,7 +31,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 
-pub use dialect::{is_unique_violation, Engine};
+pub use dialect::{is_busy, is_unique_violation, Engine};
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as DbError;
 
@@ -42,6 +42,9 @@ pub type Tx = Transaction<'static, Any>;
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// Where writing transactions run: on SQLite a pool of one connection, so that writers queue
+    /// here in order instead of polling for the file's lock; on PostgreSQL the main pool.
+    writers: AnyPool,
     engine: Engine,
 }
 
@@ -52,20 +55,30 @@ impl Db {
         sqlx::any::install_default_drivers();
         let engine = Engine::from_url(url)?;
         let setup = engine.session_setup(schema);
-        let pool = AnyPoolOptions::new()
-            .max_connections(engine.max_connections())
-            .after_connect(move |conn, _meta| {
-                let setup = setup.clone();
-                Box::pin(async move {
-                    for statement in &setup {
-                        sqlx::query(statement).execute(&mut *conn).await?;
-                    }
-                    Ok(())
+        let options = || {
+            let setup = setup.clone();
+            AnyPoolOptions::new()
+                .acquire_timeout(dialect::WAIT_FOR_CONNECTION)
+                .after_connect(move |conn, _meta| {
+                    let setup = setup.clone();
+                    Box::pin(async move {
+                        for statement in &setup {
+                            sqlx::query(statement).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect(&engine.connect_url(url))
+        };
+        let url = engine.connect_url(url);
+        let pool = options()
+            .max_connections(engine.max_connections())
+            .connect(&url)
             .await?;
-        Ok(Db { pool, engine })
+        let writers = match engine.writer_connections() {
+            Some(n) => options().max_connections(n).connect(&url).await?,
+            None => pool.clone(),
+        };
+        Ok(Db { pool, writers, engine })
     }
 
     pub fn engine(&self) -> Engine {
@@ -83,12 +96,14 @@ impl Db {
         self.pool.acquire().await
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock at once, so two
-    /// writers wait for each other instead of failing when they upgrade from reading.
+    /// Starts a transaction that will write. On SQLite writers queue for the one writer
+    /// connection, whose transaction takes the write lock at once, so two writers wait for each
+    /// other instead of failing when they upgrade from reading. A writer that waits longer than
+    /// the busy timeout fails with an error that [`is_busy`] recognises.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         match self.engine.begin_write_statement() {
-            Some(statement) => self.pool.begin_with(statement).await,
-            None => self.pool.begin().await,
+            Some(statement) => self.writers.begin_with(statement).await,
+            None => self.writers.begin().await,
         }
     }
 
@@ -98,6 +113,7 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        self.writers.close().await;
         self.pool.close().await;
     }
 }

@@ -11,6 +11,14 @@ fn safe_url(url: &str) -> bool {
         || lower.starts_with('/')
 }
 
+/// The opening tag of a link written by a seller: followed by nobody's ranking, marked as user
+/// content, and given no handle on our page.
+fn user_link(link: Tag<'_>) -> Event<'static> {
+    let mut tag = String::new();
+    html::push_html(&mut tag, std::iter::once(Event::Start(link)));
+    Event::InlineHtml(tag.replacen("<a ", "<a rel=\"nofollow ugc noopener\" ", 1).into())
+}
+
 /// Renders `source` as HTML with every raw tag escaped and unsafe links and images dropped.
 pub fn render(source: &str) -> String {
     let parser =
@@ -22,12 +30,19 @@ pub fn render(source: &str) -> String {
                 dest_url,
                 title,
                 id,
-            }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: CowStr::from("#"),
-                title,
-                id,
-            }),
+            }) => {
+                let dest_url = if safe_url(&dest_url) {
+                    dest_url
+                } else {
+                    CowStr::from("#")
+                };
+                user_link(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
             // Pictures belong in the gallery, where they are checked; none are fetched from elsewhere.
             Event::Start(Tag::Image { .. }) => Event::Text(CowStr::from("")),
             Event::End(pulldown_cmark::TagEnd::Image) => Event::Text(CowStr::from("")),
@@ -62,6 +77,27 @@ mod tests {
         let link = render("[x](javascript:alert(1)) and [ok](https://example.org/)");
         assert!(!link.contains("href=\"javascript"), "{link}");
         assert!(link.contains("href=\"https://example.org/\""), "{link}");
+    }
+
+    #[test]
+    fn sellers_links_carry_no_endorsement() {
+        let html = render("[shop](https://example.org/?a=1&b=\"2\" \"the <shop>\") and <https://example.net/>");
+        assert!(
+            html.contains(
+                r#"<a rel="nofollow ugc noopener" href="https://example.org/?a=1&amp;b=%222%22" title="the &lt;shop&gt;">shop</a>"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a rel="nofollow ugc noopener" href="https://example.net/">"#),
+            "{html}"
+        );
+        let unsafe_link = render("[x](javascript:alert(1))");
+        assert!(
+            unsafe_link.contains(r##"<a rel="nofollow ugc noopener" href="#">"##),
+            "{unsafe_link}"
+        );
+        assert!(render("<mail@example.org>").contains(r#"rel="nofollow ugc noopener" href="mailto:"#));
     }
 
     #[test]

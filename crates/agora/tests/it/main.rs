@@ -9,6 +9,8 @@ mod catalog;
 mod cli;
 mod companies;
 mod company_shops;
+mod contention;
+mod hostile;
 mod idempotency;
 mod import;
 mod page_session;
