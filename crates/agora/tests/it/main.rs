@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 mod cli;
 mod companies;
+mod crawl;
 mod idempotency;
 mod import;
 mod schema;
