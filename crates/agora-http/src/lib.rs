@@ -11,6 +11,7 @@ mod multipart;
 mod ops;
 mod pages;
 mod problem;
+mod strict_json;
 
 use std::sync::Arc;
 
@@ -57,6 +58,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(layers::refuse_nul_in_path))
         .layer(axum::middleware::from_fn(ops::track))
         .with_state(state);
     layers::with_request_ids(router)

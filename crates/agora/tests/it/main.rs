@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod api_shell;
 mod audit;
+mod bad_input;
 mod catalog;
 mod cli;
 mod companies;
