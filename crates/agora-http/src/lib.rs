@@ -33,7 +33,6 @@ pub struct HttpSettings {
 pub struct AppState {
     pub app: App,
     pub settings: Arc<HttpSettings>,
-    metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// The largest request body: a qualification document plus its form fields.
@@ -44,7 +43,6 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
     let state = AppState {
         app,
         settings: Arc::new(settings),
-        metrics: ops::metrics_handle(),
     };
     let (api_router, _) = api::routes();
     let router = Router::new()
@@ -62,4 +60,10 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .layer(axum::middleware::from_fn(ops::track))
         .with_state(state);
     layers::with_request_ids(router)
+}
+
+/// Prometheus metrics (`GET /metrics`), for operators only: serve it on a private address, never
+/// beside the platform's public router.
+pub fn metrics_router() -> Router {
+    ops::metrics_routes()
 }

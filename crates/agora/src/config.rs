@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS)
     #[arg(long, env = "AGORA_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090 (keep it
+    /// private) [default: off]
+    #[arg(long, env = "AGORA_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// The optional `agora.toml`.
@@ -44,6 +48,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     secure_cookies: Option<bool>,
+    metrics_addr: Option<String>,
 }
 
 /// The settings in force.
@@ -53,6 +58,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub secure_cookies: bool,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_addr: Option<String>,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -87,6 +94,7 @@ impl Config {
             data_dir,
             database_url,
             secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
+            metrics_addr: serve.metrics_addr.clone().or(file.metrics_addr),
         })
     }
 }
@@ -132,6 +140,31 @@ mod tests {
         let from_flags = Config::resolve(&store, &serve).unwrap();
         assert_eq!(from_flags.addr, "127.0.0.1:1");
         assert_eq!(from_flags.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given() {
+        let dir = std::env::temp_dir().join(format!("agora-config-metrics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "").unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(&store, &ServeArgs::default()).unwrap().metrics_addr,
+            None
+        );
+        std::fs::write(&file, "metrics_addr = \"127.0.0.1:9090\"\n").unwrap();
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(from_file.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        let serve = ServeArgs {
+            metrics_addr: Some("127.0.0.1:9191".into()),
+            ..Default::default()
+        };
+        let from_flag = Config::resolve(&store, &serve).unwrap();
+        assert_eq!(from_flag.metrics_addr.as_deref(), Some("127.0.0.1:9191"));
     }
 
     #[test]
