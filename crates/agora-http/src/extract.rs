@@ -1,17 +1,23 @@
-//! Request extractors: JSON bodies parsed into typed input with clear errors, the authenticated
-//! actor from a bearer token, the client's address.
+//! Request extractors: JSON bodies, query strings and forms parsed into typed input with clear
+//! errors, the authenticated actor from a bearer token, the client's address.
+//!
+//! Every text that comes in through them is screened once, here: a NUL character (which
+//! PostgreSQL refuses in text) or a key named twice in JSON is a 400 before any handler runs.
 
 use std::net::SocketAddr;
 
 use agora_app::AppError;
 use agora_core::ValidationErrors;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::pages::PageError;
 use crate::problem::ApiError;
+use crate::strict_json::StrictValue;
 use crate::AppState;
 
 /// Field names that would carry card data, which never enters Agora.
@@ -61,8 +67,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON body in two steps, so that malformed JSON (400) and a wrong shape (422) differ.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let StrictValue(value) = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::BadRequest(if e.is_data() {
+            format!("the body is refused: {e}")
+        } else {
+            format!("the body is not valid JSON: {e}")
+        })
+    })?;
     if let Some(field) = card_field(&value) {
         return Err(AppError::BadRequest(format!(
             "card data ({field}) must never be sent to Agora; pay through the payment page instead"
@@ -77,6 +88,87 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             e.into_inner().to_string(),
         )))
     })
+}
+
+/// Bad input, answered the way its sender reads: problem+json on the API, a page elsewhere.
+pub struct InputRejection {
+    page: bool,
+    error: AppError,
+}
+
+impl InputRejection {
+    pub fn new(path: &str, error: AppError) -> Self {
+        InputRejection {
+            page: !path.starts_with("/api/"),
+            error,
+        }
+    }
+}
+
+impl IntoResponse for InputRejection {
+    fn into_response(self) -> Response {
+        if self.page {
+            PageError::App(self.error).into_response()
+        } else {
+            ApiError(self.error).into_response()
+        }
+    }
+}
+
+/// Parses `application/x-www-form-urlencoded` text (a query string or a form body) into `T`:
+/// 400 naming the parameter when a value does not parse or holds a NUL character.
+pub fn parse_urlencoded<T: DeserializeOwned>(input: &[u8]) -> Result<T, AppError> {
+    let pairs = form_urlencoded::parse(input);
+    if let Some((key, _)) = pairs.clone().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(AppError::BadRequest(format!(
+            "the parameter `{}` holds a NUL character",
+            key.escape_default()
+        )));
+    }
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let field = e.path().to_string();
+        let reason = e.into_inner();
+        AppError::BadRequest(if field == "." {
+            format!("the parameters are not valid: {reason}")
+        } else {
+            format!("the parameter `{field}` is not valid: {reason}")
+        })
+    })
+}
+
+/// A query string parsed into `T` (see [`parse_urlencoded`]).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = InputRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, InputRejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        parse_urlencoded(query.as_bytes()).map(Query).map_err(|e| {
+            // Inside a nested router the URI has lost its prefix; the original keeps `/api/`.
+            let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0);
+            InputRejection::new(uri.path(), e)
+        })
+    }
+}
+
+/// Reads a form body (`application/x-www-form-urlencoded`) into `T` (see [`parse_urlencoded`]).
+pub async fn read_form<T: DeserializeOwned, S: Send + Sync>(req: Request, state: &S) -> Result<T, AppError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim() == "application/x-www-form-urlencoded");
+    if !is_form {
+        return Err(AppError::BadRequest(
+            "send the form as application/x-www-form-urlencoded".into(),
+        ));
+    }
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| AppError::BadRequest(format!("could not read the form: {e}")))?;
+    parse_urlencoded(&bytes)
 }
 
 /// The authenticated actor of an API request (401 without a valid bearer token).

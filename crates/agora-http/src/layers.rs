@@ -1,5 +1,5 @@
-//! Cross-cutting response rules: security headers, problem+json for the router's own 404 and 405,
-//! request ids in logs and responses.
+//! Cross-cutting request and response rules: security headers, problem+json for the router's own
+//! 404 and 405, no NUL in addresses, request ids in logs and responses.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -49,6 +49,16 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, body);
     }
     res
+}
+
+/// An address holding an encoded NUL names nothing, and its segments must not reach the database
+/// (PostgreSQL refuses NUL in text): 400 before any handler runs.
+pub async fn refuse_nul_in_path(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        let error = agora_app::AppError::BadRequest("the address holds a NUL character".into());
+        return crate::extract::InputRejection::new(req.uri().path(), error).into_response();
+    }
+    next.run(req).await
 }
 
 /// Unknown addresses: a problem for API clients, a page for people.

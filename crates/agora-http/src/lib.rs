@@ -11,6 +11,7 @@ mod multipart;
 mod ops;
 mod pages;
 mod problem;
+mod strict_json;
 
 use std::sync::Arc;
 
@@ -32,7 +33,6 @@ pub struct HttpSettings {
 pub struct AppState {
     pub app: App,
     pub settings: Arc<HttpSettings>,
-    metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// `Cache-Control` for a response that shows a secret or a private document: kept by no cache, and
@@ -55,7 +55,6 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
     let state = AppState {
         app,
         settings: Arc::new(settings),
-        metrics: ops::metrics_handle(),
     };
     let (api_router, _) = api::routes();
     let router = Router::new()
@@ -69,7 +68,14 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(layers::refuse_nul_in_path))
         .layer(axum::middleware::from_fn(ops::track))
         .with_state(state);
     layers::with_request_ids(router)
+}
+
+/// Prometheus metrics (`GET /metrics`), for operators only: serve it on a private address, never
+/// beside the platform's public router.
+pub fn metrics_router() -> Router {
+    ops::metrics_routes()
 }

@@ -31,6 +31,11 @@ fn read_error(err: axum::extract::multipart::MultipartError, max_bytes: usize) -
     }
 }
 
+/// PostgreSQL refuses NUL in text: such a field never gets further than here.
+fn nul_in(field: &str) -> AppError {
+    AppError::BadRequest(format!("the field `{}` holds a NUL character", field.escape_default()))
+}
+
 /// Reads the form; a file larger than `max_file_bytes` is refused as soon as it is seen to be.
 pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<Form, AppError> {
     let mut form = Form::default();
@@ -45,6 +50,9 @@ pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<For
             return Err(AppError::BadRequest("too many form fields".into()));
         }
         let name = field.name().unwrap_or_default().to_owned();
+        if name.contains('\0') || field.file_name().is_some_and(|f| f.contains('\0')) {
+            return Err(nul_in(&name));
+        }
         if name == "file" {
             let filename = field.file_name().unwrap_or("document").to_owned();
             let mut bytes = Vec::new();
@@ -63,6 +71,9 @@ pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<For
             let text = field.text().await.map_err(|e| read_error(e, max_file_bytes))?;
             if text.len() > MAX_FIELD_BYTES {
                 return Err(AppError::invalid(&name, "is too long"));
+            }
+            if text.contains('\0') {
+                return Err(nul_in(&name));
             }
             form.fields.insert(name, text);
         }

@@ -1,10 +1,11 @@
-//! Operational endpoints: liveness, readiness (the database answers), Prometheus metrics.
+//! Operational endpoints: liveness, readiness (the database answers), and Prometheus metrics
+//! whose labels no request can multiply: known methods and matched routes only.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,7 +19,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+}
+
+/// `/metrics` alone, for the operators' address.
+pub fn metrics_routes() -> Router {
+    let handle = metrics_handle();
+    Router::new().route(
+        "/metrics",
+        get(move || async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()) }),
+    )
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -27,9 +36,8 @@ async fn healthz() -> Json<serde_json::Value> {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.db.ping().await {
-        Ok(()) => {
-            Json(serde_json::json!({ "status": "ready", "database": state.app.db.engine().name() })).into_response()
-        }
+        // Which engine runs is nobody's business outside.
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "database not ready");
             Problem::new(
@@ -41,14 +49,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
             .into_response()
         }
     }
-}
-
-async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
 }
 
 /// One recorder per process, shared by every router built in it (tests build many).
@@ -65,7 +65,20 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Counts requests and their durations by route and status.
+/// The methods counted by name; any other is counted as `other`.
+const KNOWN_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+];
+
+fn method_label(method: &Method) -> &'static str {
+    KNOWN_METHODS
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
+}
+
+/// Counts requests and their durations by method, route and status. The route is the matched
+/// route's pattern (`/p/{id}`), never the address asked for.
 pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req
@@ -73,10 +86,10 @@ pub async fn track(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let res = next.run(req).await;
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", res.status().as_u16().to_string()),
     ];

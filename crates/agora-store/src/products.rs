@@ -54,10 +54,14 @@ pub async fn insert(conn: &mut AnyConnection, p: &ProductRow, variants: &[Varian
     crate::catalog_import::insert_variants(conn, &variants.iter().collect::<Vec<_>>()).await
 }
 
-const CARD_SELECT: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,
+/// A product card's columns and tables. PostgreSQL sums BIGINTs as NUMERIC, which the `Any`
+/// driver cannot decode: the total stock is cast back to BIGINT (a no-op on SQLite).
+const CARD_FROM: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,
         MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT)
-    FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
-    WHERE p.status = 'active' AND s.status = 'approved'";
+    FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id";
+
+/// What is for sale: active products of approved shops.
+const FOR_SALE: &str = "WHERE p.status = 'active' AND s.status = 'approved'";
 
 fn card(r: &AnyRow) -> sqlx::Result<ProductCard> {
     Ok(ProductCard {
@@ -76,7 +80,7 @@ fn card(r: &AnyRow) -> sqlx::Result<ProductCard> {
 /// Active products of approved shops, featured first, newest first.
 pub async fn featured(conn: &mut AnyConnection, limit: i64) -> sqlx::Result<Vec<ProductCard>> {
     let sql = format!(
-        "{CARD_SELECT} GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.featured, p.created_at
+        "{CARD_FROM} {FOR_SALE} GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.featured, p.created_at
          ORDER BY p.featured DESC, p.created_at DESC, p.id LIMIT $1"
     );
     let rows = sqlx::query(&sql).bind(limit).fetch_all(conn).await?;
@@ -98,7 +102,7 @@ pub async fn matching(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let mut sql = format!("{CARD_SELECT} AND LOWER(p.title) LIKE $1 ESCAPE '\\'");
+    let mut sql = format!("{CARD_FROM} {FOR_SALE} AND LOWER(p.title) LIKE $1 ESCAPE '\\'");
     if let Some(slugs) = in_categories {
         let list: Vec<String> = (0..slugs.len()).map(|i| format!("${}", i + 3)).collect();
         sql.push_str(&format!(
@@ -218,9 +222,7 @@ pub async fn of_shop(
 ) -> sqlx::Result<Vec<ProductCard>> {
     let status = if only_active { " AND p.status = 'active'" } else { "" };
     let sql = format!(
-        "SELECT p.id, p.title, s.id, s.name, s.slug, p.category, MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT)
-         FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id
-         WHERE p.shop_id = $1{status}
+        "{CARD_FROM} WHERE p.shop_id = $1{status}
          GROUP BY p.id, p.title, s.id, s.name, s.slug, p.category, p.created_at ORDER BY p.created_at DESC, p.id LIMIT $2"
     );
     let rows = sqlx::query(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?;

@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// Days a login stays valid at most [default: 30]
     #[arg(long, env = "AGORA_SESSION_LIFETIME_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub session_lifetime_days: Option<u32>,
+    /// Serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090 (keep it
+    /// private) [default: off]
+    #[arg(long, env = "AGORA_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// The optional `agora.toml`.
@@ -52,6 +56,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     session_idle_days: Option<u32>,
     session_lifetime_days: Option<u32>,
+    metrics_addr: Option<String>,
 }
 
 /// The settings in force.
@@ -63,6 +68,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_idle_days: u32,
     pub session_lifetime_days: u32,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_addr: Option<String>,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -99,6 +106,7 @@ impl Config {
             secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
             session_idle_days: serve.session_idle_days.or(file.session_idle_days).unwrap_or(7),
             session_lifetime_days: serve.session_lifetime_days.or(file.session_lifetime_days).unwrap_or(30),
+            metrics_addr: serve.metrics_addr.clone().or(file.metrics_addr),
         })
     }
 
@@ -182,6 +190,31 @@ mod tests {
             .unwrap()
             .app_settings();
         assert_eq!((defaults.session_idle_ms, defaults.session_ttl_ms), (7 * day, 30 * day));
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given() {
+        let dir = std::env::temp_dir().join(format!("agora-config-metrics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "").unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(&store, &ServeArgs::default()).unwrap().metrics_addr,
+            None
+        );
+        std::fs::write(&file, "metrics_addr = \"127.0.0.1:9090\"\n").unwrap();
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(from_file.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        let serve = ServeArgs {
+            metrics_addr: Some("127.0.0.1:9191".into()),
+            ..Default::default()
+        };
+        let from_flag = Config::resolve(&store, &serve).unwrap();
+        assert_eq!(from_flag.metrics_addr.as_deref(), Some("127.0.0.1:9191"));
     }
 
     #[test]

@@ -395,6 +395,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         "PostgreSQL".to_owned()
     };
     eprintln!("Agora is running at http://{addr}/ ({where_}); API docs at http://{addr}/api/docs");
+    if let Some(metrics_addr) = &config.metrics_addr {
+        serve_metrics(metrics_addr).await?;
+    }
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -403,6 +406,20 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     .await?;
     app.db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `/metrics` on its own address, apart from the public router.
+async fn serve_metrics(addr: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for metrics on {addr}"))?;
+    eprintln!("Metrics at http://{}/metrics", listener.local_addr()?);
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, agora_http::metrics_router()).await {
+            tracing::error!(error = %err, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 async fn shutdown_signal() {

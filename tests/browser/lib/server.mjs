@@ -1,7 +1,9 @@
 // Starts one Agora server for a test file: a fresh temporary data dir, demo data, a free port on
 // 127.0.0.1. Builds nothing: the binary comes from AGORA_BIN (default ../../target/debug/agora).
+// The database is SQLite in the data dir, or, when AGORA_BROWSER_DATABASE_URL names a PostgreSQL
+// database, a fresh schema of the server's own in it (created with psql, dropped at the end).
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -43,6 +45,32 @@ function freePort() {
   });
 }
 
+function psql(url, sql) {
+  execFileSync("psql", ["-v", "ON_ERROR_STOP=1", "-q", "-d", url, "-c", sql], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+}
+
+/**
+ * The database of one server: null for SQLite in its data dir, or { url, drop() } for a fresh
+ * PostgreSQL schema in AGORA_BROWSER_DATABASE_URL's database, so that test files running at the
+ * same time never see each other's data.
+ */
+function freshDatabase(name) {
+  const base = process.env.AGORA_BROWSER_DATABASE_URL;
+  if (!base) return null;
+  if (!/^postgres(ql)?:\/\//.test(base)) {
+    throw new Error(`AGORA_BROWSER_DATABASE_URL must be a postgres:// URL, not ${base}`);
+  }
+  const schema = `browser_${name.replace(/\W/g, "_")}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
+  psql(base, `CREATE SCHEMA "${schema}"`);
+  const options = encodeURIComponent(`-csearch_path=${schema}`);
+  return {
+    url: `${base}${base.includes("?") ? "&" : "?"}options=${options}`,
+    drop: () => psql(base, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+  };
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function healthy(baseURL) {
@@ -65,12 +93,21 @@ export async function startServer({ name = "agora", timeoutMs = 60_000 } = {}) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), `agora-browser-${name}-`));
+    const database = freshDatabase(name);
     const env = { ...process.env, NO_COLOR: "1" };
     // The server reads AGORA_* settings from the environment: none may leak into the test's server.
     for (const key of Object.keys(env)) if (key.startsWith("AGORA_")) delete env[key];
     const child = spawn(
       bin,
-      ["--data-dir", dataDir, "serve", "--demo", "--addr", `127.0.0.1:${port}`],
+      [
+        "--data-dir",
+        dataDir,
+        ...(database ? ["--database-url", database.url] : []),
+        "serve",
+        "--demo",
+        "--addr",
+        `127.0.0.1:${port}`,
+      ],
       // Run inside the data dir so that no ./agora.toml of the caller is picked up.
       { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -114,6 +151,7 @@ export async function startServer({ name = "agora", timeoutMs = 60_000 } = {}) {
           /* the log is a convenience */
         }
         rmSync(dataDir, { recursive: true, force: true });
+        database?.drop();
       };
       return { baseURL, port, dataDir, log: () => output, stop };
     }
@@ -123,6 +161,7 @@ export async function startServer({ name = "agora", timeoutMs = 60_000 } = {}) {
     }
     process.off("exit", killOnExit);
     rmSync(dataDir, { recursive: true, force: true });
+    database?.drop();
     lastError = new Error(
       `Agora did not start on port ${port} (attempt ${attempt}, exit ${JSON.stringify(exited)}):\n${output.slice(-4000)}`,
     );

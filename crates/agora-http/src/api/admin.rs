@@ -4,13 +4,13 @@ use agora_app::audit::{self, Verdict};
 use agora_app::categories::{self, CategoryNode, NewCategory};
 use agora_app::shops::{self, Decision, QualificationView, ShopPage, ShopView};
 use agora_core::category::AttributeDef;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, Query};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 

@@ -8,13 +8,13 @@ use agora_app::stock::{self, MovementView};
 use agora_app::variants;
 use agora_core::money::Money;
 use agora_core::pricing::PriceTier;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Auth, MaybeAuth};
+use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 

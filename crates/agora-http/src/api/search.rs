@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use agora_app::search::{self, SearchInput, SearchPage};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::extract::Query;
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 

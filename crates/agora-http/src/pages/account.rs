@@ -7,13 +7,14 @@ use agora_app::AppError;
 use agora_core::account::CompanyRole;
 use agora_core::ValidationErrors;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::auth::CsrfOnly;
 use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
+use crate::extract::Query;
 use crate::AppState;
 
 #[derive(Template)]

@@ -4,11 +4,12 @@ use agora_app::shops::{self, Decision, ShopView};
 use agora_app::AppError;
 use agora_core::ValidationErrors;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
+use crate::extract::Query;
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]

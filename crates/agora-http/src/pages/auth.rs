@@ -5,13 +5,13 @@ use agora_app::AppError;
 use agora_core::account::RegistrationInput;
 use agora_core::ValidationErrors;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::Deserialize;
 
 use super::{login_cookies, render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser};
-use crate::extract::ClientAddr;
+use crate::extract::{ClientAddr, Query};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]

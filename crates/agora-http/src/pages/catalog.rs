@@ -6,13 +6,14 @@ use agora_app::search::{FacetValue, SearchPage};
 use agora_app::shops::{self, ShopView};
 use agora_app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 use super::{render, urlencode, CsrfToken, Layout, PageResult, PageUser};
+use crate::extract::Query;
 use crate::AppState;
 
 #[derive(Template)]

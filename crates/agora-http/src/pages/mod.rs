@@ -265,17 +265,17 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
-/// A form body; a body that is not a form gets a friendly error page.
+/// A form body; a body that is not a form, or holds a NUL character, gets a friendly error page.
 pub struct PageForm<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        axum::Form::<T>::from_request(req, state)
+        crate::extract::read_form(req, state)
             .await
-            .map(|axum::Form(v)| PageForm(v))
-            .map_err(|e| PageError::App(AppError::BadRequest(e.body_text())))
+            .map(PageForm)
+            .map_err(PageError::App)
     }
 }
 
@@ -292,9 +292,21 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// A redirect after a successful form post, with a notice for the next page.
+/// A redirect after a successful form post, with a notice for the next page. Control characters
+/// (which a header cannot carry) are percent-encoded, so an address someone typed, such as a
+/// login's `next`, never breaks the response.
 pub fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    let location: String = to
+        .chars()
+        .map(|c| {
+            if c.is_ascii_control() {
+                format!("%{:02X}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    Redirect::to(&location).into_response()
 }
 
 /// A document download: served as an attachment, never rendered inline.

@@ -5,12 +5,13 @@ use agora_app::shops::{self, ApplyInput, ShopView, Upload};
 use agora_app::AppError;
 use agora_core::ValidationErrors;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::{render, see_other, CsrfToken, Layout, PageError, PageResult, PageUser};
+use crate::extract::Query;
 use crate::multipart;
 use crate::AppState;
 

@@ -254,7 +254,7 @@ pub async fn edit(
     user: PageUser,
     csrf: CsrfToken,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<EditQuery>,
+    crate::extract::Query(q): crate::extract::Query<EditQuery>,
 ) -> PageResult {
     let actor = user.require(&format!("/sell/products/{id}"))?;
     let notice = if q.created.is_some() {

@@ -20,16 +20,52 @@ db_test!(unknown_paths_and_methods_answer_with_problems, |t| {
     assert!(page.content_type().starts_with("text/html"));
 });
 
-db_test!(operational_endpoints_report_health_readiness_and_metrics, |t| {
-    let health = t.get("/healthz", None).await;
-    assert_eq!(health.status, StatusCode::OK);
-    let ready = t.get("/readyz", None).await;
-    assert_eq!(ready.status, StatusCode::OK);
-    assert_eq!(ready.body["status"], "ready");
-    let metrics = t.get("/metrics", None).await;
-    assert_eq!(metrics.status, StatusCode::OK);
-    assert!(metrics.text.contains("agora_http_requests_total"), "{}", metrics.text);
-    assert!(health.headers.contains_key("x-request-id"));
+/// Serves the operators' metrics router on a port of its own; returns its `/metrics` address.
+async fn metrics_address() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, agora_http::metrics_router()).await.unwrap() });
+    format!("http://{addr}/metrics")
+}
+
+db_test!(
+    operational_endpoints_report_health_and_readiness_and_metrics_only_privately,
+    |t| {
+        let health = t.get("/healthz", None).await;
+        assert_eq!(health.status, StatusCode::OK);
+        assert!(health.headers.contains_key("x-request-id"));
+        let ready = t.get("/readyz", None).await;
+        assert_eq!(ready.status, StatusCode::OK);
+        assert_eq!(ready.body["status"], "ready");
+        let body = ready.text.to_lowercase();
+        assert!(!body.contains("sqlite") && !body.contains("postgres"), "{body}");
+
+        let public = t.get("/metrics", None).await;
+        assert_eq!(public.status, StatusCode::NOT_FOUND, "metrics are not public");
+        let metrics = t.client.get(metrics_address().await).send().await.unwrap();
+        assert_eq!(metrics.status(), StatusCode::OK);
+        assert!(metrics.text().await.unwrap().contains("agora_http_requests_total"));
+    }
+);
+
+db_test!(no_request_adds_label_values_to_the_metrics, |t| {
+    // Serving the metrics installs the recorder: before the flood, so that it is counted.
+    let metrics = metrics_address().await;
+    let marker = format!("{:08x}", rand::random::<u32>());
+    for i in 0..20 {
+        let method = Method::from_bytes(format!("X{marker}{i}").as_bytes()).unwrap();
+        t.call(method, &format!("/api/v1/zz{marker}/{i}"), None, None).await;
+        t.get(&format!("/zz{marker}/{i}"), None).await;
+        t.get(&format!("/p/zz{marker}{i}"), None).await;
+    }
+    let text = t.client.get(metrics).send().await.unwrap().text().await.unwrap();
+    assert!(
+        !text.contains(&marker),
+        "a request's own method or address became a label:\n{text}"
+    );
+    for label in [r#"method="other""#, r#"route="unmatched""#, r#"route="/p/{id}""#] {
+        assert!(text.contains(label), "{label} is counted:\n{text}");
+    }
 });
 
 db_test!(pages_carry_security_headers, |t| {
