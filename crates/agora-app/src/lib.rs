@@ -58,7 +58,7 @@ impl Default for Settings {
     }
 }
 
-/// The application: the database, the blob folder and the settings. Cheap to clone.
+/// The application: the database, the blob store and the settings. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct App {
     pub db: Db,
@@ -80,5 +80,10 @@ impl App {
             products: product_cache::ProductCache::new(100_000),
             search,
         }
+    }
+
+    /// Keeps uploads in `blobs` instead of the folder given to [`App::new`].
+    pub fn with_blobs(self, blobs: BlobStore) -> Self {
+        Self { blobs, ..self }
     }
 }

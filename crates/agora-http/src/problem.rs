@@ -99,12 +99,7 @@ pub fn problem_of(err: &AppError) -> Problem {
             "Too many requests",
             err.to_string(),
         ),
-        AppError::Busy { .. } => Problem::new(
-            S::SERVICE_UNAVAILABLE,
-            "busy",
-            "Busy",
-            err.to_string(),
-        ),
+        AppError::Busy { .. } => Problem::new(S::SERVICE_UNAVAILABLE, "busy", "Busy", err.to_string()),
         AppError::TooLarge { .. } => Problem::new(S::PAYLOAD_TOO_LARGE, "too-large", "Too large", err.to_string()),
         AppError::UnsupportedMediaType(m) => Problem::new(
             S::UNSUPPORTED_MEDIA_TYPE,

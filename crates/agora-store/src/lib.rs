@@ -16,6 +16,7 @@ mod dialect;
 pub mod idempotency;
 pub mod login_failures;
 mod migrate;
+pub mod nodes;
 pub mod outbox;
 pub mod products;
 pub mod qualifications;
@@ -23,25 +24,72 @@ pub mod search_feed;
 pub mod shops;
 pub mod tokens;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::RngCore;
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use tokio::sync::watch;
 
 pub use dialect::{is_unique_violation, Engine};
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as DbError;
 
-/// A transaction on either engine.
-pub type Tx = Transaction<'static, Any>;
+/// A writing transaction on either engine. It derefs to its connection, so queries run on it as
+/// on any connection. Committing it tells this process's outbox follower to look for new events
+/// at once (other nodes hear of them from PostgreSQL; see [`outbox::Signal`]).
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await?;
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 /// The database: a pool of connections to one SQLite file or one PostgreSQL database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     engine: Engine,
+    /// Where this process's outbox follower listens for other nodes' changes (PostgreSQL).
+    listen_url: Arc<str>,
+    /// Counts the transactions committed through this pool.
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl std::fmt::Debug for Db {
+    // Not the URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -64,7 +112,12 @@ impl Db {
             })
             .connect(&engine.connect_url(url))
             .await?;
-        Ok(Db { pool, engine })
+        Ok(Db {
+            pool,
+            engine,
+            listen_url: url.into(),
+            commits: Arc::new(watch::Sender::new(0)),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -85,10 +138,14 @@ impl Db {
     /// Starts a transaction that will write. On SQLite it takes the write lock at once, so two
     /// writers wait for each other instead of failing when they upgrade from reading.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        match self.engine.begin_write_statement() {
-            Some(statement) => self.pool.begin_with(statement).await,
-            None => self.pool.begin().await,
-        }
+        let tx = match self.engine.begin_write_statement() {
+            Some(statement) => self.pool.begin_with(statement).await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            commits: self.commits.clone(),
+        })
     }
 
     /// Checks that the database answers.

@@ -10,6 +10,7 @@ mod cli;
 mod companies;
 mod idempotency;
 mod import;
+mod nodes;
 mod schema;
 mod search;
 mod shops;
