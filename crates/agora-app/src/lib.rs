@@ -78,7 +78,7 @@ impl Default for Settings {
     }
 }
 
-/// The application: the database, the blob folder and the settings. Cheap to clone.
+/// The application: the database, the blob store and the settings. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct App {
     pub db: Db,
@@ -106,5 +106,10 @@ impl App {
             settings,
             image_decoders: images::DecodeGate::for_this_machine(),
         }
+    }
+
+    /// Keeps uploads in `blobs` instead of the folder given to [`App::new`].
+    pub fn with_blobs(self, blobs: BlobStore) -> Self {
+        Self { blobs, ..self }
     }
 }

@@ -19,6 +19,9 @@ pub enum SearchError {
     /// crate). The index is derived data: delete the directory and rebuild it.
     #[error("the search index in {0} was built with a different schema: delete it and reindex")]
     SchemaMismatch(PathBuf),
+    /// Every index folder under this one is held by another running process.
+    #[error("every search index folder in {0} is in use by another process")]
+    NoFreeFolder(PathBuf),
     /// A lock was poisoned by a panic in another thread.
     #[error("search index lock poisoned")]
     Poisoned,

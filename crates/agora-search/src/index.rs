@@ -4,6 +4,7 @@
 //! reloaded after every commit, so a change is visible to every searcher once the call that made
 //! it returns, and searches never wait for writes.
 
+use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -39,6 +40,7 @@ struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    _claim: Option<File>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -53,43 +55,57 @@ fn writer_threads() -> usize {
         .clamp(1, MAX_WRITER_THREADS)
 }
 
+fn builder() -> IndexBuilder {
+    let settings = IndexSettings {
+        // Stored documents are small and read ~20 per search: skip compression.
+        docstore_compression: Compressor::None,
+        docstore_compress_dedicated_thread: false,
+        ..IndexSettings::default()
+    };
+    IndexBuilder::new()
+        .schema(schema::build().0)
+        .settings(settings)
+        .tokenizers(tokenizers())
+}
+
+/// Opens (or creates) the index in the folder `path`.
+pub(crate) fn open_folder(path: &Path) -> Result<Index> {
+    std::fs::create_dir_all(path)?;
+    let directory = MmapDirectory::open(path).map_err(TantivyError::from)?;
+    builder().open_or_create(directory).map_err(|e| match e {
+        TantivyError::SchemaError(_) => SearchError::SchemaMismatch(path.into()),
+        e => SearchError::Index(e),
+    })
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (and the directory) if absent; `None` keeps the
-    /// index in memory (tests, demos).
+    /// index in memory (tests, demos, and commands that do not search).
     ///
     /// Fails with [`SearchError::SchemaMismatch`] when `dir` holds an index built with another
     /// schema, and with [`SearchError::Index`] when another writer holds its lock.
     pub fn open(dir: Option<&Path>) -> Result<Self> {
-        let (schema, fields) = schema::build();
-        let settings = IndexSettings {
-            // Stored documents are small and read ~20 per search: skip compression.
-            docstore_compression: Compressor::None,
-            docstore_compress_dedicated_thread: false,
-            ..IndexSettings::default()
+        let index = match dir {
+            None => builder().create_in_ram()?,
+            Some(path) => open_folder(path)?,
         };
-        let builder = IndexBuilder::new()
-            .schema(schema)
-            .settings(settings)
-            .tokenizers(tokenizers());
-        let index: Index = match dir {
-            None => builder.create_in_ram()?,
-            Some(path) => {
-                std::fs::create_dir_all(path)?;
-                let directory = MmapDirectory::open(path).map_err(TantivyError::from)?;
-                builder.open_or_create(directory).map_err(|e| match e {
-                    TantivyError::SchemaError(_) => SearchError::SchemaMismatch(path.into()),
-                    e => SearchError::Index(e),
-                })?
-            }
-        };
+        Self::serve(index, None)
+    }
+
+    /// Starts the writer and the reader over `index`; `claim` (a locked file that marks the
+    /// index's folder as this process's) is held as long as the index lives.
+    pub(crate) fn serve(index: Index, claim: Option<File>) -> Result<Self> {
         let threads = writer_threads();
         let writer = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // The index was built (or checked) against this same schema, so its handles are valid.
+        let (_, fields) = schema::build();
         Ok(SearchIndex {
             inner: Arc::new(Inner {
                 reader,
                 writer: Mutex::new(writer),
                 fields,
+                _claim: claim,
             }),
         })
     }

@@ -33,6 +33,7 @@
 //! ```
 
 mod analysis;
+mod claim;
 mod collector;
 mod error;
 mod facets;

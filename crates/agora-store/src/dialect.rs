@@ -100,6 +100,16 @@ impl Engine {
         }
     }
 
+    /// The channel on which the database announces new outbox events to every connection that
+    /// listens (a trigger in the PostgreSQL migrations). SQLite has none: a node finds what other
+    /// processes wrote there (an import beside it) by polling.
+    pub(crate) fn notify_channel(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some("agora_outbox"),
+        }
+    }
+
     /// The query listing every user table and column, as `(table, column)` rows, for comparing the
     /// two engines' schemas.
     pub fn columns_query(self) -> &'static str {

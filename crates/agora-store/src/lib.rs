@@ -16,6 +16,7 @@ mod dialect;
 pub mod idempotency;
 pub mod invitations;
 mod migrate;
+pub mod nodes;
 pub mod outbox;
 pub mod products;
 pub mod qualifications;
@@ -24,28 +25,75 @@ pub mod search_feed;
 pub mod shops;
 pub mod tokens;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::RngCore;
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use tokio::sync::watch;
 
 pub use dialect::{is_busy, is_unique_violation, Engine};
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as DbError;
 
-/// A transaction on either engine.
-pub type Tx = Transaction<'static, Any>;
+/// A writing transaction on either engine. It derefs to its connection, so queries run on it as
+/// on any connection. Committing it tells this process's outbox follower to look for new events
+/// at once (other nodes hear of them from PostgreSQL; see [`outbox::Signal`]).
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await?;
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 /// The database: a pool of connections to one SQLite file or one PostgreSQL database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     /// Where writing transactions run: on SQLite a pool of one connection, so that writers queue
     /// here in order instead of polling for the file's lock; on PostgreSQL the main pool.
     writers: AnyPool,
     engine: Engine,
+    /// Where this process's outbox follower listens for other nodes' changes (PostgreSQL).
+    listen_url: Arc<str>,
+    /// Counts the transactions committed through this pool.
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl std::fmt::Debug for Db {
+    // Not the URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -78,7 +126,13 @@ impl Db {
             Some(n) => options().max_connections(n).connect(&url).await?,
             None => pool.clone(),
         };
-        Ok(Db { pool, writers, engine })
+        Ok(Db {
+            pool,
+            writers,
+            engine,
+            listen_url: url.into(),
+            commits: Arc::new(watch::Sender::new(0)),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -101,10 +155,14 @@ impl Db {
     /// other instead of failing when they upgrade from reading. A writer that waits longer than
     /// the busy timeout fails with an error that [`is_busy`] recognises.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        match self.engine.begin_write_statement() {
-            Some(statement) => self.writers.begin_with(statement).await,
-            None => self.writers.begin().await,
-        }
+        let tx = match self.engine.begin_write_statement() {
+            Some(statement) => self.writers.begin_with(statement).await?,
+            None => self.writers.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            commits: self.commits.clone(),
+        })
     }
 
     /// Checks that the database answers.

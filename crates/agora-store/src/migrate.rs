@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_catalog"),
     migration!(3, "0003_invitations"),
     migration!(4, "0004_sign_in"),
+    migration!(5, "0005_nodes"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
 /// Where the data lives; every command takes these.
@@ -17,9 +17,23 @@ pub struct StoreArgs {
     /// Use PostgreSQL instead of the embedded SQLite, e.g. postgres://user@host/agora
     #[arg(long, env = "AGORA_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Where uploaded files are kept: `folder` (the data folder's blobs/, which several nodes
+    /// share through a network file system) or `database` (nodes share only the database)
+    /// [default: folder]
+    #[arg(long, env = "AGORA_BLOB_STORE", global = true, value_enum)]
+    pub blob_store: Option<BlobStoreKind>,
     /// Configuration file [default: ./agora.toml, if it exists]
     #[arg(long, env = "AGORA_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+}
+
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStoreKind {
+    #[default]
+    Folder,
+    Database,
 }
 
 /// `serve`'s own settings.
@@ -53,6 +67,7 @@ struct FileConfig {
     addr: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    blob_store: Option<BlobStoreKind>,
     secure_cookies: Option<bool>,
     session_idle_days: Option<u32>,
     session_lifetime_days: Option<u32>,
@@ -65,6 +80,7 @@ pub struct Config {
     pub addr: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub blob_store: BlobStoreKind,
     pub secure_cookies: bool,
     pub session_idle_days: u32,
     pub session_lifetime_days: u32,
@@ -103,6 +119,7 @@ impl Config {
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
             database_url,
+            blob_store: store.blob_store.or(file.blob_store).unwrap_or_default(),
             secure_cookies: serve.secure_cookies || file.secure_cookies.unwrap_or(false),
             session_idle_days: serve.session_idle_days.or(file.session_idle_days).unwrap_or(7),
             session_lifetime_days: serve.session_lifetime_days.or(file.session_lifetime_days).unwrap_or(30),
@@ -215,6 +232,31 @@ mod tests {
         };
         let from_flag = Config::resolve(&store, &serve).unwrap();
         assert_eq!(from_flag.metrics_addr.as_deref(), Some("127.0.0.1:9191"));
+    }
+
+    #[test]
+    fn uploads_go_to_the_folder_unless_the_file_or_a_flag_says_database() {
+        let dir = std::env::temp_dir().join(format!("agora-config-blobs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "").unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let default = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(default.blob_store, BlobStoreKind::Folder);
+        std::fs::write(&file, "blob_store = \"database\"\n").unwrap();
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!(from_file.blob_store, BlobStoreKind::Database);
+        let flag = StoreArgs {
+            blob_store: Some(BlobStoreKind::Folder),
+            ..store
+        };
+        assert_eq!(
+            Config::resolve(&flag, &ServeArgs::default()).unwrap().blob_store,
+            BlobStoreKind::Folder
+        );
     }
 
     #[test]

@@ -10,11 +10,13 @@ use std::time::Instant;
 use agora_app::audit::Verdict;
 use agora_app::import::{ExportOptions, ImportOptions, Progress};
 use agora_app::App;
+use agora_search::SearchIndex;
+use agora_store::blobs::BlobStore;
 use agora_store::Db;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
-use config::{Config, ServeArgs, StoreArgs};
+use config::{BlobStoreKind, Config, ServeArgs, StoreArgs};
 
 /// Agora: an open marketplace where businesses and people trade and negotiate online.
 #[derive(Debug, Parser)]
@@ -44,8 +46,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Rebuild this node's search index from the database, then exit (a running node rebuilds
-    /// its own at start).
+    /// Rebuild a search index from the database, then exit. It takes an index folder that no
+    /// running node holds; a running node rebuilds its own at start.
     Reindex,
     /// Bring data in from files (a seller's existing catalog).
     Import {
@@ -158,7 +160,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn open(config: &Config) -> anyhow::Result<App> {
+/// What a command needs of the search index.
+#[derive(Debug, Clone, Copy)]
+enum Search {
+    /// An index of this process's own, in a folder under DATA_DIR/search-index that no other
+    /// running process holds (`serve`, `reindex`).
+    Own,
+    /// None: an empty one in memory, so administration commands run beside live nodes.
+    Unused,
+}
+
+async fn open(config: &Config, search: Search) -> anyhow::Result<App> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
@@ -166,16 +178,21 @@ async fn open(config: &Config) -> anyhow::Result<App> {
         .await
         .context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
-    // Each node keeps its own search index beside its data, fed from the database.
-    let index_dir = config.data_dir.join("search-index");
-    std::fs::create_dir_all(&index_dir).with_context(|| format!("creating {}", index_dir.display()))?;
-    let search = agora_search::SearchIndex::open(Some(&index_dir)).context("opening the search index")?;
-    Ok(App::new(
-        db,
-        config.data_dir.join("blobs"),
-        config.app_settings(),
-        search,
-    ))
+    let index = match search {
+        Search::Own => {
+            let parent = config.data_dir.join("search-index");
+            let (index, dir) = SearchIndex::open_claimed(&parent).context("opening the search index")?;
+            tracing::info!(folder = %dir.display(), "search index");
+            index
+        }
+        Search::Unused => SearchIndex::open(None).context("creating an empty search index")?,
+    };
+    let blob_dir = config.data_dir.join("blobs");
+    let blobs = match config.blob_store {
+        BlobStoreKind::Folder => BlobStore::new(&blob_dir),
+        BlobStoreKind::Database => BlobStore::database(db.clone()),
+    };
+    Ok(App::new(db, blob_dir, config.app_settings(), index).with_blobs(blobs))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -187,12 +204,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(config, args.demo).await,
         Command::Migrate => {
-            open(&config).await?;
+            open(&config, Search::Unused).await?;
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
-            let app = open(&config).await?;
+            let app = open(&config, Search::Unused).await?;
             seed_demo(&app).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -200,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AdminCommand::CreateOperator { email, name },
         } => {
             let password = read_password()?;
-            let app = open(&config).await?;
+            let app = open(&config, Search::Unused).await?;
             let id = agora_app::accounts::create_operator(&app, &email, &password, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -210,7 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let app = open(&config).await?;
+            let app = open(&config, Search::Unused).await?;
             match agora_app::audit::verify(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -226,7 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Reindex => {
-            let app = open(&config).await?;
+            let app = open(&config, Search::Own).await?;
             let started = Instant::now();
             let n = agora_app::search::rebuild(&app)
                 .await
@@ -241,7 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Products(args),
         } => {
-            let app = open(&config).await?;
+            let app = open(&config, Search::Unused).await?;
             import_products(&app, args).await
         }
         Command::Export {
@@ -252,7 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     delimiter,
                 },
         } => {
-            let app = open(&config).await?;
+            let app = open(&config, Search::Unused).await?;
             export_products(&app, &shop, output.as_deref(), &delimiter).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -373,7 +390,7 @@ async fn seed_demo(app: &App) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
-    let app = open(&config).await?;
+    let app = open(&config, Search::Own).await?;
     tokio::task::spawn_blocking(agora_app::accounts::warm_up);
     tokio::spawn(agora_app::follower::run(app.clone()));
     if demo {

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use crate::support::{db_test, TestApp};
 
 /// An approved shop in an unrestricted category with attributes; returns `(seller, shop id)`.
-async fn seller_with_shop(t: &TestApp) -> (String, String, String) {
+pub(crate) async fn seller_with_shop(t: &TestApp) -> (String, String, String) {
     let operator = t.operator().await;
     let r = t
         .post(
@@ -29,7 +29,7 @@ async fn seller_with_shop(t: &TestApp) -> (String, String, String) {
     (seller, shop, operator)
 }
 
-fn headphones(sku: &str, gtin: &str, cents: i64, stock: i64) -> Value {
+pub(crate) fn headphones(sku: &str, gtin: &str, cents: i64, stock: i64) -> Value {
     json!({
         "title": "Aurora wireless headphones",
         "description": "Over-ear, noise cancelling.",
@@ -377,7 +377,7 @@ db_test!(a_seller_archives_and_edits_a_product, |t| {
     assert_eq!(theft.status, StatusCode::NOT_FOUND);
 });
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(width, height, image::Rgb([20, 90, 200]));
     let mut out = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)

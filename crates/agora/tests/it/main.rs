@@ -16,6 +16,7 @@ mod crawl;
 mod idempotency;
 mod import;
 mod page_session;
+mod nodes;
 mod schema;
 mod search;
 mod shops;

@@ -2,6 +2,8 @@
 //! or a fresh schema in the PostgreSQL of `AGORA_TEST_POSTGRES_URL`), and a small HTTP client.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
 
 use agora_app::{App, Settings};
 use agora_store::Db;
@@ -137,6 +139,30 @@ impl TestApp {
             .local_address(std::net::IpAddr::from([127, 0, 0, n]))
             .build()
             .unwrap()
+    }
+
+    /// The database URL for another process working on this test's database (on PostgreSQL, the
+    /// test's own schema through the connection's search_path).
+    pub fn process_database_url(&self) -> String {
+        match &self.schema {
+            None => self.database_url.clone(),
+            Some(schema) => {
+                let sep = if self.database_url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}options=-c%20search_path%3D{schema}", self.database_url)
+            }
+        }
+    }
+
+    /// The `agora` command on this test's database, with `data_dir` as its data folder.
+    pub fn agora(&self, data_dir: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agora"));
+        cmd.env_remove("AGORA_BLOB_STORE")
+            .env("AGORA_LOG", "error")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--database-url")
+            .arg(self.process_database_url());
+        cmd
     }
 
     pub fn url(&self, path: &str) -> String {
