@@ -242,7 +242,8 @@ db_test!(control_characters_in_forms_never_cause_a_server_error, |t| {
     let client = browser();
     let login_page = client.get(t.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&login_page);
-    // Logging in follows `next`: a control character in it must not break the redirect.
+    // Logging in follows `next` only to a plain path of this site: one holding a control character
+    // goes to the account page instead, and never breaks the redirect.
     let r = client
         .post(t.url("/login"))
         .form(&[
@@ -255,7 +256,7 @@ db_test!(control_characters_in_forms_never_cause_a_server_error, |t| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/account%01%7F");
+    assert_eq!(r.headers()["location"], "/account");
 
     let register = client
         .post(t.url("/register"))
