@@ -273,6 +273,9 @@ pub async fn upload_qualification(
         let mut conn = app.db.conn().await?;
         managed(&mut conn, actor, shop_id).await?;
     }
+    if upload.bytes.is_empty() {
+        return Err(AppError::invalid("file", "attach the document"));
+    }
     let kind = shop::parse_qualification_kind(&upload.kind).map_err(|m| AppError::invalid("kind", m))?;
     let expires_on = match upload.expires_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,

@@ -221,6 +221,14 @@ db_test!(a_nul_character_is_refused_before_it_reaches_the_database, |t| {
     assert_eq!(api_address.status, StatusCode::BAD_REQUEST);
     assert_eq!(api_address.content_type(), "application/problem+json");
 
+    let seller = t.user("nul@example.com").await;
+    let shop = t.shop(&seller, "Nul Goods", &[]).await;
+    let upload = t
+        .upload(&seller, &shop, "trade\0", None, "licence\0.pdf", crate::support::pdf())
+        .await;
+    assert_eq!(upload.status, StatusCode::BAD_REQUEST, "{}", upload.text);
+    assert_eq!(upload.content_type(), "application/problem+json");
+
     let client = browser();
     let login_page = client.get(t.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&login_page);

@@ -98,3 +98,44 @@ fn reindex_rebuilds_the_search_index_from_the_database() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("indexed 33 products"), "{text}");
 }
+
+/// The address after `marker` in the first line of `lines` that has it.
+fn address_after(lines: &mut impl Iterator<Item = String>, marker: &str) -> String {
+    let line = lines
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line with {marker:?}"));
+    let rest = &line[line.find(marker).unwrap() + marker.len()..];
+    rest[..rest.find('/').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_on_their_own_address() {
+    use std::io::BufRead;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = agora(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"])
+        .env("AGORA_LOG", "off")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    let public = address_after(&mut lines, "Agora is running at http://");
+    let private = address_after(&mut lines, "Metrics at http://");
+
+    let client = reqwest::Client::new();
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    assert_eq!(get(format!("http://{public}/healthz")).await.status(), 200);
+    assert_eq!(get(format!("http://{public}/metrics")).await.status(), 404);
+    let metrics = get(format!("http://{private}/metrics")).await;
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains(r#"route="/healthz""#), "{text}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -349,6 +349,19 @@ db_test!(a_stranger_learns_nothing_about_a_shop_from_a_bad_body, |t| {
             json!({"amount": {"amount": -1, "currency": "EUR"}}),
         ),
     ];
+    let no_file = |token: &str| {
+        let form = reqwest::multipart::Form::new().text("kind", "nonsense");
+        let req = t
+            .client
+            .post(t.url(&format!("/api/v1/shops/{shop}/qualifications")))
+            .bearer_auth(token.to_owned())
+            .multipart(form);
+        async move { crate::support::read(req.send().await.unwrap()).await }
+    };
+    assert_eq!(no_file(&stranger).await.status, StatusCode::NOT_FOUND);
+    let r = no_file(&seller).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "file", "{}", r.text);
     for (method, path, body) in cases {
         let r = t.call(method.clone(), &path, Some(&stranger), Some(body.clone())).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {}", r.text);
