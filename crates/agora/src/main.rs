@@ -430,9 +430,12 @@ async fn serve_metrics(addr: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening for metrics on {addr}"))?;
+    // Built (which installs the recorder) before the address is announced, so every request the
+    // public router answers from then on is counted.
+    let router = agora_http::metrics_router();
     eprintln!("Metrics at http://{}/metrics", listener.local_addr()?);
     tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, agora_http::metrics_router()).await {
+        if let Err(err) = axum::serve(listener, router).await {
             tracing::error!(error = %err, "the metrics listener stopped");
         }
     });
