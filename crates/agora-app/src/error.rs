@@ -54,4 +54,51 @@ impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid(ValidationErrors::single(field, message))
     }
+
+    /// Names the missing thing of a 404 after what the client asked for (a product whose shop the
+    /// actor does not run is a missing product); every other failure passes through unchanged, so
+    /// that a database outage stays a 500.
+    pub fn not_found_as(self, what: &'static str) -> Self {
+        match self {
+            AppError::NotFound(_) => AppError::NotFound(what),
+            other => other,
+        }
+    }
+
+    /// A file that is absent is a 404; any other IO failure is ours.
+    pub fn from_io(err: std::io::Error, what: &'static str) -> Self {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            AppError::NotFound(what)
+        } else {
+            AppError::Internal(err.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_absent_row_is_renamed() {
+        assert!(matches!(
+            AppError::NotFound("shop").not_found_as("product"),
+            AppError::NotFound("product")
+        ));
+        let outage = AppError::Internal(anyhow::anyhow!("connection refused"));
+        assert!(matches!(outage.not_found_as("product"), AppError::Internal(_)));
+        let busy = AppError::Busy { retry_after_s: 1 };
+        assert!(matches!(busy.not_found_as("product"), AppError::Busy { .. }));
+    }
+
+    #[test]
+    fn only_a_missing_file_is_a_404() {
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such blob");
+        assert!(matches!(
+            AppError::from_io(missing, "image"),
+            AppError::NotFound("image")
+        ));
+        let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        assert!(matches!(AppError::from_io(denied, "image"), AppError::Internal(_)));
+    }
 }

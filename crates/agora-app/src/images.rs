@@ -156,7 +156,7 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
             .ok_or(AppError::NotFound("product"))?;
         shops::managed(&mut conn, actor, &product.shop_id)
             .await
-            .map_err(|_| AppError::NotFound("product"))?;
+            .map_err(|e| e.not_found_as("product"))?;
         if catalog_store::images_of_product(&mut conn, product_id).await?.len() >= MAX_IMAGES {
             return Err(AppError::Conflict(format!("a product has at most {MAX_IMAGES} images")));
         }
@@ -206,7 +206,7 @@ pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) 
         .ok_or(AppError::NotFound("product"))?;
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     if !catalog_store::delete_image(&mut tx, product_id, image_id).await? {
         return Err(AppError::NotFound("image"));
     }
@@ -232,7 +232,7 @@ pub async fn media(app: &App, key: &str) -> AppResult<(String, Vec<u8>)> {
         .await?
         .ok_or(AppError::NotFound("image"))?;
     drop(conn);
-    let bytes = app.blobs.get(key).await.map_err(|_| AppError::NotFound("image"))?;
+    let bytes = app.blobs.get(key).await.map_err(|e| AppError::from_io(e, "image"))?;
     Ok((content_type, bytes))
 }
 

@@ -309,7 +309,7 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
         .ok_or(AppError::NotFound("product"))?;
     let s = shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     let mut errors = ValidationErrors::new();
     let title = patch
         .title

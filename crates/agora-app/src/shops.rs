@@ -330,7 +330,7 @@ pub async fn document(app: &App, actor: &Actor, qualification_id: &str) -> AppRe
     if !actor.is_operator {
         managed(&mut conn, actor, &q.shop_id)
             .await
-            .map_err(|_| AppError::NotFound("document"))?;
+            .map_err(|e| e.not_found_as("document"))?;
     }
     let bytes = app.blobs.get(&q.blob_key).await.map_err(anyhow::Error::from)?;
     Ok((qualification_view(q), bytes))

@@ -27,7 +27,7 @@ pub async fn set(
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     if !(0..=1_000_000_000).contains(&stock) {
         return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
     }
@@ -93,7 +93,7 @@ pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut conn, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     Ok(catalog_store::movements(&mut conn, variant_id, 100)
         .await?
         .into_iter()
@@ -116,7 +116,7 @@ pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str,
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     if !(0..=1_000_000_000).contains(&threshold) {
         return Err(AppError::invalid(
             "low_stock_threshold",

@@ -20,7 +20,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
         .ok_or(AppError::NotFound("product"))?;
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     let mut errors = ValidationErrors::new();
     let sku = errors.check("sku", parse_sku(&v.sku));
     if let Some(gtin) = v.gtin.as_deref().filter(|g| !g.trim().is_empty()) {
@@ -105,7 +105,7 @@ pub async fn set_tiers(app: &App, actor: &Actor, variant_id: &str, tiers: Vec<Pr
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     let (amount, currency) = catalog_store::variant_price(&mut tx, variant_id)
         .await?
         .ok_or(AppError::NotFound("variant"))?;
