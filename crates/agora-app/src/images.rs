@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
-use crate::{audit, products, shops, Actor, App, AppError, AppResult};
+use crate::{audit, products, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -158,7 +158,10 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
             .await
             .map_err(|e| e.not_found_as("product"))?;
         if catalog_store::images_of_product(&mut conn, product_id).await?.len() >= MAX_IMAGES {
-            return Err(AppError::Conflict(format!("a product has at most {MAX_IMAGES} images")));
+            return Err(AppError::conflict(
+                ConflictKind::LimitReached,
+                format!("a product has at most {MAX_IMAGES} images"),
+            ));
         }
     }
     let permits = app.image_decoders.enter().await?;

@@ -31,7 +31,7 @@ use agora_store::blobs::BlobStore;
 use agora_store::Db;
 
 pub use actor::Actor;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, ConflictKind};
 pub use time_fmt::rfc3339;
 
 /// Settings the use cases need.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::product_cache::CachedProduct;
-use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult};
+use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Stock at or below this is "low" for the seller, unless a variant sets its own threshold.
 pub const LOW_STOCK: i64 = 5;
@@ -193,7 +193,7 @@ pub(crate) async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) 
         crate::time_fmt::today(),
     )
     .map_err(|denied| match denied {
-        shop::ListingDenied::ShopNotApproved => AppError::Conflict(denied.to_string()),
+        shop::ListingDenied::ShopNotApproved => AppError::conflict(ConflictKind::ShopNotApproved, denied.to_string()),
         shop::ListingDenied::MissingQualification(_) => AppError::Forbidden(denied.to_string()),
     })?;
     categories::declared_attributes(conn, category).await
@@ -253,8 +253,9 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
         .collect();
     if let Err(err) = store::insert(&mut tx, &product, &variants).await {
         if agora_store::is_unique_violation(&err) {
-            return Err(AppError::Conflict(
-                "a variant with one of these SKUs exists in this shop".into(),
+            return Err(AppError::conflict(
+                ConflictKind::DuplicateSku,
+                "a variant with one of these SKUs exists in this shop",
             ));
         }
         return Err(err.into());

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::products::{load, publish_change, VariantView};
-use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult};
+use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Sets a variant's stock to `stock` (a count after receiving goods, or a stocktake), recording
 /// the movement. The change is applied as a difference, so a sale that happens meanwhile is never
@@ -36,7 +36,12 @@ pub async fn set(
     let delta = stock - current;
     if delta != 0 {
         let kind = if delta > 0 { "received" } else { "adjusted" };
-        let changed = || AppError::Conflict("the stock changed meanwhile; count again".into());
+        let changed = || {
+            AppError::conflict(
+                ConflictKind::ChangedMeanwhile,
+                "the stock changed meanwhile; count again",
+            )
+        };
         let after = catalog_store::move_stock(&mut tx, variant_id, delta, kind, Some(&actor.account_id), &reason, now)
             .await?
             .ok_or_else(changed)?;

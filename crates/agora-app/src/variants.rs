@@ -9,7 +9,7 @@ use agora_store::products::{self as product_store, VariantRow};
 use agora_store::{new_id, now_ms};
 
 use crate::products::{load, publish_change, NewVariant, ProductView, VariantView};
-use crate::{audit, categories, shops, Actor, App, AppError, AppResult};
+use crate::{audit, categories, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Adds a variant to a product of one of the actor's shops.
 pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> AppResult<ProductView> {
@@ -35,7 +35,10 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
     let declared = categories::declared_attributes(&mut tx, &product.category).await?;
     check_attributes(&declared, &v.attributes).map_err(|m| AppError::invalid("attributes", m))?;
     if existing.len() >= 100 {
-        return Err(AppError::Conflict("a product has at most 100 variants".into()));
+        return Err(AppError::conflict(
+            ConflictKind::LimitReached,
+            "a product has at most 100 variants",
+        ));
     }
     let row = VariantRow {
         id: new_id("var"),

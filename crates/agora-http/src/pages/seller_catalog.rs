@@ -193,7 +193,7 @@ pub async fn create(
     };
     match result {
         Ok(product) => Ok(see_other(&format!("/sell/products/{}?created=1", product.id))),
-        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict { .. })) => {
             let status = crate::problem::problem_of(&err).status();
             let mut page = new_page(&state, actor, &csrf, shop, form).await?;
             match err {
