@@ -1180,14 +1180,14 @@ impl From<AppError> for WriteError {
 /// multi-row statements, then each one's updates and its outbox event.
 async fn write(conn: &mut Conn, plans: &[&Plan], actor: &str, now: i64) -> Result<(), WriteError> {
     let products: Vec<&ProductRow> = plans.iter().filter_map(|p| p.new_product.as_ref()).collect();
-    store::insert_products(conn, &products).await?;
+    product_store::insert_products(conn, &products).await?;
     for p in plans {
         if let Some(changes) = &p.product_changes {
             product_store::update(conn, &p.product_id, changes, now).await?;
         }
     }
     let variants: Vec<&VariantRow> = plans.iter().flat_map(|p| &p.new_variants).collect();
-    store::insert_variants(conn, &variants).await?;
+    product_store::insert_variants(conn, &variants).await?;
     let movements: Vec<store::NewMovement> = variants
         .iter()
         .filter(|v| v.stock > 0)

@@ -57,7 +57,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
         attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
         position: existing.len() as i64,
     };
-    if let Err(err) = agora_store::catalog_import::insert_variants(&mut tx, &[&row]).await {
+    if let Err(err) = product_store::insert_variants(&mut tx, &[&row]).await {
         if agora_store::is_unique_violation(&err) {
             return Err(AppError::invalid(
                 "sku",
