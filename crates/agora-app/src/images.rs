@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
-use crate::{audit, products, shops, Actor, App, AppError, AppResult, ConflictKind};
+use crate::{audit, product_changes, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -194,7 +194,7 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
         data,
     )
     .await?;
-    products::publish_change(&mut tx, product_id, now).await?;
+    product_changes::publish_change(&mut tx, product_id, now).await?;
     tx.commit().await?;
     app.products.invalidate(product_id);
     Ok(view(&row))
@@ -221,7 +221,7 @@ pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) 
         serde_json::json!({ "image_id": image_id }),
     )
     .await?;
-    products::publish_change(&mut tx, product_id, now).await?;
+    product_changes::publish_change(&mut tx, product_id, now).await?;
     tx.commit().await?;
     app.products.invalidate(product_id);
     Ok(())

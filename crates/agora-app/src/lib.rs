@@ -17,6 +17,8 @@ pub mod invitations;
 mod passwords;
 pub mod price_comparison;
 pub mod product_cache;
+mod product_changes;
+pub mod product_view;
 pub mod products;
 pub mod search;
 pub mod shops;
