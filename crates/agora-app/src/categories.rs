@@ -8,7 +8,7 @@ use agora_store::Conn;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{audit, Actor, App, AppError, AppResult};
+use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A category with its subtree.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -129,7 +129,10 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
         }
     }
     if store::exists(&mut tx, &slug).await? {
-        return Err(AppError::Conflict(format!("a category {slug:?} exists already")));
+        return Err(AppError::conflict(
+            ConflictKind::CategoryExists,
+            format!("a category {slug:?} exists already"),
+        ));
     }
     let row = CategoryRow {
         slug: slug.clone(),

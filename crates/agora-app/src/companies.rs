@@ -8,7 +8,7 @@ use agora_store::{companies, invitations};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{audit, rfc3339, Actor, App, AppError, AppResult};
+use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CompanyView {
@@ -155,7 +155,10 @@ async fn ensure_not_last_admin(conn: &mut agora_store::Conn, company_id: &str, a
         .iter()
         .any(|m| m.account_id == account_id && m.role == CompanyRole::Admin.as_str());
     if is_admin && companies::admin_count(conn, company_id).await? <= 1 {
-        return Err(AppError::Conflict("a company needs at least one admin".into()));
+        return Err(AppError::conflict(
+            ConflictKind::LastAdmin,
+            "a company needs at least one admin",
+        ));
     }
     Ok(())
 }

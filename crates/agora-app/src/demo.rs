@@ -622,8 +622,8 @@ pub async fn seed(app: &App) -> AppResult<bool> {
         products::create(app, actor, shop_id, input).await?;
     }
     // Shipping, so that the offers comparison has landed prices to compare.
-    crate::offers::set_shipping_rate(app, &hans, &hanse.id, "DE", eur(0)).await?;
-    crate::offers::set_shipping_rate(app, &hans, &hanse.id, "*", eur(990)).await?;
-    crate::offers::set_shipping_rate(app, &nora, &nordlicht.id, "*", eur(490)).await?;
+    crate::price_comparison::set_shipping_rate(app, &hans, &hanse.id, "DE", eur(0)).await?;
+    crate::price_comparison::set_shipping_rate(app, &hans, &hanse.id, "*", eur(990)).await?;
+    crate::price_comparison::set_shipping_rate(app, &nora, &nordlicht.id, "*", eur(490)).await?;
     Ok(true)
 }

@@ -7,7 +7,7 @@ use agora_store::idempotency::{self as store, Claim};
 use agora_store::now_ms;
 use sha2::{Digest, Sha256};
 
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, ConflictKind};
 
 /// What to do with a request that carries a key.
 #[derive(Debug)]
@@ -46,17 +46,18 @@ pub async fn begin(app: &App, scope: &str, key: &str, method: &str, path: &str, 
     let mut conn = app.db.conn().await?;
     match store::claim(&mut conn, scope, key, &fingerprint(method, path, body), now_ms()).await? {
         Claim::New => Ok(Outcome::Proceed),
-        Claim::InFlight => Err(AppError::Conflict(
-            "a request with this Idempotency-Key is still being processed".into(),
+        Claim::InFlight => Err(AppError::conflict(
+            ConflictKind::InProgress,
+            "a request with this Idempotency-Key is still being processed",
         )),
         Claim::Mismatch => Err(AppError::invalid(
             "Idempotency-Key",
             "was already used with a different request",
         )),
-        Claim::Withheld => Err(AppError::Conflict(
+        Claim::Withheld => Err(AppError::conflict(
+            ConflictKind::SecretShownOnce,
             "the request with this Idempotency-Key already ran; its response carried a secret, which is shown \
-             only once and was not kept"
-                .into(),
+             only once and was not kept",
         )),
         Claim::Done {
             status,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
-use crate::{audit, products, shops, Actor, App, AppError, AppResult};
+use crate::{audit, product_changes, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -156,9 +156,12 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
             .ok_or(AppError::NotFound("product"))?;
         shops::managed(&mut conn, actor, &product.shop_id)
             .await
-            .map_err(|_| AppError::NotFound("product"))?;
+            .map_err(|e| e.not_found_as("product"))?;
         if catalog_store::images_of_product(&mut conn, product_id).await?.len() >= MAX_IMAGES {
-            return Err(AppError::Conflict(format!("a product has at most {MAX_IMAGES} images")));
+            return Err(AppError::conflict(
+                ConflictKind::LimitReached,
+                format!("a product has at most {MAX_IMAGES} images"),
+            ));
         }
     }
     let permits = app.image_decoders.enter().await?;
@@ -191,7 +194,7 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
         data,
     )
     .await?;
-    products::publish_change(&mut tx, product_id, now).await?;
+    product_changes::publish_change(&mut tx, product_id, now).await?;
     tx.commit().await?;
     app.products.invalidate(product_id);
     Ok(view(&row))
@@ -206,7 +209,7 @@ pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) 
         .ok_or(AppError::NotFound("product"))?;
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     if !catalog_store::delete_image(&mut tx, product_id, image_id).await? {
         return Err(AppError::NotFound("image"));
     }
@@ -218,7 +221,7 @@ pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) 
         serde_json::json!({ "image_id": image_id }),
     )
     .await?;
-    products::publish_change(&mut tx, product_id, now).await?;
+    product_changes::publish_change(&mut tx, product_id, now).await?;
     tx.commit().await?;
     app.products.invalidate(product_id);
     Ok(())
@@ -232,7 +235,7 @@ pub async fn media(app: &App, key: &str) -> AppResult<(String, Vec<u8>)> {
         .await?
         .ok_or(AppError::NotFound("image"))?;
     drop(conn);
-    let bytes = app.blobs.get(key).await.map_err(|_| AppError::NotFound("image"))?;
+    let bytes = app.blobs.get(key).await.map_err(|e| AppError::from_io(e, "image"))?;
     Ok((content_type, bytes))
 }
 

@@ -46,7 +46,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::products::{check_listing, parse_product, publish_change, NewProduct, NewVariant};
-use crate::{audit, categories, App, AppError, AppResult};
+use crate::{audit, categories, App, AppError, AppResult, ConflictKind};
 
 /// About this many rows are written per transaction.
 const BATCH_ROWS: usize = 500;
@@ -555,7 +555,7 @@ impl Catalog {
                 .first()
                 .map(|e| e.message.clone())
                 .unwrap_or_else(|| "is not valid".into())),
-            Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::BadRequest(m)) => Err(m),
+            Err(AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) | AppError::BadRequest(m)) => Err(m),
             Err(err) => return Err(err),
         };
         self.listing.insert(category.to_owned(), outcome.clone());
@@ -1180,14 +1180,14 @@ impl From<AppError> for WriteError {
 /// multi-row statements, then each one's updates and its outbox event.
 async fn write(conn: &mut Conn, plans: &[&Plan], actor: &str, now: i64) -> Result<(), WriteError> {
     let products: Vec<&ProductRow> = plans.iter().filter_map(|p| p.new_product.as_ref()).collect();
-    store::insert_products(conn, &products).await?;
+    product_store::insert_products(conn, &products).await?;
     for p in plans {
         if let Some(changes) = &p.product_changes {
             product_store::update(conn, &p.product_id, changes, now).await?;
         }
     }
     let variants: Vec<&VariantRow> = plans.iter().flat_map(|p| &p.new_variants).collect();
-    store::insert_variants(conn, &variants).await?;
+    product_store::insert_variants(conn, &variants).await?;
     let movements: Vec<store::NewMovement> = variants
         .iter()
         .filter(|v| v.stock > 0)
@@ -1349,10 +1349,13 @@ pub async fn import_products(
     let mut conn = app.db.conn().await?;
     let shop = find_shop(&mut conn, shop).await?;
     if shop.status != ShopStatus::Approved.as_str() {
-        return Err(AppError::Conflict(format!(
-            "the shop {} is {}; only approved shops list products",
-            shop.slug, shop.status
-        )));
+        return Err(AppError::conflict(
+            ConflictKind::ShopNotApproved,
+            format!(
+                "the shop {} is {}; only approved shops list products",
+                shop.slug, shop.status
+            ),
+        ));
     }
     let actor = shop.owner_account_id.clone();
     let sheet = read_sheet(bytes, options)?;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::companies::{parse_role, require_admin, InvitationView};
-use crate::{audit, rfc3339, Actor, App, AppError, AppResult};
+use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A company as an invitation names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -55,9 +55,10 @@ pub async fn invite(app: &App, actor: &Actor, company_id: &str, email: &str, rol
         .iter()
         .any(|m| m.email == email.as_str())
     {
-        return Err(AppError::Conflict(format!(
-            "{email} is already a member of this company"
-        )));
+        return Err(AppError::conflict(
+            ConflictKind::AlreadyMember,
+            format!("{email} is already a member of this company"),
+        ));
     }
     let id = invitations::open(
         &mut tx,
@@ -121,9 +122,14 @@ async fn close(conn: &mut Conn, invitation: &InvitationRow, event: InvitationEve
         .status
         .parse()
         .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
-    let to = from.transition(event).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let to = from
+        .transition(event)
+        .map_err(|e| AppError::conflict(ConflictKind::InvalidTransition, e.to_string()))?;
     if !invitations::set_status(conn, &invitation.id, from.as_str(), to.as_str(), now_ms()).await? {
-        return Err(AppError::Conflict("the invitation was answered meanwhile".into()));
+        return Err(AppError::conflict(
+            ConflictKind::InvalidTransition,
+            "the invitation was answered meanwhile",
+        ));
     }
     Ok(to)
 }
@@ -135,10 +141,18 @@ pub async fn accept(app: &App, actor: &Actor, id: &str) -> AppResult<Joined> {
     let invitation = addressed_to(&mut tx, actor, id).await?;
     let role = parse_role(&invitation.role)?;
     close(&mut tx, &invitation, InvitationEvent::Accept).await?;
-    let busy = || AppError::Conflict("you already belong to a company; leave it before joining another".into());
+    let busy = || {
+        AppError::conflict(
+            ConflictKind::InAnotherCompany,
+            "you already belong to a company; leave it before joining another",
+        )
+    };
     if let Some((company, _, _)) = companies::membership(&mut tx, &actor.account_id).await? {
         if company == invitation.company_id {
-            return Err(AppError::Conflict("you are already a member of this company".into()));
+            return Err(AppError::conflict(
+                ConflictKind::AlreadyMember,
+                "you are already a member of this company",
+            ));
         }
         return Err(busy());
     }

@@ -14,9 +14,11 @@ pub mod idempotency;
 pub mod images;
 pub mod import;
 pub mod invitations;
-pub mod offers;
 mod passwords;
+pub mod price_comparison;
 pub mod product_cache;
+mod product_changes;
+pub mod product_view;
 pub mod products;
 pub mod search;
 pub mod shops;
@@ -31,7 +33,7 @@ use agora_store::blobs::BlobStore;
 use agora_store::Db;
 
 pub use actor::Actor;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, ConflictKind};
 pub use time_fmt::rfc3339;
 
 /// Settings the use cases need.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
-use crate::products::ProductView;
+use crate::product_view::ProductView;
 
 /// A product page as cached, with what is needed to tell its shop's staff from everyone else.
 #[derive(Debug, Clone)]

@@ -10,14 +10,16 @@ use agora_core::{text, ValidationErrors};
 use agora_store::catalog as catalog_store;
 use agora_store::products::{self as store, ProductCard, ProductChanges, ProductRow, VariantRow};
 use agora_store::shops::ShopRow;
-use agora_store::{new_id, now_ms, outbox, Conn};
+use agora_store::{new_id, now_ms, Conn};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::product_cache::CachedProduct;
-use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult};
+pub(crate) use crate::product_changes::publish_change;
+pub use crate::product_view::{ProductView, ShopCard, VariantView};
+use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Stock at or below this is "low" for the seller, unless a variant sets its own threshold.
 pub const LOW_STOCK: i64 = 5;
@@ -51,52 +53,6 @@ pub struct NewProduct {
     pub min_order_qty: Option<i64>,
     /// `active` (default) or `draft`.
     pub status: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VariantView {
-    pub id: String,
-    pub sku: String,
-    pub gtin: Option<String>,
-    #[schema(value_type = Object)]
-    pub price: Money,
-    /// What can still be sold.
-    pub stock: i64,
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Value,
-    #[schema(value_type = Vec<Object>)]
-    pub price_tiers: Vec<PriceTier>,
-    /// The viewer's company's own unit price, when the shop gave it one.
-    #[schema(value_type = Option<Object>)]
-    pub company_price: Option<Money>,
-    /// For the shop's staff: whether the stock is at or below the low-stock threshold.
-    pub low_stock: Option<bool>,
-    /// For the shop's staff: the stock at or below which the variant counts as low.
-    pub low_stock_threshold: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProductView {
-    pub id: String,
-    pub shop: ShopCard,
-    pub title: String,
-    pub description: String,
-    pub category: String,
-    pub status: String,
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Value,
-    pub min_order_qty: i64,
-    pub variants: Vec<VariantView>,
-    /// The gallery, in order.
-    pub images: Vec<crate::images::ImageView>,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShopCard {
-    pub id: String,
-    pub name: String,
-    pub slug: String,
 }
 
 /// A product in a listing.
@@ -193,17 +149,10 @@ pub(crate) async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) 
         crate::time_fmt::today(),
     )
     .map_err(|denied| match denied {
-        shop::ListingDenied::ShopNotApproved => AppError::Conflict(denied.to_string()),
+        shop::ListingDenied::ShopNotApproved => AppError::conflict(ConflictKind::ShopNotApproved, denied.to_string()),
         shop::ListingDenied::MissingQualification(_) => AppError::Forbidden(denied.to_string()),
     })?;
     categories::declared_attributes(conn, category).await
-}
-
-/// Tells whatever reacts to catalog changes (the search index) that a product changed.
-pub(crate) async fn publish_change(conn: &mut Conn, product_id: &str, now: i64) -> AppResult<()> {
-    let payload = serde_json::json!({ "product_id": product_id }).to_string();
-    outbox::publish(conn, "product.changed", &payload, now).await?;
-    Ok(())
 }
 
 /// Lists a product in one of the actor's shops. The shop must be approved, a restricted category
@@ -253,8 +202,9 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
         .collect();
     if let Err(err) = store::insert(&mut tx, &product, &variants).await {
         if agora_store::is_unique_violation(&err) {
-            return Err(AppError::Conflict(
-                "a variant with one of these SKUs exists in this shop".into(),
+            return Err(AppError::conflict(
+                ConflictKind::DuplicateSku,
+                "a variant with one of these SKUs exists in this shop",
             ));
         }
         return Err(err.into());
@@ -309,7 +259,7 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
         .ok_or(AppError::NotFound("product"))?;
     let s = shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     let mut errors = ValidationErrors::new();
     let title = patch
         .title

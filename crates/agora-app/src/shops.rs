@@ -10,7 +10,7 @@ use time::macros::format_description;
 use time::Date;
 use utoipa::ToSchema;
 
-use crate::{audit, rfc3339, Actor, App, AppError, AppResult};
+use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A shop as its staff and the operators see it; the public sees the same for approved shops.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -333,7 +333,7 @@ pub async fn document(app: &App, actor: &Actor, qualification_id: &str) -> AppRe
     if !actor.is_operator {
         managed(&mut conn, actor, &q.shop_id)
             .await
-            .map_err(|_| AppError::NotFound("document"))?;
+            .map_err(|e| e.not_found_as("document"))?;
     }
     let bytes = app.blobs.get(&q.blob_key).await.map_err(anyhow::Error::from)?;
     Ok((qualification_view(q), bytes))
@@ -418,7 +418,9 @@ pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision)
         .await?
         .ok_or(AppError::NotFound("shop"))?;
     let from = status_of(&s)?;
-    let to = from.transition(&event).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let to = from
+        .transition(&event)
+        .map_err(|e| AppError::conflict(ConflictKind::InvalidTransition, e.to_string()))?;
     if !shops::set_status(
         &mut tx,
         &s.id,
@@ -430,8 +432,9 @@ pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision)
     )
     .await?
     {
-        return Err(AppError::Conflict(
-            "the shop was decided by someone else meanwhile".into(),
+        return Err(AppError::conflict(
+            ConflictKind::InvalidTransition,
+            "the shop was decided by someone else meanwhile",
         ));
     }
     match to {
@@ -476,7 +479,10 @@ pub async fn decide_document(
         .await?
         .ok_or(AppError::NotFound("document"))?;
     if !qualifications::decide(&mut tx, &q.id, status.as_str(), note.as_deref()).await? {
-        return Err(AppError::Conflict(format!("the document is already {}", q.status)));
+        return Err(AppError::conflict(
+            ConflictKind::InvalidTransition,
+            format!("the document is already {}", q.status),
+        ));
     }
     let data = serde_json::json!({ "qualification_id": q.id, "status": status, "note": note });
     audit::record(

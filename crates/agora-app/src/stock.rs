@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::products::{load, publish_change, VariantView};
-use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult};
+use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Sets a variant's stock to `stock` (a count after receiving goods, or a stocktake), recording
 /// the movement. The change is applied as a difference, so a sale that happens meanwhile is never
@@ -27,7 +27,7 @@ pub async fn set(
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     if !(0..=1_000_000_000).contains(&stock) {
         return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
     }
@@ -36,7 +36,12 @@ pub async fn set(
     let delta = stock - current;
     if delta != 0 {
         let kind = if delta > 0 { "received" } else { "adjusted" };
-        let changed = || AppError::Conflict("the stock changed meanwhile; count again".into());
+        let changed = || {
+            AppError::conflict(
+                ConflictKind::ChangedMeanwhile,
+                "the stock changed meanwhile; count again",
+            )
+        };
         let after = catalog_store::move_stock(&mut tx, variant_id, delta, kind, Some(&actor.account_id), &reason, now)
             .await?
             .ok_or_else(changed)?;
@@ -93,7 +98,7 @@ pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut conn, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     Ok(catalog_store::movements(&mut conn, variant_id, 100)
         .await?
         .into_iter()
@@ -116,7 +121,7 @@ pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str,
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     if !(0..=1_000_000_000).contains(&threshold) {
         return Err(AppError::invalid(
             "low_stock_threshold",

@@ -9,7 +9,7 @@ use agora_store::products::{self as product_store, VariantRow};
 use agora_store::{new_id, now_ms};
 
 use crate::products::{load, publish_change, NewVariant, ProductView, VariantView};
-use crate::{audit, categories, shops, Actor, App, AppError, AppResult};
+use crate::{audit, categories, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Adds a variant to a product of one of the actor's shops.
 pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> AppResult<ProductView> {
@@ -20,7 +20,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
         .ok_or(AppError::NotFound("product"))?;
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
-        .map_err(|_| AppError::NotFound("product"))?;
+        .map_err(|e| e.not_found_as("product"))?;
     let mut errors = ValidationErrors::new();
     let sku = errors.check("sku", parse_sku(&v.sku));
     if let Some(gtin) = v.gtin.as_deref().filter(|g| !g.trim().is_empty()) {
@@ -35,7 +35,10 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
     let declared = categories::declared_attributes(&mut tx, &product.category).await?;
     check_attributes(&declared, &v.attributes).map_err(|m| AppError::invalid("attributes", m))?;
     if existing.len() >= 100 {
-        return Err(AppError::Conflict("a product has at most 100 variants".into()));
+        return Err(AppError::conflict(
+            ConflictKind::LimitReached,
+            "a product has at most 100 variants",
+        ));
     }
     let row = VariantRow {
         id: new_id("var"),
@@ -54,7 +57,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
         attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
         position: existing.len() as i64,
     };
-    if let Err(err) = agora_store::catalog_import::insert_variants(&mut tx, &[&row]).await {
+    if let Err(err) = product_store::insert_variants(&mut tx, &[&row]).await {
         if agora_store::is_unique_violation(&err) {
             return Err(AppError::invalid(
                 "sku",
@@ -105,7 +108,7 @@ pub async fn set_tiers(app: &App, actor: &Actor, variant_id: &str, tiers: Vec<Pr
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     let (amount, currency) = catalog_store::variant_price(&mut tx, variant_id)
         .await?
         .ok_or(AppError::NotFound("variant"))?;

@@ -5,7 +5,7 @@
 //! internal error is logged here with the request's id and shown to the client only as "internal
 //! error" — never a stack trace or a database message.
 
-use agora_app::AppError;
+use agora_app::{AppError, ConflictKind};
 use agora_core::FieldError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,17 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 /// A problem details document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
-    /// A stable identifier of the kind of problem, e.g. `/problems/validation`.
+    /// A stable identifier of the kind of problem; clients branch on it, never on `detail`. One of
+    /// `/problems/validation` (422, with `errors`), `/problems/malformed` (400),
+    /// `/problems/unauthenticated` (401), `/problems/forbidden` (403), `/problems/not-found` (404),
+    /// `/problems/method-not-allowed` (405), `/problems/too-large` (413),
+    /// `/problems/unsupported-media-type` (415), `/problems/rate-limited` (429, Retry-After),
+    /// `/problems/internal` (500), `/problems/busy` and `/problems/not-ready` (503, Retry-After
+    /// for busy); and the conflicts (409): `/problems/already-member`,
+    /// `/problems/in-another-company`, `/problems/last-admin`, `/problems/invalid-transition`,
+    /// `/problems/changed-meanwhile`, `/problems/limit-reached`, `/problems/duplicate-sku`,
+    /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
+    /// `/problems/secret-shown-once`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -92,7 +102,10 @@ pub fn problem_of(err: &AppError) -> Problem {
         ),
         AppError::Forbidden(m) => Problem::new(S::FORBIDDEN, "forbidden", "Not allowed", m.clone()),
         AppError::NotFound(what) => Problem::new(S::NOT_FOUND, "not-found", "Not found", format!("{what} not found")),
-        AppError::Conflict(m) => Problem::new(S::CONFLICT, "conflict", "Conflict", m.clone()),
+        AppError::Conflict { kind, detail } => {
+            let (slug, title) = conflict_type(*kind);
+            Problem::new(S::CONFLICT, slug, title, detail.clone())
+        }
         AppError::RateLimited { .. } => Problem::new(
             S::TOO_MANY_REQUESTS,
             "rate-limited",
@@ -113,6 +126,25 @@ pub fn problem_of(err: &AppError) -> Problem {
             "Internal error",
             "Something went wrong on our side. It has been logged.",
         ),
+    }
+}
+
+/// The problem type and title of each conflict (all are 409). A new kind goes here and into the
+/// list on [`Problem::kind`].
+pub fn conflict_type(kind: ConflictKind) -> (&'static str, &'static str) {
+    use ConflictKind as K;
+    match kind {
+        K::AlreadyMember => ("already-member", "Already a member"),
+        K::InAnotherCompany => ("in-another-company", "Member of another company"),
+        K::LastAdmin => ("last-admin", "Last admin"),
+        K::InvalidTransition => ("invalid-transition", "Invalid status transition"),
+        K::ChangedMeanwhile => ("changed-meanwhile", "Changed meanwhile"),
+        K::LimitReached => ("limit-reached", "Limit reached"),
+        K::DuplicateSku => ("duplicate-sku", "Duplicate SKU"),
+        K::CategoryExists => ("category-exists", "Category exists"),
+        K::ShopNotApproved => ("shop-not-approved", "Shop not approved"),
+        K::InProgress => ("in-progress", "Request in progress"),
+        K::SecretShownOnce => ("secret-shown-once", "Secret shown once"),
     }
 }
 
@@ -141,3 +173,25 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_conflict_has_its_own_documented_type() {
+        let schema = serde_json::to_string(&<Problem as utoipa::PartialSchema>::schema()).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in ConflictKind::ALL {
+            let problem = problem_of(&AppError::conflict(kind, "detail"));
+            assert_eq!(problem.status, 409);
+            assert_ne!(problem.kind, "/problems/conflict");
+            assert!(
+                schema.contains(&format!("`{}`", problem.kind)),
+                "{} is not documented",
+                problem.kind
+            );
+            assert!(seen.insert(problem.kind.clone()), "{} is used twice", problem.kind);
+        }
+    }
+}

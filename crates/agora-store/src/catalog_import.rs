@@ -1,9 +1,12 @@
 //! Queries for bulk catalog import and export: a shop's whole catalog read in a few queries, and
-//! the single-variant writes an import needs beside [`crate::products`] and [`crate::catalog`].
+//! the single-variant writes an import needs beside [`crate::products`] (which inserts products and
+//! variants in bulk) and [`crate::catalog`].
 
 use sqlx::{AnyConnection, Row};
 
-use crate::products::{product_at, variant_at, ProductRow, VariantRow, PRODUCT_COLUMNS, VARIANT_COLUMNS};
+use crate::products::{
+    product_at, values, variant_at, ProductRow, VariantRow, PARAMS_PER_INSERT, PRODUCT_COLUMNS, VARIANT_COLUMNS,
+};
 
 /// Every product of a shop.
 pub async fn products_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::Result<Vec<ProductRow>> {
@@ -43,83 +46,6 @@ pub async fn catalog_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::R
     rows.iter()
         .map(|r| Ok((product_at(r, 0)?, variant_at(r, 11)?)))
         .collect()
-}
-
-/// Bound parameters per multi-row INSERT. Far below both engines' limits: SQLite looks parameter
-/// names up by a linear scan (and sqlx-sqlite looks up each one), so binding grows with the
-/// square of the count; a few hundred keeps that negligible while saving most round trips.
-const PARAMS_PER_INSERT: usize = 200;
-
-/// `($1, $2, …), ($n+1, …)`: the VALUES of a multi-row insert of `rows` rows of `columns` columns.
-fn values(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..columns {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * columns + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Inserts many products, a few hundred per statement (their variants with [`insert_variants`]).
-pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow]) -> sqlx::Result<()> {
-    for chunk in products.chunks(PARAMS_PER_INSERT / 11) {
-        let sql = format!(
-            "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
-                                   created_at, updated_at) VALUES {}",
-            values(chunk.len(), 11)
-        );
-        let mut query = sqlx::query(&sql);
-        for p in chunk {
-            query = query
-                .bind(&p.id)
-                .bind(&p.shop_id)
-                .bind(&p.title)
-                .bind(&p.description)
-                .bind(&p.category)
-                .bind(&p.status)
-                .bind(&p.attributes)
-                .bind(p.min_order_qty)
-                .bind(i64::from(p.featured))
-                .bind(p.created_at)
-                .bind(p.updated_at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// Inserts many variants, with their stock as given (record the movements with
-/// [`insert_movements`]).
-pub async fn insert_variants(conn: &mut AnyConnection, variants: &[&VariantRow]) -> sqlx::Result<()> {
-    for chunk in variants.chunks(PARAMS_PER_INSERT / 10) {
-        let sql = format!(
-            "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
-             VALUES {}",
-            values(chunk.len(), 10)
-        );
-        let mut query = sqlx::query(&sql);
-        for v in chunk {
-            query = query
-                .bind(&v.id)
-                .bind(&v.product_id)
-                .bind(&v.shop_id)
-                .bind(&v.sku)
-                .bind(v.gtin.as_deref())
-                .bind(v.price_amount)
-                .bind(&v.currency)
-                .bind(v.stock)
-                .bind(&v.attributes)
-                .bind(v.position);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// A stock movement applied together with its variant's insertion (the initial stock).

@@ -50,8 +50,85 @@ pub struct ProductCard {
 
 /// Inserts a product and its variants (their stock as given: record movements separately).
 pub async fn insert(conn: &mut AnyConnection, p: &ProductRow, variants: &[VariantRow]) -> sqlx::Result<()> {
-    crate::catalog_import::insert_products(conn, &[p]).await?;
-    crate::catalog_import::insert_variants(conn, &variants.iter().collect::<Vec<_>>()).await
+    insert_products(conn, &[p]).await?;
+    insert_variants(conn, &variants.iter().collect::<Vec<_>>()).await
+}
+
+/// Bound parameters per multi-row INSERT. Far below both engines' limits: SQLite looks parameter
+/// names up by a linear scan (and sqlx-sqlite looks up each one), so binding grows with the
+/// square of the count; a few hundred keeps that negligible while saving most round trips.
+pub(crate) const PARAMS_PER_INSERT: usize = 200;
+
+/// `($1, $2, …), ($n+1, …)`: the VALUES of a multi-row insert of `rows` rows of `columns` columns.
+pub(crate) fn values(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts many products, a few hundred per statement (their variants with [`insert_variants`]).
+pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow]) -> sqlx::Result<()> {
+    for chunk in products.chunks(PARAMS_PER_INSERT / 11) {
+        let sql = format!(
+            "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
+                                   created_at, updated_at) VALUES {}",
+            values(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for p in chunk {
+            query = query
+                .bind(&p.id)
+                .bind(&p.shop_id)
+                .bind(&p.title)
+                .bind(&p.description)
+                .bind(&p.category)
+                .bind(&p.status)
+                .bind(&p.attributes)
+                .bind(p.min_order_qty)
+                .bind(i64::from(p.featured))
+                .bind(p.created_at)
+                .bind(p.updated_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts many variants, with their stock as given (record the initial stock's movements
+/// separately).
+pub async fn insert_variants(conn: &mut AnyConnection, variants: &[&VariantRow]) -> sqlx::Result<()> {
+    for chunk in variants.chunks(PARAMS_PER_INSERT / 10) {
+        let sql = format!(
+            "INSERT INTO variants (id, product_id, shop_id, sku, gtin, price_amount, currency, stock, attributes, position)
+             VALUES {}",
+            values(chunk.len(), 10)
+        );
+        let mut query = sqlx::query(&sql);
+        for v in chunk {
+            query = query
+                .bind(&v.id)
+                .bind(&v.product_id)
+                .bind(&v.shop_id)
+                .bind(&v.sku)
+                .bind(v.gtin.as_deref())
+                .bind(v.price_amount)
+                .bind(&v.currency)
+                .bind(v.stock)
+                .bind(&v.attributes)
+                .bind(v.position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A product card's columns and tables. PostgreSQL sums BIGINTs as NUMERIC, which the `Any`

@@ -2,7 +2,7 @@
 
 use agora_app::categories::{self, CategoryNode};
 use agora_app::images::{self, ImageView};
-use agora_app::offers::{self, OfferView};
+use agora_app::price_comparison::{self, OfferView};
 use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
 use agora_app::stock::{self, MovementView};
 use agora_app::variants;
@@ -118,7 +118,7 @@ pub async fn offers(
     Path(id): Path<String>,
     Query(q): Query<OfferParams>,
 ) -> ApiResult<Json<OfferList>> {
-    let items = offers::for_product(
+    let items = price_comparison::for_product(
         &state.app,
         actor.as_ref(),
         &id,
@@ -145,7 +145,7 @@ pub async fn set_company_price(
     Path((id, company_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<CompanyPriceBody>,
 ) -> ApiResult<StatusCode> {
-    offers::set_company_price(&state.app, &actor, &id, &company_id, body.unit_price).await?;
+    price_comparison::set_company_price(&state.app, &actor, &id, &company_id, body.unit_price).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,7 +165,7 @@ pub async fn set_shipping_rate(
     Path((id, country)): Path<(String, String)>,
     ApiJson(body): ApiJson<ShippingBody>,
 ) -> ApiResult<StatusCode> {
-    offers::set_shipping_rate(&state.app, &actor, &id, &country, body.amount).await?;
+    price_comparison::set_shipping_rate(&state.app, &actor, &id, &country, body.amount).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

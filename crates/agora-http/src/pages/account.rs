@@ -190,7 +190,7 @@ async fn answer_invitation(
     };
     match result {
         Ok(to) => Ok(see_other(to)),
-        Err(AppError::Conflict(message)) => {
+        Err(AppError::Conflict { detail: message, .. }) => {
             let mut page = account_page(state, actor, csrf, None).await?;
             page.error = Some(message);
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
@@ -289,7 +289,7 @@ async fn company_error(
     let mut page = company_page(state, actor, csrf, None).await?;
     match err {
         AppError::Invalid(errors) => page.errors = errors,
-        AppError::Conflict(m) | AppError::Forbidden(m) => page.error = Some(m),
+        AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => page.error = Some(m),
         other => return Err(other.into()),
     }
     if let Some(form) = form {

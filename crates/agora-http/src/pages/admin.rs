@@ -154,7 +154,7 @@ pub async fn decide(
     };
     match shops::decide(&state.app, &actor, &id, decision).await {
         Ok(shop) => Ok(see_other(&format!("/admin/shops?done={}", shop.status))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let status = crate::problem::problem_of(&err).status();
             let mut page = shop_page(&state, actor, &csrf, &id).await?;
             page.reason = form.reason;

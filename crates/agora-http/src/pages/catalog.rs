@@ -1,6 +1,6 @@
 //! The storefront: home page, search results, product pages.
 
-use agora_app::offers::{self, OfferView};
+use agora_app::price_comparison::{self, OfferView};
 use agora_app::products::{self, ProductSummary, ProductView};
 use agora_app::search::{FacetValue, SearchPage};
 use agora_app::shops::{self, ShopView};
@@ -247,7 +247,7 @@ pub async fn product(
     let quantity = q.quantity.unwrap_or(1).clamp(1, 1_000_000);
     let country = q.country.trim().to_uppercase();
     let (offers, offers_error) =
-        match offers::for_product(&state.app, user.as_ref(), &id, quantity, Some(country.as_str())).await {
+        match price_comparison::for_product(&state.app, user.as_ref(), &id, quantity, Some(country.as_str())).await {
             Ok(offers) => (offers, None),
             Err(AppError::Invalid(e)) => (vec![], Some(e.to_string())),
             Err(err) => return Err(err.into()),

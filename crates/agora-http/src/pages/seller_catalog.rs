@@ -5,7 +5,7 @@ use agora_app::categories;
 use agora_app::products::{self, NewProduct, NewVariant, ProductPatch, ProductSummary, ProductView};
 use agora_app::shops::{self, ShopView};
 use agora_app::stock;
-use agora_app::AppError;
+use agora_app::{AppError, AppResult};
 use agora_core::money::{Currency, Money};
 use agora_core::ValidationErrors;
 use askama::Template;
@@ -19,11 +19,9 @@ use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResul
 use crate::AppState;
 
 /// The shop, if the actor runs it (404 otherwise).
-async fn my_shop(state: &AppState, actor: &agora_app::Actor, id: &str) -> Result<ShopView, PageError> {
+async fn my_shop(state: &AppState, actor: &agora_app::Actor, id: &str) -> AppResult<ShopView> {
     let mine = shops::mine(&state.app, actor).await?;
-    mine.into_iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| AppError::NotFound("shop").into())
+    mine.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound("shop"))
 }
 
 #[derive(Template)]
@@ -195,7 +193,7 @@ pub async fn create(
     };
     match result {
         Ok(product) => Ok(see_other(&format!("/sell/products/{}?created=1", product.id))),
-        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict { .. })) => {
             let status = crate::problem::problem_of(&err).status();
             let mut page = new_page(&state, actor, &csrf, shop, form).await?;
             match err {
@@ -230,7 +228,7 @@ async fn edit_page(
     let product = products::get(&state.app, Some(&actor), id).await?;
     my_shop(state, &actor, &product.shop.id)
         .await
-        .map_err(|_| PageError::from(AppError::NotFound("product")))?;
+        .map_err(|e| e.not_found_as("product"))?;
     let layout = Layout::new(state, Some(actor), csrf, format!("Edit: {}", product.title))
         .await
         .with_notice(notice);

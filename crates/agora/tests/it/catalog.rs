@@ -469,6 +469,42 @@ db_test!(product_images_are_checked_stored_and_thumbnailed, |t| {
     );
 });
 
+db_test!(a_category_slug_is_taken_once, |t| {
+    let (_, _, operator) = seller_with_shop(&t).await;
+    let again = t
+        .post(
+            "/api/v1/admin/categories",
+            Some(&operator),
+            json!({"slug": "audio", "name": "Audio again"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(again.problem_type(), "/problems/category-exists");
+    let categories = t.get("/api/v1/categories", None).await;
+    assert!(!categories.text.contains("Audio again"), "{}", categories.text);
+});
+
+db_test!(a_product_has_at_most_twelve_images, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 14900, 5),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    for n in 0..12 {
+        let up = upload_image(&t, &seller, &id, png(10 + n, 10)).await;
+        assert_eq!(up.status, StatusCode::CREATED, "{}", up.text);
+    }
+    let full = upload_image(&t, &seller, &id, png(40, 40)).await;
+    assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.text);
+    assert_eq!(full.problem_type(), "/problems/limit-reached");
+    let product = t.get(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(product.body["images"].as_array().unwrap().len(), 12);
+});
+
 db_test!(a_seller_adds_a_variant_and_sets_volume_prices, |t| {
     let (seller, shop, _) = seller_with_shop(&t).await;
     let r = t

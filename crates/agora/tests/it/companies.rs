@@ -152,9 +152,10 @@ db_test!(an_invited_account_joins_only_when_it_accepts, |t| {
 
     let twice = answer(&t, &bob, &id, "accept").await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
-    assert_eq!(twice.problem_type(), "/problems/conflict");
+    assert_eq!(twice.problem_type(), "/problems/invalid-transition");
     let again = add(&t, &admin, &company_id, "bob@example.com", "sales").await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(again.problem_type(), "/problems/already-member");
     assert_eq!(
         role_of(&company(&t, &admin, &company_id).await, "bob@example.com").as_deref(),
         Some("purchaser")
@@ -321,7 +322,7 @@ db_test!(
 
         let r = answer(&t, &rita, &id, "accept").await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-        assert_eq!(r.problem_type(), "/problems/conflict");
+        assert_eq!(r.problem_type(), "/problems/in-another-company");
         assert!(r.text.contains("already belong to a company"), "{}", r.text);
         let me = t.get("/api/v1/me", Some(&rita)).await;
         assert_eq!(me.body["company"]["id"], rival);
@@ -402,9 +403,10 @@ db_test!(roles_change_members_leave_and_the_last_admin_stays, |t| {
     // The only admin can neither step down nor leave.
     let demote = set_role(&t, &admin, &company_id, &admin_id, "finance").await;
     assert_eq!(demote.status, StatusCode::CONFLICT, "{}", demote.text);
-    assert_eq!(demote.problem_type(), "/problems/conflict");
+    assert_eq!(demote.problem_type(), "/problems/last-admin");
     let leave = remove(&t, &admin, &company_id, &admin_id).await;
     assert_eq!(leave.status, StatusCode::CONFLICT, "{}", leave.text);
+    assert_eq!(leave.problem_type(), "/problems/last-admin");
     let me = t.get("/api/v1/me", Some(&admin)).await;
     assert_eq!(me.body["company"]["role"], "admin");
 

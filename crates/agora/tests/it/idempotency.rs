@@ -58,7 +58,7 @@ db_test!(concurrent_duplicates_create_one_shop, |t| {
             StatusCode::CREATED => {
                 ids.insert(r.body["id"].as_str().unwrap().to_owned());
             }
-            StatusCode::CONFLICT => assert_eq!(r.problem_type(), "/problems/conflict"),
+            StatusCode::CONFLICT => assert_eq!(r.problem_type(), "/problems/in-progress"),
             other => panic!("unexpected {other}: {}", r.text),
         }
     }

@@ -541,7 +541,7 @@ db_test!(approving_a_shop_approves_its_pending_documents_once, |t| {
     ] {
         let again = decide(&t, &operator, &shop, action, body).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{action}: {}", again.text);
-        assert_eq!(again.problem_type(), "/problems/conflict");
+        assert_eq!(again.problem_type(), "/problems/invalid-transition");
     }
     assert_eq!(status_of(&t, &seller, &shop).await, "approved");
 
@@ -655,7 +655,7 @@ db_test!(two_operators_deciding_at_once_one_wins_the_other_gets_409, |t| {
             ),
         };
         assert_eq!(winner.body["status"], expected);
-        assert_eq!(loser.problem_type(), "/problems/conflict");
+        assert_eq!(loser.problem_type(), "/problems/invalid-transition");
         assert_eq!(status_of(&t, &seller, &shop).await, expected, "round {round}");
     }
 });
@@ -763,7 +763,7 @@ db_test!(a_shop_not_yet_approved_cannot_list, |t| {
     let shop = t.shop(&seller, "Not Yet", &["books"]).await;
     let r = list(&t, &seller, &shop, product("books", "B-1")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert_eq!(r.problem_type(), "/problems/conflict");
+    assert_eq!(r.problem_type(), "/problems/shop-not-approved");
 
     let rejected = t.shop(&seller, "Never", &["books"]).await;
     let no = decide(&t, &operator, &rejected, "reject", json!({"reason": "no"})).await;
@@ -852,6 +852,7 @@ db_test!(bad_product_input_is_refused, |t| {
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
     let dup = list(&t, &seller, &shop, product("books", "B-1")).await;
     assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.text);
+    assert_eq!(dup.problem_type(), "/problems/duplicate-sku");
 });
 
 db_test!(a_product_page_shows_its_variants_and_drafts_stay_private, |t| {

@@ -155,6 +155,7 @@ db_test!(secrets_are_shown_once_and_never_stored_or_cached, |t| {
     let replay = post_with_key(&t, "/api/v1/auth/login", None, "login-1", body).await;
     assert_eq!(replay.status, StatusCode::CONFLICT, "{}", replay.text);
     assert_eq!(replay.content_type(), "application/problem+json");
+    assert_eq!(replay.problem_type(), "/problems/secret-shown-once");
     assert!(
         replay.body["detail"].as_str().unwrap().contains("shown only once"),
         "{}",

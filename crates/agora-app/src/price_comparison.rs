@@ -182,7 +182,7 @@ pub async fn set_company_price(
         .ok_or(AppError::NotFound("variant"))?;
     shops::managed(&mut tx, actor, &shop_id)
         .await
-        .map_err(|_| AppError::NotFound("variant"))?;
+        .map_err(|e| e.not_found_as("variant"))?;
     check_price(price).map_err(|m| AppError::invalid("unit_price", m))?;
     if agora_store::companies::name(&mut tx, company_id).await?.is_none() {
         return Err(AppError::invalid("company_id", "no such company"));
