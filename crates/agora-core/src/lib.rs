@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod category;
 pub mod common_passwords;
 pub mod invitation;
+pub mod jobs;
 pub mod money;
 pub mod pricing;
 pub mod shop;
