@@ -18,7 +18,7 @@ pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Thumbnails fit in this square.
 const THUMBNAIL_PX: u32 = 400;
 /// At most this many images per product.
-const MAX_IMAGES: usize = 12;
+pub const MAX_IMAGES: usize = 12;
 
 /// An image as pages and clients see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -142,7 +142,16 @@ fn decode(bytes: &[u8]) -> AppResult<Decoded> {
     })
 }
 
-/// Adds an image to a product of one of the actor's shops.
+fn full() -> AppError {
+    AppError::conflict(
+        ConflictKind::LimitReached,
+        format!("a product has at most {MAX_IMAGES} images"),
+    )
+}
+
+/// Adds an image to a product of one of the actor's shops. The limit is checked before decoding
+/// (to spare the work) and again in the transaction that adds the image, so that concurrent
+/// uploads never exceed it.
 pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) -> AppResult<ImageView> {
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(AppError::TooLarge {
@@ -158,10 +167,7 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
             .await
             .map_err(|e| e.not_found_as("product"))?;
         if catalog_store::images_of_product(&mut conn, product_id).await?.len() >= MAX_IMAGES {
-            return Err(AppError::conflict(
-                ConflictKind::LimitReached,
-                format!("a product has at most {MAX_IMAGES} images"),
-            ));
+            return Err(full());
         }
     }
     let permits = app.image_decoders.enter().await?;
@@ -184,7 +190,15 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
         created_at: now,
     };
     let mut tx = app.db.begin().await?;
-    catalog_store::insert_image(&mut tx, &row).await?;
+    let (product, _) = product_store::by_id(&mut tx, product_id)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    shops::managed(&mut tx, actor, &product.shop_id)
+        .await
+        .map_err(|e| e.not_found_as("product"))?;
+    if !catalog_store::insert_image(&mut tx, &row, MAX_IMAGES as i64).await? {
+        return Err(full());
+    }
     let data = serde_json::json!({ "image_id": row.id, "width": row.width, "height": row.height });
     audit::record(
         &mut tx,

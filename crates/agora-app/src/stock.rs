@@ -10,16 +10,29 @@ use utoipa::ToSchema;
 use crate::products::{load, publish_change, VariantView};
 use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
-/// Sets a variant's stock to `stock` (a count after receiving goods, or a stocktake), recording
-/// the movement. The change is applied as a difference, so a sale that happens meanwhile is never
-/// lost; a count that such a sale overtook is refused with 409.
-pub async fn set(
-    app: &App,
-    actor: &Actor,
-    variant_id: &str,
-    stock: i64,
-    reason: Option<&str>,
-) -> AppResult<VariantView> {
+/// A change a seller makes to a variant's stock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StockChange<'a> {
+    /// The new count of sellable units.
+    pub stock: i64,
+    /// Why, for the movement history (default "stock count").
+    pub reason: Option<&'a str>,
+    /// Optionally, the stock at or below which the seller sees the variant as low.
+    pub low_stock_threshold: Option<i64>,
+}
+
+const MAX_COUNT: i64 = 1_000_000_000;
+
+/// Sets a variant's stock (a count after receiving goods, or a stocktake) and optionally its
+/// low-stock threshold, in one transaction: either both change or neither does. The stock change
+/// is recorded as a movement and applied as a difference, so a sale that happens meanwhile is
+/// never lost; a count that such a sale overtook is refused with 409.
+pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange<'_>) -> AppResult<VariantView> {
+    let StockChange {
+        stock,
+        reason,
+        low_stock_threshold,
+    } = change;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let (product_id, shop_id, current) = catalog_store::variant_owner(&mut tx, variant_id)
@@ -28,11 +41,29 @@ pub async fn set(
     shops::managed(&mut tx, actor, &shop_id)
         .await
         .map_err(|e| e.not_found_as("variant"))?;
-    if !(0..=1_000_000_000).contains(&stock) {
+    if !(0..=MAX_COUNT).contains(&stock) {
         return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
+    }
+    if low_stock_threshold.is_some_and(|t| !(0..=MAX_COUNT).contains(&t)) {
+        return Err(AppError::invalid(
+            "low_stock_threshold",
+            "must be between 0 and 1000000000",
+        ));
     }
     let reason =
         text::bounded(reason.unwrap_or("stock count"), 1, 200, false).map_err(|m| AppError::invalid("reason", m))?;
+    if let Some(threshold) = low_stock_threshold {
+        catalog_store::set_low_stock_threshold(&mut tx, variant_id, threshold).await?;
+        let data = serde_json::json!({ "variant_id": variant_id, "low_stock_threshold": threshold });
+        audit::record(
+            &mut tx,
+            Some(&actor.account_id),
+            "stock.threshold_set",
+            &product_id,
+            data,
+        )
+        .await?;
+    }
     let delta = stock - current;
     if delta != 0 {
         let kind = if delta > 0 { "received" } else { "adjusted" };
@@ -111,34 +142,4 @@ pub async fn movements(app: &App, actor: &Actor, variant_id: &str) -> AppResult<
             at: rfc3339(m.at),
         })
         .collect())
-}
-
-/// Sets the stock at or below which a variant counts as low for its seller.
-pub async fn set_low_stock_threshold(app: &App, actor: &Actor, variant_id: &str, threshold: i64) -> AppResult<()> {
-    let mut tx = app.db.begin().await?;
-    let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
-        .await?
-        .ok_or(AppError::NotFound("variant"))?;
-    shops::managed(&mut tx, actor, &shop_id)
-        .await
-        .map_err(|e| e.not_found_as("variant"))?;
-    if !(0..=1_000_000_000).contains(&threshold) {
-        return Err(AppError::invalid(
-            "low_stock_threshold",
-            "must be between 0 and 1000000000",
-        ));
-    }
-    catalog_store::set_low_stock_threshold(&mut tx, variant_id, threshold).await?;
-    let data = serde_json::json!({ "variant_id": variant_id, "low_stock_threshold": threshold });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        "stock.threshold_set",
-        &product_id,
-        data,
-    )
-    .await?;
-    tx.commit().await?;
-    app.products.invalidate(&product_id);
-    Ok(())
 }

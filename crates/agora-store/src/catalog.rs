@@ -226,11 +226,22 @@ pub struct ImageRow {
     pub created_at: i64,
 }
 
-pub async fn insert_image(conn: &mut AnyConnection, i: &ImageRow) -> sqlx::Result<()> {
-    sqlx::query(
+/// Adds an image at the end of its product's gallery, unless the product already has `max`
+/// images: false then, and nothing changes. The product's row is locked first, so that uploads
+/// racing for the last place are counted one after the other (SQLite has a single writer anyway).
+pub async fn insert_image(conn: &mut AnyConnection, i: &ImageRow, max: i64) -> sqlx::Result<bool> {
+    let locked = sqlx::query("UPDATE products SET shop_id = shop_id WHERE id = $1")
+        .bind(&i.product_id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let inserted = sqlx::query(
         "INSERT INTO product_images (id, product_id, blob_key, thumb_key, content_type, width, height, position, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7,
-                 (SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = $2), $8)",
+         SELECT $1, $2, $3, $4, $5, $6, $7,
+                (SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = $2), $8
+         WHERE (SELECT COUNT(*) FROM product_images WHERE product_id = $2) < $9",
     )
     .bind(&i.id)
     .bind(&i.product_id)
@@ -240,9 +251,10 @@ pub async fn insert_image(conn: &mut AnyConnection, i: &ImageRow) -> sqlx::Resul
     .bind(i.width)
     .bind(i.height)
     .bind(i.created_at)
+    .bind(max)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 pub async fn images_of_product(conn: &mut AnyConnection, product_id: &str) -> sqlx::Result<Vec<ImageRow>> {

@@ -4,7 +4,7 @@ use agora_app::categories::{self, CategoryNode};
 use agora_app::images::{self, ImageView};
 use agora_app::price_comparison::{self, OfferView};
 use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
-use agora_app::stock::{self, MovementView};
+use agora_app::stock::{self, MovementView, StockChange};
 use agora_app::variants;
 use agora_core::money::Money;
 use agora_core::pricing::PriceTier;
@@ -68,12 +68,12 @@ pub async fn set_stock(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StockBody>,
 ) -> ApiResult<Json<VariantView>> {
-    if let Some(threshold) = body.low_stock_threshold {
-        stock::set_low_stock_threshold(&state.app, &actor, &id, threshold).await?;
-    }
-    Ok(Json(
-        stock::set(&state.app, &actor, &id, body.stock, body.reason.as_deref()).await?,
-    ))
+    let change = StockChange {
+        stock: body.stock,
+        reason: body.reason.as_deref(),
+        low_stock_threshold: body.low_stock_threshold,
+    };
+    Ok(Json(stock::set(&state.app, &actor, &id, change).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,7 +4,7 @@
 use agora_app::categories;
 use agora_app::products::{self, NewProduct, NewVariant, ProductPatch, ProductSummary, ProductView};
 use agora_app::shops::{self, ShopView};
-use agora_app::stock;
+use agora_app::stock::{self, StockChange};
 use agora_app::{AppError, AppResult};
 use agora_core::money::{Currency, Money};
 use agora_core::ValidationErrors;
@@ -341,11 +341,14 @@ pub async fn set_stock(
                     .map_err(|_| AppError::invalid("stock", "the low-stock threshold must be a whole number")),
             };
             match threshold {
-                Ok(Some(t)) => match stock::set_low_stock_threshold(&state.app, &actor, &variant, t).await {
-                    Ok(()) => stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ()),
-                    Err(e) => Err(e),
-                },
-                Ok(None) => stock::set(&state.app, &actor, &variant, n, reason).await.map(|_| ()),
+                Ok(low_stock_threshold) => {
+                    let change = StockChange {
+                        stock: n,
+                        reason,
+                        low_stock_threshold,
+                    };
+                    stock::set(&state.app, &actor, &variant, change).await.map(|_| ())
+                }
                 Err(e) => Err(e),
             }
         }

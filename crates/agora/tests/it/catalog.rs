@@ -505,6 +505,33 @@ db_test!(a_product_has_at_most_twelve_images, |t| {
     assert_eq!(product.body["images"].as_array().unwrap().len(), 12);
 });
 
+db_test!(concurrent_uploads_never_exceed_the_image_limit, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 14900, 5),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    for n in 0..8 {
+        let up = upload_image(&t, &seller, &id, png(10 + n, 10)).await;
+        assert_eq!(up.status, StatusCode::CREATED, "{}", up.text);
+    }
+    // Eight uploads race for the last four places: each passes the early count before any lands.
+    let racing = (0..8).map(|n| upload_image(&t, &seller, &id, png(30 + n, 10)));
+    let replies = futures::future::join_all(racing).await;
+    let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
+    for r in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.problem_type(), "/problems/limit-reached");
+    }
+    assert_eq!(created, 4, "only the free places are taken");
+    let product = t.get(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(product.body["images"].as_array().unwrap().len(), 12);
+});
+
 db_test!(a_seller_adds_a_variant_and_sets_volume_prices, |t| {
     let (seller, shop, _) = seller_with_shop(&t).await;
     let r = t
@@ -610,8 +637,26 @@ db_test!(a_seller_sets_when_stock_counts_as_low, |t| {
             Method::PUT,
             &format!("/api/v1/variants/{variant}/stock"),
             Some(&seller),
-            Some(json!({"stock": 8, "low_stock_threshold": -1})),
+            Some(json!({"stock": 3, "low_stock_threshold": -1})),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_stock = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{variant}/stock"),
+            Some(&seller),
+            Some(json!({"stock": -1, "low_stock_threshold": 2})),
+        )
+        .await;
+    assert_eq!(bad_stock.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unchanged = t.get(&format!("/api/v1/products/{id}"), Some(&seller)).await;
+    assert_eq!(
+        (
+            &unchanged.body["variants"][0]["stock"],
+            &unchanged.body["variants"][0]["low_stock_threshold"]
+        ),
+        (&json!(8), &json!(10)),
+        "a refused change leaves both the stock and the threshold as they were"
+    );
 });
