@@ -49,14 +49,18 @@ use crate::products::{check_listing, parse_product, publish_change, NewProduct, 
 use crate::{audit, categories, App, AppError, AppResult, ConflictKind};
 
 mod attributes;
+mod catalog;
 mod export;
 mod plan;
 mod sheet;
+mod variants;
 mod write;
 
 use attributes::*;
+use catalog::*;
 use plan::*;
 use sheet::*;
+use variants::*;
 use write::*;
 
 pub use export::{export_products, ExportOptions};

@@ -1,76 +1,5 @@
 use super::*;
 
-/// The shop's catalog as the import knows it, loaded once and kept current as products are planned.
-pub(super) struct Catalog {
-    pub(super) variants: HashMap<String, VariantRow>,
-    pub(super) products: HashMap<String, ProductRow>,
-    /// Variant count and next free position, per product.
-    pub(super) sizes: HashMap<String, (usize, i64)>,
-    pub(super) tiers: HashMap<String, Vec<(i64, i64)>>,
-    /// The outcome of the listing rules per category (checked once per category and import).
-    pub(super) listing: HashMap<String, Result<Vec<AttributeDef>, String>>,
-    /// Declared attributes per category, where the listing rules need no new check.
-    pub(super) declared: HashMap<String, Vec<AttributeDef>>,
-}
-
-impl Catalog {
-    pub(super) async fn load(conn: &mut Conn, shop_id: &str) -> AppResult<Catalog> {
-        let products = store::products_of_shop(conn, shop_id).await?;
-        let variants = store::variants_of_shop(conn, shop_id).await?;
-        let mut sizes: HashMap<String, (usize, i64)> = HashMap::new();
-        for v in &variants {
-            let size = sizes.entry(v.product_id.clone()).or_insert((0, 0));
-            size.0 += 1;
-            size.1 = size.1.max(v.position + 1);
-        }
-        let mut tiers: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-        for (variant, min_qty, amount) in store::tiers_of_shop(conn, shop_id).await? {
-            tiers.entry(variant).or_default().push((min_qty, amount));
-        }
-        Ok(Catalog {
-            variants: variants.into_iter().map(|v| (v.sku.clone(), v)).collect(),
-            products: products.into_iter().map(|p| (p.id.clone(), p)).collect(),
-            sizes,
-            tiers,
-            listing: HashMap::new(),
-            declared: HashMap::new(),
-        })
-    }
-
-    /// The listing rules for a new product (or one moving category or going live) in `category`.
-    pub(super) async fn listing(
-        &mut self,
-        conn: &mut Conn,
-        shop: &ShopRow,
-        category: &str,
-    ) -> AppResult<Result<Vec<AttributeDef>, String>> {
-        if let Some(known) = self.listing.get(category) {
-            return Ok(known.clone());
-        }
-        let outcome = match check_listing(conn, shop, category).await {
-            Ok(declared) => Ok(declared),
-            Err(AppError::Invalid(errors)) => Err(errors
-                .0
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| "is not valid".into())),
-            Err(AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) | AppError::BadRequest(m)) => Err(m),
-            Err(err) => return Err(err),
-        };
-        self.listing.insert(category.to_owned(), outcome.clone());
-        Ok(outcome)
-    }
-
-    pub(super) async fn declared(&mut self, conn: &mut Conn, category: &str) -> AppResult<Vec<AttributeDef>> {
-        if let Some(known) = self.declared.get(category) {
-            return Ok(known.clone());
-        }
-        let declared = categories::declared_attributes(conn, category).await?;
-        self.declared.insert(category.to_owned(), declared.clone());
-        Ok(declared)
-    }
-}
-
 /// What became of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Outcome {
@@ -145,54 +74,103 @@ pub(super) async fn plan(
 ) -> AppResult<Result<Plan, Vec<RowError>>> {
     let columns = &sheet.columns;
     let rows: Vec<&Record> = group.iter().map(|&i| &sheet.records[i]).collect();
-    let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
-    let mut problems = Problems::default();
-    let not_imported = |problems: Problems| {
-        let mut errors = problems.0;
-        let failing: BTreeSet<u64> = errors.iter().map(|e| e.line).collect();
-        let cause = failing.iter().next().copied();
-        for r in &rows {
-            if !r.broken && !failing.contains(&r.line) {
-                errors.push(RowError {
-                    line: r.line,
-                    field: "sku".into(),
-                    message: format!(
-                        "not imported: line {} of the same product has errors",
-                        cause.unwrap_or_default()
-                    ),
-                });
-            }
-        }
-        errors
-    };
     if let Some(broken) = rows.iter().find(|r| r.broken) {
         // Its own errors are reported already; the rest of its product waits for it.
-        let mut errors = Vec::new();
-        for r in rows.iter().filter(|r| !r.broken) {
-            errors.push(RowError {
-                line: r.line,
-                field: "sku".into(),
-                message: format!("not imported: line {} of the same product has errors", broken.line),
-            });
-        }
+        return Ok(Err(waiting(&rows, &BTreeSet::new(), broken.line)));
+    }
+    let mut problems = Problems::default();
+    let existing = existing_variants(catalog, columns, &rows);
+    let owner = owner(&existing, &rows, &mut problems);
+    let current = owner.as_ref().and_then(|(id, _)| catalog.products.get(id)).cloned();
+    check_repeated_columns(columns, &rows, &mut problems);
+    let first = rows[0];
+    let mut fields = product_fields(columns, first, current.as_ref(), &mut problems);
+    let declared = declared_attributes(
+        conn,
+        shop,
+        catalog,
+        &fields,
+        current.as_ref(),
+        first.line,
+        &mut problems,
+    )
+    .await?;
+    check_typed(
+        &mut fields.attributes,
+        &declared,
+        &columns.product_attrs,
+        "product_attr:",
+        first.line,
+        &mut problems,
+    );
+    let mut variants = Vec::with_capacity(rows.len());
+    for (r, ev) in rows.iter().zip(&existing) {
+        variants.push(variant(
+            columns,
+            r,
+            ev.as_ref(),
+            &declared,
+            catalog,
+            options,
+            &mut problems,
+        )?);
+    }
+    let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    let input = check_product(&fields, variants, current.is_none(), &lines, &mut problems);
+    let new_count = existing.iter().filter(|v| v.is_none()).count();
+    let size = owner
+        .as_ref()
+        .and_then(|(id, _)| catalog.sizes.get(id))
+        .copied()
+        .unwrap_or((0, 0));
+    if size.0 + new_count > 100 {
+        problems.add(first.line, "sku", "a product needs 1 to 100 variants");
+    }
+    if !problems.0.is_empty() {
+        let mut errors = problems.0;
+        let failing: BTreeSet<u64> = errors.iter().map(|e| e.line).collect();
+        let cause = failing.iter().next().copied().unwrap_or_default();
+        errors.extend(waiting(&rows, &failing, cause));
         return Ok(Err(errors));
     }
+    let mut plan = product_plan(shop, &fields, &input, current.as_ref(), lines);
+    let next_position = plan_variants(&mut plan, catalog, shop, &input, existing, size.1);
+    remember(catalog, &plan, next_position);
+    Ok(Ok(plan))
+}
 
-    // The variants the rows name, and the one product they may belong to.
-    let existing: Vec<Option<VariantRow>> = rows
-        .iter()
+/// The errors of the rows that are fine themselves but wait for a failing row (`cause`) of
+/// their product.
+fn waiting(rows: &[&Record], failing: &BTreeSet<u64>, cause: u64) -> Vec<RowError> {
+    rows.iter()
+        .filter(|r| !r.broken && !failing.contains(&r.line))
+        .map(|r| RowError {
+            line: r.line,
+            field: "sku".into(),
+            message: format!("not imported: line {cause} of the same product has errors"),
+        })
+        .collect()
+}
+
+/// The existing variants the rows name by SKU.
+fn existing_variants(catalog: &Catalog, columns: &Columns, rows: &[&Record]) -> Vec<Option<VariantRow>> {
+    rows.iter()
         .map(|r| {
             r.given(columns, Field::Sku)
                 .and_then(|sku| catalog.variants.get(sku))
                 .cloned()
         })
-        .collect();
+        .collect()
+}
+
+/// The one existing product the rows' variants belong to, with the line naming it first.
+fn owner(existing: &[Option<VariantRow>], rows: &[&Record], problems: &mut Problems) -> Option<(String, u64)> {
     let owner = existing
         .iter()
-        .zip(&rows)
+        .zip(rows)
         .find_map(|(v, r)| v.as_ref().map(|v| (v.product_id.clone(), r.line)));
     if let Some((product_id, line)) = &owner {
-        for (v, r) in existing.iter().zip(&rows) {
+        for (v, r) in existing.iter().zip(rows) {
             if v.as_ref().is_some_and(|v| &v.product_id != product_id) {
                 problems.add(
                     r.line,
@@ -204,9 +182,11 @@ pub(super) async fn plan(
             }
         }
     }
-    let current = owner.as_ref().and_then(|(id, _)| catalog.products.get(id)).cloned();
+    owner
+}
 
-    // The product's fields come from its first row; later rows repeat them or leave them empty.
+/// The product's fields come from its first row; later rows repeat them or leave them empty.
+fn check_repeated_columns(columns: &Columns, rows: &[&Record], problems: &mut Problems) {
     let first = rows[0];
     for r in &rows[1..] {
         let product_columns = [
@@ -234,19 +214,37 @@ pub(super) async fn plan(
             }
         }
     }
+}
+
+/// A product's fields as its first row gives them, falling back on the current product.
+struct ProductFields {
+    title: String,
+    description: String,
+    category: Option<String>,
+    min_order_qty: Option<i64>,
+    status: String,
+    attributes: Map<String, Value>,
+}
+
+fn product_fields(
+    columns: &Columns,
+    first: &Record,
+    current: Option<&ProductRow>,
+    problems: &mut Problems,
+) -> ProductFields {
     let title = first
         .given(columns, Field::Title)
         .map(str::to_owned)
-        .or_else(|| current.as_ref().map(|p| p.title.clone()))
+        .or_else(|| current.map(|p| p.title.clone()))
         .unwrap_or_default();
     let description = match first.cell(columns, Field::Description) {
         Some(d) => d.to_owned(),
-        None => current.as_ref().map(|p| p.description.clone()).unwrap_or_default(),
+        None => current.map(|p| p.description.clone()).unwrap_or_default(),
     };
     let category = first
         .given(columns, Field::Category)
         .map(str::to_owned)
-        .or_else(|| current.as_ref().map(|p| p.category.clone()));
+        .or_else(|| current.map(|p| p.category.clone()));
     if category.is_none() {
         problems.add(first.line, "category", "must not be empty");
     }
@@ -258,141 +256,77 @@ pub(super) async fn plan(
                 None
             }
         },
-        None => current.as_ref().map(|p| p.min_order_qty),
+        None => current.map(|p| p.min_order_qty),
     };
     let status = first
         .given(columns, Field::Status)
         .map(str::to_ascii_lowercase)
-        .or_else(|| current.as_ref().map(|p| p.status.clone()))
+        .or_else(|| current.map(|p| p.status.clone()))
         .unwrap_or_else(|| "active".into());
     if current.is_some() && !["draft", "active", "archived"].contains(&status.as_str()) {
         // The rule of `products::update` (a new product is checked by `parse_product`).
         problems.add(first.line, "status", "must be one of: draft, active, archived");
     }
-    let mut product_attributes = current.as_ref().map(|p| json_map(&p.attributes)).unwrap_or_default();
-    merge_attributes(&mut product_attributes, &columns.product_attrs, first);
-
-    // The category's rules: checked again only where `products::update` would check them.
-    let declared = match &category {
-        Some(category) => {
-            let recheck = match &current {
-                None => true,
-                Some(p) => &p.category != category || (status == "active" && p.status != "active"),
-            };
-            if recheck {
-                match catalog.listing(conn, shop, category).await? {
-                    Ok(declared) => declared,
-                    Err(message) => {
-                        problems.add(first.line, "category", message);
-                        Vec::new()
-                    }
-                }
-            } else {
-                catalog.declared(conn, category).await?
-            }
-        }
-        None => Vec::new(),
-    };
-    check_typed(
-        &mut product_attributes,
-        &declared,
-        &columns.product_attrs,
-        "product_attr:",
-        first.line,
-        &mut problems,
-    );
-
-    // The variants.
-    let mut variants = Vec::with_capacity(rows.len());
-    for (r, ev) in rows.iter().zip(&existing) {
-        let sku = r.cell(columns, Field::Sku).unwrap_or_default().to_owned();
-        let currency = match r.given(columns, Field::Currency) {
-            Some(code) => match Currency::parse(&code.to_ascii_uppercase()) {
-                Ok(c) => Some(c),
-                Err(message) => {
-                    problems.add(r.line, "currency", message);
-                    None
-                }
-            },
-            None => match ev {
-                Some(v) => Some(Currency::parse(&v.currency).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?),
-                None => Some(options.currency),
-            },
-        };
-        let price = match (r.given(columns, Field::Price), currency) {
-            (Some(raw), Some(currency)) => match parse_price(raw, currency) {
-                Ok(price) => Some(price),
-                Err(message) => {
-                    problems.add(r.line, "price", message);
-                    None
-                }
-            },
-            (Some(_), None) => None,
-            (None, Some(currency)) => match ev {
-                Some(v) => Some(Money::new(v.price_amount, currency)),
-                None => {
-                    problems.add(r.line, "price", "must not be empty");
-                    None
-                }
-            },
-            (None, None) => None,
-        };
-        let gtin = match r.cell(columns, Field::Gtin) {
-            Some("") => None,
-            Some(g) => Some(g.to_owned()),
-            None => ev.as_ref().and_then(|v| v.gtin.clone()),
-        };
-        let stock = match r.given(columns, Field::Stock) {
-            Some(raw) => raw.parse::<i64>().unwrap_or_else(|_| {
-                problems.add(r.line, "stock", "must be a whole number");
-                0
-            }),
-            None => ev.as_ref().map_or(0, |v| v.stock),
-        };
-        let mut attributes = ev.as_ref().map(|v| json_map(&v.attributes)).unwrap_or_default();
-        merge_attributes(&mut attributes, &columns.attrs, r);
-        check_typed(
-            &mut attributes,
-            &declared,
-            &columns.attrs,
-            "attr:",
-            r.line,
-            &mut problems,
-        );
-        let price = price.unwrap_or_else(|| Money::zero(options.currency));
-        // An existing variant's volume tiers must still fit under its new price.
-        let price_tiers = match ev {
-            Some(v) => catalog
-                .tiers
-                .get(&v.id)
-                .into_iter()
-                .flatten()
-                .map(|&(min_qty, amount)| PriceTier {
-                    min_qty: u32::try_from(min_qty).unwrap_or(u32::MAX),
-                    unit_price: Money::new(amount, Currency::parse(&v.currency).unwrap_or(price.currency)),
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        variants.push(NewVariant {
-            sku,
-            gtin,
-            price,
-            stock,
-            attributes,
-            price_tiers,
-        });
-    }
-
-    // The rules every listed product follows, as for `products::create`.
-    let mut input = NewProduct {
+    let mut attributes = current.map(|p| json_map(&p.attributes)).unwrap_or_default();
+    merge_attributes(&mut attributes, &columns.product_attrs, first);
+    ProductFields {
         title,
         description,
-        category: category.clone().unwrap_or_default(),
-        attributes: product_attributes,
-        variants,
+        category,
         min_order_qty,
-        status: current.is_none().then(|| status.clone()),
+        status,
+        attributes,
+    }
+}
+
+/// The category's declared attributes; its listing rules are checked again only where
+/// `products::update` would check them.
+async fn declared_attributes(
+    conn: &mut Conn,
+    shop: &ShopRow,
+    catalog: &mut Catalog,
+    fields: &ProductFields,
+    current: Option<&ProductRow>,
+    line: u64,
+    problems: &mut Problems,
+) -> AppResult<Vec<AttributeDef>> {
+    let Some(category) = &fields.category else {
+        return Ok(Vec::new());
+    };
+    let recheck = match current {
+        None => true,
+        Some(p) => &p.category != category || (fields.status == "active" && p.status != "active"),
+    };
+    if !recheck {
+        return catalog.declared(conn, category).await;
+    }
+    Ok(match catalog.listing(conn, shop, category).await? {
+        Ok(declared) => declared,
+        Err(message) => {
+            problems.add(line, "category", message);
+            Vec::new()
+        }
+    })
+}
+
+/// The rules every listed product follows, as for `products::create`, reported on the rows they
+/// concern. Returns the product as it is written.
+fn check_product(
+    fields: &ProductFields,
+    variants: Vec<NewVariant>,
+    is_new: bool,
+    lines: &[u64],
+    problems: &mut Problems,
+) -> NewProduct {
+    let first_line = lines[0];
+    let mut input = NewProduct {
+        title: fields.title.clone(),
+        description: fields.description.clone(),
+        category: fields.category.clone().unwrap_or_default(),
+        attributes: fields.attributes.clone(),
+        variants,
+        min_order_qty: fields.min_order_qty,
+        status: is_new.then(|| fields.status.clone()),
     };
     match parse_product(&input) {
         Ok(checked) => input.title = checked.title,
@@ -406,7 +340,7 @@ pub(super) async fn plan(
                             .ok()
                             .and_then(|i| lines.get(i))
                             .copied()
-                            .unwrap_or(first.line);
+                            .unwrap_or(first_line);
                         match field {
                             "price_tiers" => (
                                 line,
@@ -416,42 +350,40 @@ pub(super) async fn plan(
                             field => (line, field, e.message),
                         }
                     }
-                    None if e.field == "variants" => (first.line, "sku", e.message),
-                    None => (first.line, e.field.as_str(), e.message),
+                    None if e.field == "variants" => (first_line, "sku", e.message),
+                    None => (first_line, e.field.as_str(), e.message),
                 };
                 problems.add(line, field, message);
             }
         }
     }
-    let new_count = existing.iter().filter(|v| v.is_none()).count();
-    let size = owner
-        .as_ref()
-        .and_then(|(id, _)| catalog.sizes.get(id))
-        .copied()
-        .unwrap_or((0, 0));
-    if size.0 + new_count > 100 {
-        problems.add(first.line, "sku", "a product needs 1 to 100 variants");
-    }
-    if !problems.0.is_empty() {
-        return Ok(Err(not_imported(problems)));
-    }
+    input
+}
 
-    // What changes.
+/// A checked product's plan, its variants still to come: the new product, or what changes.
+fn product_plan(
+    shop: &ShopRow,
+    fields: &ProductFields,
+    input: &NewProduct,
+    current: Option<&ProductRow>,
+    lines: Vec<u64>,
+) -> Plan {
     let now = now_ms();
-    let category = category.unwrap_or_default();
+    let category = fields.category.clone().unwrap_or_default();
+    let status = &fields.status;
     let attributes_json = Value::Object(input.attributes.clone()).to_string();
-    let product_id = current.as_ref().map_or_else(|| new_id("prd"), |p| p.id.clone());
-    let (new_product, product_changes) = match &current {
+    let product_id = current.map_or_else(|| new_id("prd"), |p| p.id.clone());
+    let (new_product, product_changes) = match current {
         None => (
             Some(ProductRow {
                 id: product_id.clone(),
                 shop_id: shop.id.clone(),
                 title: input.title.clone(),
                 description: input.description.clone(),
-                category: category.clone(),
+                category,
                 status: status.clone(),
                 attributes: attributes_json,
-                min_order_qty: min_order_qty.unwrap_or(1),
+                min_order_qty: fields.min_order_qty.unwrap_or(1),
                 featured: false,
                 created_at: now,
                 updated_at: now,
@@ -464,9 +396,9 @@ pub(super) async fn plan(
                 title: differs(&input.title, &p.title),
                 description: differs(&input.description, &p.description),
                 category: differs(&category, &p.category),
-                status: differs(&status, &p.status),
+                status: differs(status, &p.status),
                 attributes: (input.attributes != json_map(&p.attributes)).then_some(attributes_json),
-                min_order_qty: min_order_qty.filter(|q| *q != p.min_order_qty),
+                min_order_qty: fields.min_order_qty.filter(|q| *q != p.min_order_qty),
             };
             let changed = changes.title.is_some()
                 || changes.description.is_some()
@@ -477,10 +409,8 @@ pub(super) async fn plan(
             (None, changed.then_some(changes))
         }
     };
-    let product_changed = new_product.is_some() || product_changes.is_some();
-    let mut next_position = size.1;
-    let mut plan = Plan {
-        product_id: product_id.clone(),
+    Plan {
+        product_id,
         lines,
         outcomes: Vec::new(),
         new_product,
@@ -489,86 +419,18 @@ pub(super) async fn plan(
         variant_updates: Vec::new(),
         stock_moves: Vec::new(),
         changed_skus: Vec::new(),
-    };
-    for (v, ev) in input.variants.iter().zip(existing) {
-        let sku = v.sku.clone();
-        let gtin = v.gtin.clone();
-        let attributes = Value::Object(v.attributes.clone()).to_string();
-        let outcome = match ev {
-            None => {
-                let row = VariantRow {
-                    id: new_id("var"),
-                    product_id: product_id.clone(),
-                    shop_id: shop.id.clone(),
-                    sku: sku.clone(),
-                    gtin,
-                    price_amount: v.price.minor,
-                    currency: v.price.currency.code().to_owned(),
-                    stock: v.stock,
-                    attributes,
-                    position: next_position,
-                };
-                next_position += 1;
-                catalog.variants.insert(sku.clone(), row.clone());
-                plan.new_variants.push(row);
-                Outcome::Created
-            }
-            Some(old) => {
-                let mut changed = false;
-                if old.price_amount != v.price.minor
-                    || old.currency != v.price.currency.code()
-                    || old.gtin != gtin
-                    || json_map(&old.attributes) != v.attributes
-                {
-                    plan.variant_updates.push(VariantUpdate {
-                        variant_id: old.id.clone(),
-                        price_amount: v.price.minor,
-                        currency: v.price.currency.code().to_owned(),
-                        gtin: gtin.clone(),
-                        attributes: attributes.clone(),
-                    });
-                    changed = true;
-                }
-                if old.stock != v.stock {
-                    plan.stock_moves.push(StockMove {
-                        variant_id: old.id.clone(),
-                        from: old.stock,
-                        to: v.stock,
-                    });
-                    changed = true;
-                }
-                if changed {
-                    catalog.variants.insert(
-                        sku.clone(),
-                        VariantRow {
-                            gtin,
-                            price_amount: v.price.minor,
-                            currency: v.price.currency.code().to_owned(),
-                            stock: v.stock,
-                            attributes,
-                            ..old
-                        },
-                    );
-                }
-                if changed || product_changed {
-                    Outcome::Updated
-                } else {
-                    Outcome::Unchanged
-                }
-            }
-        };
-        if outcome != Outcome::Unchanged {
-            plan.changed_skus.push(sku);
-        }
-        plan.outcomes.push(outcome);
     }
-    // Later groups see this one's result.
+}
+
+/// Keeps `catalog` current with `plan`, so that later groups see its result.
+fn remember(catalog: &mut Catalog, plan: &Plan, next_position: i64) {
+    let product_id = &plan.product_id;
     let size = catalog.sizes.entry(product_id.clone()).or_insert((0, 0));
     size.0 += plan.new_variants.len();
     size.1 = next_position;
     if let Some(p) = &plan.new_product {
         catalog.products.insert(product_id.clone(), p.clone());
-    } else if let (Some(p), Some(c)) = (catalog.products.get_mut(&product_id), &plan.product_changes) {
+    } else if let (Some(p), Some(c)) = (catalog.products.get_mut(product_id), &plan.product_changes) {
         p.title = c.title.clone().unwrap_or(p.title.clone());
         p.description = c.description.clone().unwrap_or(p.description.clone());
         p.category = c.category.clone().unwrap_or(p.category.clone());
@@ -576,5 +438,4 @@ pub(super) async fn plan(
         p.attributes = c.attributes.clone().unwrap_or(p.attributes.clone());
         p.min_order_qty = c.min_order_qty.unwrap_or(p.min_order_qty);
     }
-    Ok(Ok(plan))
 }
