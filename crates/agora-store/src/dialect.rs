@@ -91,6 +91,15 @@ impl Engine {
         }
     }
 
+    /// What ends a sub-select of rows to claim: PostgreSQL locks them and passes over rows another
+    /// transaction is claiming; SQLite needs nothing, its one writer claims alone.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Statements that take and release a lock held while migrating, so that several nodes
     /// starting at once migrate one after the other (SQLite has a single writer anyway).
     pub(crate) fn migration_lock(self) -> Option<(&'static str, &'static str)> {

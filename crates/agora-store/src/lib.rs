@@ -15,6 +15,7 @@ pub mod companies;
 mod dialect;
 pub mod idempotency;
 pub mod invitations;
+pub mod jobs;
 mod migrate;
 pub mod nodes;
 pub mod outbox;

@@ -78,3 +78,17 @@ pub async fn clear(conn: &mut AnyConnection, bucket: &str) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Deletes up to `limit` buckets whose window started at or before `ended_before` (their window
+/// has ended, so a new hit would start a new one anyway); returns how many.
+pub async fn prune(conn: &mut AnyConnection, ended_before: i64, limit: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM rate_limits WHERE bucket IN \
+         (SELECT bucket FROM rate_limits WHERE window_start <= $1 LIMIT $2)",
+    )
+    .bind(ended_before)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -58,6 +58,13 @@ pub struct ServeArgs {
     /// private) [default: off]
     #[arg(long, env = "AGORA_METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// Milliseconds between two looks for due background jobs when nothing announces one
+    /// [default: 1000]
+    #[arg(long, env = "AGORA_JOB_POLL_MS", value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub job_poll_ms: Option<u64>,
+    /// Background jobs this node runs at once; 0 runs none here [default: 4]
+    #[arg(long, env = "AGORA_JOB_CONCURRENCY", value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub job_concurrency: Option<u32>,
 }
 
 /// The optional `agora.toml`.
@@ -72,6 +79,8 @@ struct FileConfig {
     session_idle_days: Option<u32>,
     session_lifetime_days: Option<u32>,
     metrics_addr: Option<String>,
+    job_poll_ms: Option<u64>,
+    job_concurrency: Option<u32>,
 }
 
 /// The settings in force.
@@ -86,6 +95,9 @@ pub struct Config {
     pub session_lifetime_days: u32,
     /// Where `/metrics` is served, if anywhere.
     pub metrics_addr: Option<String>,
+    pub job_poll_ms: u64,
+    /// 0: this node runs no background jobs.
+    pub job_concurrency: u32,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -124,6 +136,8 @@ impl Config {
             session_idle_days: serve.session_idle_days.or(file.session_idle_days).unwrap_or(7),
             session_lifetime_days: serve.session_lifetime_days.or(file.session_lifetime_days).unwrap_or(30),
             metrics_addr: serve.metrics_addr.clone().or(file.metrics_addr),
+            job_poll_ms: serve.job_poll_ms.or(file.job_poll_ms).unwrap_or(1000),
+            job_concurrency: serve.job_concurrency.or(file.job_concurrency).unwrap_or(4),
         })
     }
 
@@ -133,6 +147,15 @@ impl Config {
         agora_app::Settings {
             session_idle_ms: i64::from(self.session_idle_days) * DAY_MS,
             session_ttl_ms: i64::from(self.session_lifetime_days) * DAY_MS,
+            ..Default::default()
+        }
+    }
+
+    /// The background job worker's settings.
+    pub fn worker_settings(&self) -> agora_app::job_runner::WorkerSettings {
+        agora_app::job_runner::WorkerSettings {
+            poll: std::time::Duration::from_millis(self.job_poll_ms),
+            concurrency: self.job_concurrency as usize,
             ..Default::default()
         }
     }
@@ -257,6 +280,31 @@ mod tests {
             Config::resolve(&flag, &ServeArgs::default()).unwrap().blob_store,
             BlobStoreKind::Folder
         );
+    }
+
+    #[test]
+    fn job_settings_come_from_flags_then_the_file_then_defaults() {
+        let dir = std::env::temp_dir().join(format!("agora-config-jobs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "").unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let defaults = Config::resolve(&store, &ServeArgs::default())
+            .unwrap()
+            .worker_settings();
+        assert_eq!((defaults.poll.as_millis(), defaults.concurrency), (1000, 4));
+        std::fs::write(&file, "job_poll_ms = 250\njob_concurrency = 0\n").unwrap();
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap();
+        assert_eq!((from_file.job_poll_ms, from_file.job_concurrency), (250, 0));
+        let serve = ServeArgs {
+            job_concurrency: Some(8),
+            ..Default::default()
+        };
+        let from_flag = Config::resolve(&store, &serve).unwrap();
+        assert_eq!((from_flag.job_poll_ms, from_flag.job_concurrency), (250, 8));
     }
 
     #[test]

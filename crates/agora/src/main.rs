@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use agora_app::audit::Verdict;
 use agora_app::import::{ExportOptions, ImportOptions, Progress};
+use agora_app::job_handlers;
+use agora_app::job_runner::Worker;
 use agora_app::App;
 use agora_search::SearchIndex;
 use agora_store::blobs::BlobStore;
@@ -393,6 +395,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = open(&config, Search::Own).await?;
     tokio::task::spawn_blocking(agora_app::accounts::warm_up);
     tokio::spawn(agora_app::follower::run(app.clone()));
+    let (stop_jobs, jobs_stopping) = tokio::sync::watch::channel(false);
+    let jobs = (config.job_concurrency > 0).then(|| {
+        let worker = Worker::new(app.clone(), job_handlers::standard(), config.worker_settings());
+        tokio::spawn(worker.run(jobs_stopping))
+    });
     if demo {
         seed_demo(&app).await?;
     }
@@ -421,6 +428,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Running jobs get their drain time to finish before the database closes.
+    let _ = stop_jobs.send(true);
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
     app.db.close().await;
     Ok(ExitCode::SUCCESS)
 }

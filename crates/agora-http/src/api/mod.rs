@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod admin_jobs;
 mod catalog;
 mod companies;
 pub(crate) mod search;
@@ -72,6 +73,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::reject_document))
         .routes(routes!(admin::create_category))
         .routes(routes!(admin::verify_audit))
+        .routes(routes!(admin_jobs::list))
+        .routes(routes!(admin_jobs::retry))
         .routes(routes!(catalog::categories))
         .routes(routes!(catalog::get_product, catalog::update_product))
         .routes(routes!(catalog::offers))

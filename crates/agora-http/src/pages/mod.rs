@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod admin_jobs;
 mod auth;
 mod catalog;
 mod csrf;
@@ -80,6 +81,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/shops", get(admin::queue))
         .route("/admin/shops/{id}", get(admin::shop))
         .route("/admin/shops/{id}/decision", post(admin::decide))
+        .route("/admin/jobs", get(admin_jobs::list))
+        .route("/admin/jobs/{id}/retry", post(admin_jobs::retry))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
 }
 

@@ -15,6 +15,7 @@ mod crawl;
 mod hostile;
 mod idempotency;
 mod import;
+mod jobs;
 mod nodes;
 mod page_session;
 mod schema;

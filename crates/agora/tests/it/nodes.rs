@@ -15,14 +15,14 @@ use crate::catalog::{headphones, png, seller_with_shop};
 use crate::support::{db_test, pdf, TestApp};
 
 /// An `agora serve` process on 127.0.0.1, stopped when dropped.
-struct Node {
+pub(crate) struct Node {
     child: Child,
     base: String,
 }
 
 impl Node {
     /// Starts `cmd serve` on a free port and waits until it listens.
-    async fn start(mut cmd: Command) -> Node {
+    pub(crate) async fn start(mut cmd: Command) -> Node {
         cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

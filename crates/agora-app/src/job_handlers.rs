@@ -1,0 +1,66 @@
+//! What each kind of job does: the handlers every node's worker runs.
+
+use agora_core::jobs::JobKind;
+use agora_store::{jobs, now_ms, rate_limits};
+
+use crate::job_runner::{Handlers, Job, Outcome};
+use crate::{App, AppResult};
+
+/// Rows deleted per statement, so that a large backlog never holds SQLite's write lock long.
+const PRUNE_BATCH: i64 = 5_000;
+/// Finished jobs are kept this long, for an operator looking into what ran.
+pub const KEEP_DONE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The handlers of every job kind, with the recurring kinds kept scheduled.
+pub fn standard() -> Handlers {
+    JobKind::ALL.iter().fold(Handlers::new(), |handlers, &kind| {
+        let handlers = handlers.on(kind.as_str(), move |app, job| run(kind, app, job));
+        match kind.recurring_key() {
+            Some(_) => handlers.recurring(kind.as_str(), kind.max_attempts()),
+            None => handlers,
+        }
+    })
+}
+
+async fn run(kind: JobKind, app: App, _job: Job) -> AppResult<Outcome> {
+    let removed = match kind {
+        JobKind::PruneRateLimits => prune_rate_limits(&app).await?,
+        JobKind::PruneJobs => prune_done_jobs(&app).await?,
+    };
+    if removed > 0 {
+        tracing::debug!(kind = %kind, removed, "pruned");
+    }
+    Ok(match kind.every_ms() {
+        Some(every) => Outcome::Again { at: now_ms() + every },
+        None => Outcome::Done,
+    })
+}
+
+/// Deletes the rate-limit buckets whose window has ended; returns how many.
+pub async fn prune_rate_limits(app: &App) -> AppResult<u64> {
+    // Every limit counts in the login window; a bucket older than that starts afresh anyway.
+    let ended_before = now_ms() - app.settings.login_window_ms;
+    let mut total = 0;
+    loop {
+        let mut conn = app.db.conn().await?;
+        let n = rate_limits::prune(&mut conn, ended_before, PRUNE_BATCH).await?;
+        total += n;
+        if n < PRUNE_BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Deletes the jobs that finished more than [`KEEP_DONE_MS`] ago; returns how many.
+pub async fn prune_done_jobs(app: &App) -> AppResult<u64> {
+    let before = now_ms() - KEEP_DONE_MS;
+    let mut total = 0;
+    loop {
+        let mut conn = app.db.conn().await?;
+        let n = jobs::prune_done(&mut conn, before, PRUNE_BATCH).await?;
+        total += n;
+        if n < PRUNE_BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
