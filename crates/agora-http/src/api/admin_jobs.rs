@@ -1,6 +1,6 @@
 //! The operator's view of the background jobs: the queue by status, and sending a dead job back.
 
-use agora_app::jobs::{self, JobPage, JobView};
+use agora_app::jobs::{self, JobView};
 use agora_app::rfc3339;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -22,7 +22,7 @@ pub struct JobsParams {
 
 /// A background job.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct JobBody {
+pub struct Job {
     id: String,
     /// What it does, e.g. `prune_rate_limits`.
     kind: String,
@@ -44,7 +44,7 @@ pub struct JobBody {
     updated_at: String,
 }
 
-impl From<JobView> for JobBody {
+impl From<JobView> for Job {
     fn from(j: JobView) -> Self {
         Self {
             id: j.id,
@@ -73,14 +73,14 @@ pub struct JobCounts {
 
 /// A page of jobs.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct JobPageBody {
-    items: Vec<JobBody>,
+pub struct JobList {
+    items: Vec<Job>,
     next_cursor: Option<String>,
     counts: JobCounts,
 }
 
-impl From<JobPage> for JobPageBody {
-    fn from(page: JobPage) -> Self {
+impl From<jobs::JobPage> for JobList {
+    fn from(page: jobs::JobPage) -> Self {
         use agora_core::jobs::JobStatus;
         let count = |s: JobStatus| page.counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
         Self {
@@ -90,7 +90,7 @@ impl From<JobPage> for JobPageBody {
                 done: count(JobStatus::Done),
                 dead: count(JobStatus::Dead),
             },
-            items: page.items.into_iter().map(JobBody::from).collect(),
+            items: page.items.into_iter().map(Job::from).collect(),
             next_cursor: page.next_cursor,
         }
     }
@@ -99,12 +99,12 @@ impl From<JobPage> for JobPageBody {
 /// Background jobs by status, soonest run time first (operators). Dead jobs failed every attempt
 /// and wait for an operator.
 #[utoipa::path(get, path = "/admin/jobs", tag = "admin", security(("bearer" = [])), params(JobsParams),
-    responses((status = 200, body = JobPageBody), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
+    responses((status = 200, body = JobList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_jobs(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Query(q): Query<JobsParams>,
-) -> ApiResult<Json<JobPageBody>> {
+) -> ApiResult<Json<JobList>> {
     let status = q.status.as_deref().unwrap_or("dead");
     let page = jobs::list(&state.app, &actor, status, q.cursor.as_deref(), q.limit).await?;
     Ok(Json(page.into()))
@@ -112,11 +112,11 @@ pub async fn list(
 
 /// Send a dead job back to the queue, due now, with its attempts counted afresh (operators).
 #[utoipa::path(post, path = "/admin/jobs/{id}/retry", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = JobBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn retry(
+    responses((status = 200, body = Job), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn retry_job(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<JobBody>> {
+) -> ApiResult<Json<Job>> {
     Ok(Json(jobs::retry(&state.app, &actor, &id).await?.into()))
 }
