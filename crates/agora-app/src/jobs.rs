@@ -6,7 +6,7 @@ use agora_core::jobs::{JobEvent, JobKind, JobStatus};
 use agora_store::jobs::{self as store, JobRow, NewJob};
 use agora_store::{now_ms, Conn};
 
-use crate::{Actor, App, AppError, AppResult, ConflictKind};
+use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The most jobs one page lists.
 pub const PAGE_MAX: i64 = 200;
@@ -144,7 +144,8 @@ pub async fn counts(app: &App) -> AppResult<Vec<(JobStatus, i64)>> {
         .collect())
 }
 
-/// Sends a dead job back to the queue, due now, with a fresh count of attempts (operators only).
+/// Sends a dead job back to the queue, due now, with a fresh count of attempts (operators only),
+/// and records who did in the audit log.
 pub async fn retry(app: &App, actor: &Actor, id: &str) -> AppResult<JobView> {
     actor.require_operator()?;
     let now = now_ms();
@@ -171,6 +172,8 @@ pub async fn retry(app: &App, actor: &Actor, id: &str) -> AppResult<JobView> {
         Err(err) => return Err(err.into()),
     }
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound("job"))?;
+    let data = serde_json::json!({ "kind": row.kind, "attempts": job.attempts, "last_error": job.last_error });
+    audit::record(&mut tx, Some(&actor.account_id), "job.retried", id, data).await?;
     tx.commit().await?;
     tracing::info!(job = id, operator = %actor.account_id, "dead job sent back to the queue");
     view_of(row)

@@ -206,6 +206,8 @@ db_test!(
             (r.body["status"].as_str(), r.body["attempts"].as_i64()),
             (Some("queued"), Some(0))
         );
+        let audited = format!("SELECT COUNT(*) FROM audit_log WHERE action = 'job.retried' AND subject = '{id}'");
+        assert_eq!(count(&t.app, &audited).await, 1, "the operator's retry is audited");
         let again = t.post(&retry, Some(&operator), Value::Null).await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         assert_eq!(again.problem_type(), "/problems/invalid-transition");
@@ -319,6 +321,41 @@ db_test!(
         assert!(dead.last_error.unwrap().contains("stopped"));
     }
 );
+
+db_test!(a_long_job_keeps_its_claim_while_it_runs, |t| {
+    let runs = Runs::default();
+    let slow = {
+        let runs = runs.clone();
+        Handlers::new().on(COUNTED, move |_app, job| {
+            let runs = runs.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(1_200)).await;
+                *runs.lock().unwrap().entry(job.id).or_default() += 1;
+                Ok(Outcome::Done)
+            }
+        })
+    };
+    // A lease far shorter than the job: only its renewals keep the other node away.
+    let short = WorkerSettings {
+        lease: Duration::from_millis(300),
+        ..settings()
+    };
+    let a = Worker::new(t.app.clone(), slow, short.clone());
+    let b = Worker::new(t.app.clone(), counting(&runs), short);
+    let id = add(&t.app, COUNTED, 3, now_ms()).await;
+    let running = tokio::spawn(async move { a.run_due(now_ms()).await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut taken_over = 0;
+    while !running.is_finished() {
+        taken_over += b.run_due(now_ms()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(running.await.unwrap(), 1);
+    assert_eq!(taken_over, 0, "no other node claimed the job while it ran");
+    let done = job(&t.app, &id).await;
+    assert_eq!((done.status.as_str(), done.attempts), ("done", 1));
+    assert_eq!(runs.lock().unwrap().get(&id), Some(&1));
+});
 
 db_test!(
     the_pruning_job_deletes_ended_rate_limit_windows_and_schedules_its_next_run,
