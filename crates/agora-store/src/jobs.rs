@@ -136,14 +136,15 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut tx = db.begin().await?;
-    sqlx::query(
+    let buried = sqlx::query(
         "UPDATE jobs SET status = 'dead', lease_until = NULL, updated_at = $1,
              last_error = 'its node stopped while running it, on every attempt'
          WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts",
     )
     .bind(now)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     let n = kinds.len();
     let sql = format!(
         "UPDATE jobs SET status = 'running', locked_by = ${node}, lease_until = ${until}, attempts = attempts + 1,
@@ -166,7 +167,13 @@ pub async fn claim(
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-    tx.commit().await?;
+    if rows.is_empty() && buried == 0 {
+        // Nothing changed: a commit would wake this process's workers for nothing (another
+        // node may hold every due job, which a worker would then keep trying to claim).
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
     rows.iter()
         .map(|r| {
             Ok(Claimed {

@@ -457,3 +457,35 @@ db_test!(the_queue_depth_is_published_as_metrics, |t| {
         );
     }
 });
+
+db_test!(a_dead_job_is_not_sent_back_while_another_holds_its_key, |t| {
+    let worker = Worker::new(t.app.clone(), failing(), settings());
+    let keyed = |run_at| NewJob {
+        kind: FAILING,
+        payload: "{}",
+        run_at,
+        dedupe_key: Some("order:42"),
+        max_attempts: 1,
+    };
+    let now = now_ms();
+    let mut conn = t.app.db.conn().await.unwrap();
+    let dead = jobs::enqueue(&mut conn, keyed(now), now).await.unwrap().unwrap();
+    drop(conn);
+    worker.run_due(now).await.unwrap();
+    assert_eq!(job(&t.app, &dead).await.status, "dead");
+    let mut conn = t.app.db.conn().await.unwrap();
+    let fresh = jobs::enqueue(&mut conn, keyed(now + 60_000), now).await.unwrap();
+    drop(conn);
+    assert!(fresh.is_some(), "a dead job no longer holds its key");
+    let operator = t.operator().await;
+    let r = t
+        .post(
+            &format!("/api/v1/admin/jobs/{dead}/retry"),
+            Some(&operator),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.problem_type(), "/problems/invalid-transition");
+    assert_eq!(job(&t.app, &dead).await.status, "dead");
+});
