@@ -284,7 +284,8 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs jobs until `shutdown` turns true, then waits up to the drain time for the running ones.
+    /// Runs jobs until `shutdown` turns true (or its sender is dropped), then waits up to the drain
+    /// time for the running ones.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut signal = Signal::subscribe(&self.app.db).await;
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
@@ -320,7 +321,12 @@ impl Worker {
             }
             tokio::select! {
                 () = signal.wait(self.settings.poll) => {}
-                _ = shutdown.changed() => {}
+                changed = shutdown.changed() => {
+                    // Nobody can ask any more: stop as if asked.
+                    if changed.is_err() {
+                        break;
+                    }
+                }
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
             while running.try_join_next().is_some() {}
