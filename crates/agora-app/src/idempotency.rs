@@ -273,6 +273,7 @@ pub enum Claimed<'a, T> {
 pub struct Pending<'a, T>(Option<Keyed<'a, T>>);
 
 /// Claims `keyed` (if the request has a key) inside `tx`, the transaction that will do the work.
+/// Call it first, before the work takes any lock, so that a retry waiting here holds none.
 /// On PostgreSQL a concurrent request with the same key waits here until this transaction ends,
 /// then replays its response (committed) or runs itself (rolled back); on SQLite writers run one
 /// at a time anyway. Errors: 409 while a request holding the key around it still runs, 422 for a

@@ -120,7 +120,7 @@ db_test!(a_key_left_by_a_dead_request_is_free_once_its_lease_runs_out, |t| {
 db_test!(
     a_running_request_keeps_its_key_past_the_lease,
     settings = agora_app::Settings {
-        idempotency_lease_ms: 1_000,
+        idempotency_lease_ms: 1_500,
         ..Default::default()
     },
     |t| {
@@ -129,14 +129,14 @@ db_test!(
         let Outcome::Proceed(lease) = begin(&t.app, &key).await.unwrap() else {
             panic!("a new key runs");
         };
-        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
         let err = begin(&t.app, &key)
             .await
             .expect_err("still running, past its first lease");
         assert!(err.to_string().contains("still being processed"), "{err}");
 
         drop(lease); // the request dies: nobody renews its lease any more
-        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
         assert!(matches!(begin(&t.app, &key).await.unwrap(), Outcome::Proceed(_)));
     }
 );
@@ -296,4 +296,41 @@ db_test!(a_stock_count_without_a_key_still_runs_every_time, |t| {
         assert_eq!(r.body["stock"], stock);
     }
     assert_eq!(movement_count(&t, &seller, &variant).await, 3);
+});
+
+db_test!(a_retry_waiting_on_a_count_that_rolls_back_runs_itself, |t| {
+    use agora_app::idempotency::{claim_in, Claimed, Render, RequestKey, Stored};
+    let (seller, product, variant) = variant_with_stock(&t, 3).await;
+    let me = t.get("/api/v1/me", Some(&seller)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/variants/{variant}/stock");
+    let body = json!({"stock": 40, "reason": "stocktake"});
+    let key = RequestKey::new(&me, "count-rb", "PUT", &path, &serde_json::to_vec(&body).unwrap()).unwrap();
+    let render: Render<'_, ()> = &|_: &()| -> agora_app::AppResult<Stored> { unreachable!("never saved") };
+
+    // A first count holds the key in its transaction, uncommitted...
+    let mut first = t.app.db.begin().await.unwrap();
+    let claimed = claim_in(&mut first, Some(key.rendered_by(render))).await.unwrap();
+    assert!(matches!(claimed, Claimed::Proceed(_)));
+    // ...while its retry arrives, and waits for it.
+    let req = t
+        .client
+        .put(t.url(&path))
+        .bearer_auth(&seller)
+        .header("Idempotency-Key", "count-rb")
+        .json(&body);
+    let retry = tokio::spawn(async move { read(req.send().await.unwrap()).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!retry.is_finished(), "the retry waits for the first to end");
+
+    drop(claimed);
+    first.rollback().await.unwrap();
+    let r = retry.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.headers.get("idempotent-replayed").is_none(), "the retry ran itself");
+    let now = t.get(&format!("/api/v1/products/{product}"), Some(&seller)).await;
+    assert_eq!(now.body["variants"][0]["stock"], 40);
+    assert_eq!(movement_count(&t, &seller, &variant).await, 2);
 });
