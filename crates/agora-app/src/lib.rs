@@ -64,6 +64,10 @@ pub struct Settings {
     pub hash_queue: usize,
     /// The largest qualification document accepted.
     pub max_upload_bytes: usize,
+    /// How long an `Idempotency-Key` claimed around a request stays held without being renewed:
+    /// a running request renews it, so only the key of a request that died comes free, this long
+    /// after it died.
+    pub idempotency_lease_ms: i64,
 }
 
 impl Default for Settings {
@@ -79,6 +83,7 @@ impl Default for Settings {
             hash_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             hash_queue: 16,
             max_upload_bytes: 10 * 1024 * 1024,
+            idempotency_lease_ms: 10 * 1000,
         }
     }
 }

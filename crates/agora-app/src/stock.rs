@@ -7,6 +7,7 @@ use agora_store::{now_ms, Conn};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::products::{load, publish_change, VariantView};
 use crate::{audit, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -27,7 +28,16 @@ const MAX_COUNT: i64 = 1_000_000_000;
 /// low-stock threshold, in one transaction: either both change or neither does. The stock change
 /// is recorded as a movement and applied as a difference, so a sale that happens meanwhile is
 /// never lost; a count that such a sale overtook is refused with 409.
-pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange<'_>) -> AppResult<VariantView> {
+///
+/// With a `key`, the key is claimed, and the response kept, in the same transaction: a retry
+/// answers what the first request answered and moves nothing.
+pub async fn set(
+    app: &App,
+    actor: &Actor,
+    variant_id: &str,
+    change: StockChange<'_>,
+    key: Option<Keyed<'_, VariantView>>,
+) -> AppResult<Answer<VariantView>> {
     let StockChange {
         stock,
         reason,
@@ -35,6 +45,10 @@ pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange
     } = change;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    let pending = match idempotency::claim_in(&mut tx, key).await? {
+        Claimed::Proceed(pending) => pending,
+        Claimed::Replay(response) => return Ok(Answer::Replayed(response)),
+    };
     let (product_id, shop_id, current) = catalog_store::variant_owner(&mut tx, variant_id)
         .await?
         .ok_or(AppError::NotFound("variant"))?;
@@ -86,12 +100,15 @@ pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange
     let view = load(&mut tx, &product_id, Some(actor))
         .await?
         .ok_or(AppError::NotFound("product"))?;
-    tx.commit().await?;
-    app.products.invalidate(&product_id);
-    view.variants
+    let variant = view
+        .variants
         .into_iter()
         .find(|v| v.id == variant_id)
-        .ok_or(AppError::NotFound("variant"))
+        .ok_or(AppError::NotFound("variant"))?;
+    pending.save_in(&mut tx, &variant).await?;
+    tx.commit().await?;
+    app.products.invalidate(&product_id);
+    Ok(Answer::Done(variant))
 }
 
 /// Takes `qty` units out of stock as sold, inside the caller's transaction. It never goes below

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_sign_in"),
     migration!(5, "0005_nodes"),
     migration!(6, "0006_jobs"),
+    migration!(8, "0008_idempotency_lease"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

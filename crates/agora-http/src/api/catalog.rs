@@ -1,6 +1,7 @@
 //! Categories and product pages.
 
 use agora_app::categories::{self, CategoryNode};
+use agora_app::idempotency::Render;
 use agora_app::images::{self, ImageView};
 use agora_app::price_comparison::{self, OfferView};
 use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
@@ -10,11 +11,13 @@ use agora_core::money::Money;
 use agora_core::pricing::PriceTier;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
+use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -65,15 +68,19 @@ pub struct StockBody {
 pub async fn set_stock(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    key: TxKey,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StockBody>,
-) -> ApiResult<Json<VariantView>> {
+) -> ApiResult<Response> {
     let change = StockChange {
         stock: body.stock,
         reason: body.reason.as_deref(),
         low_stock_threshold: body.low_stock_threshold,
     };
-    Ok(Json(stock::set(&state.app, &actor, &id, change).await?))
+    // It moves stock: the Idempotency-Key is claimed in the use case's transaction.
+    let render: Render<VariantView> = &idempotency::json_ok::<VariantView>;
+    let answer = stock::set(&state.app, &actor, &id, change, key.rendered_by(render)).await?;
+    idempotency::respond(answer, render)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

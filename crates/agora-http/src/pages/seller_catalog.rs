@@ -347,7 +347,7 @@ pub async fn set_stock(
                         reason,
                         low_stock_threshold,
                     };
-                    stock::set(&state.app, &actor, &variant, change).await.map(|_| ())
+                    stock::set(&state.app, &actor, &variant, change, None).await.map(|_| ())
                 }
                 Err(e) => Err(e),
             }
