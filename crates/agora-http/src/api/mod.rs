@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod bodies;
 mod catalog;
 mod companies;
 pub(crate) mod search;
