@@ -165,3 +165,18 @@ db_test!(money_is_documented_as_integer_minor_units_and_a_currency_code, |t| {
     assert_eq!(tiers, "#/components/schemas/PriceTier");
     assert_eq!(schemas["PriceTier"]["properties"]["min_qty"]["type"], "integer");
 });
+
+#[tokio::test]
+async fn each_schema_name_in_the_document_means_one_shape() {
+    let doc = serde_json::to_value(agora_http::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    // The account's shops carry their review status; a search hit's shop does not.
+    let shops = &schemas["AccountView"]["properties"]["shops"]["items"]["$ref"];
+    let name = shops.as_str().unwrap().trim_start_matches("#/components/schemas/");
+    let fields = &schemas[name]["properties"];
+    for field in ["id", "name", "slug", "status"] {
+        assert!(fields[field].is_object(), "{name} lacks {field}: {fields}");
+    }
+    let hit_shop = &schemas["SearchItem"]["properties"]["shop"]["$ref"];
+    assert_ne!(shops, hit_shop);
+}

@@ -18,7 +18,7 @@ pub struct AccountView {
     pub company: Option<CompanyRef>,
     /// Platform roles: `buyer` for everyone, `seller` with an approved shop, `operator`.
     pub roles: Vec<String>,
-    pub shops: Vec<ShopRef>,
+    pub shops: Vec<AccountShop>,
     pub created_at: String,
 }
 
@@ -55,15 +55,17 @@ impl From<app::CompanyRef> for CompanyRef {
     }
 }
 
+/// A shop the account runs or works for, with its review status.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ShopRef {
+pub struct AccountShop {
     pub id: String,
     pub name: String,
     pub slug: String,
+    /// `pending`, `info_requested`, `approved` or `rejected`.
     pub status: String,
 }
 
-impl From<app::ShopRef> for ShopRef {
+impl From<app::ShopRef> for AccountShop {
     fn from(s: app::ShopRef) -> Self {
         Self {
             id: s.id,
