@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::bodies::categories::CategoryNode;
 use super::bodies::each;
-use super::bodies::money::MoneySchema;
+use super::bodies::money::{MoneySchema, PriceTierSchema};
 use super::bodies::offers::OfferView;
 use super::bodies::products::{ImageView, ProductSummary, ProductView, VariantView};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
@@ -244,7 +244,7 @@ pub async fn add_variant(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TiersBody {
     /// From `min_qty` units on, each costs `unit_price`; an empty list removes the tiers.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<PriceTierSchema>)]
     price_tiers: Vec<PriceTier>,
 }
 

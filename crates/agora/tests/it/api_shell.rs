@@ -161,8 +161,10 @@ db_test!(money_is_documented_as_integer_minor_units_and_a_currency_code, |t| {
             "{schema}.{field} is not documented as Money: {property}"
         );
     }
-    let tiers = &schemas["VariantView"]["properties"]["price_tiers"]["items"]["$ref"];
-    assert_eq!(tiers, "#/components/schemas/PriceTier");
+    for schema in ["VariantView", "TiersBody"] {
+        let tiers = &schemas[schema]["properties"]["price_tiers"]["items"]["$ref"];
+        assert_eq!(tiers, "#/components/schemas/PriceTier", "{schema}.price_tiers");
+    }
     assert_eq!(schemas["PriceTier"]["properties"]["min_qty"]["type"], "integer");
 });
 
