@@ -25,6 +25,7 @@ pub struct AccountView {
     pub created_at: String,
 }
 
+/// The company an account belongs to, and its role there.
 #[derive(Debug, Clone)]
 pub struct CompanyRef {
     pub id: String,
@@ -32,6 +33,7 @@ pub struct CompanyRef {
     pub role: CompanyRole,
 }
 
+/// A shop the account runs or works for.
 #[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,

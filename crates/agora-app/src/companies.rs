@@ -8,6 +8,7 @@ use agora_store::{companies, invitations};
 
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
+/// A company as its members see it.
 #[derive(Debug, Clone)]
 pub struct CompanyView {
     pub id: String,
@@ -17,6 +18,7 @@ pub struct CompanyView {
     pub invitations: Vec<InvitationView>,
 }
 
+/// A member of a company and their role there.
 #[derive(Debug, Clone)]
 pub struct MemberView {
     pub account_id: String,

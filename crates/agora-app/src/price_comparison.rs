@@ -28,6 +28,7 @@ pub struct OfferView {
     pub rating: Option<f32>,
 }
 
+/// The shop making an offer.
 #[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,

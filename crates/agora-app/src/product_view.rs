@@ -6,6 +6,7 @@ use agora_store::products::ProductCard;
 
 use crate::images::ImageView;
 
+/// A variant with its price, volume prices and stock, as its viewer may see them.
 #[derive(Debug, Clone)]
 pub struct VariantView {
     pub id: String,
@@ -24,6 +25,7 @@ pub struct VariantView {
     pub low_stock_threshold: Option<i64>,
 }
 
+/// A product page: the product, its shop, variants and gallery.
 #[derive(Debug, Clone)]
 pub struct ProductView {
     pub id: String,
@@ -40,6 +42,7 @@ pub struct ProductView {
     pub created_at: String,
 }
 
+/// The shop a product belongs to.
 #[derive(Debug, Clone)]
 pub struct ShopCard {
     pub id: String,

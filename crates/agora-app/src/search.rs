@@ -28,12 +28,14 @@ pub struct SearchItem {
     pub sponsored: bool,
 }
 
+/// The shop of a search result.
 #[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,
     pub name: String,
 }
 
+/// One value of a facet and how many results have it.
 #[derive(Debug, Clone)]
 pub struct FacetValue {
     pub value: String,
@@ -42,6 +44,7 @@ pub struct FacetValue {
     pub count: u64,
 }
 
+/// Facet counts of a search, by category, shop and price range.
 #[derive(Debug, Clone, Default)]
 pub struct Facets {
     pub category: Vec<FacetValue>,
@@ -49,6 +52,7 @@ pub struct Facets {
     pub price: Vec<FacetValue>,
 }
 
+/// A page of search results with the facet counts of the whole result.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     pub items: Vec<SearchItem>,
