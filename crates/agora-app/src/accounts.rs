@@ -7,19 +7,16 @@ use agora_store::tokens::{TokenRow, KIND_API, KIND_WEB};
 use agora_store::{accounts, companies, new_id, now_ms, outbox, shops, tokens, Conn};
 use base64::Engine as _;
 use rand::RngCore;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::{audit, passwords, rfc3339, throttle, Actor, App, AppError, AppResult};
 
 /// An account as its owner sees it (`GET /me`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct AccountView {
     pub id: String,
     pub email: String,
     pub name: String,
-    #[schema(value_type = String, example = "individual")]
     pub kind: AccountKind,
     pub company: Option<CompanyRef>,
     /// Platform roles: `buyer` for everyone, `seller` with an approved shop, `operator`.
@@ -28,15 +25,16 @@ pub struct AccountView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The company an account belongs to, and its role there.
+#[derive(Debug, Clone)]
 pub struct CompanyRef {
     pub id: String,
     pub name: String,
-    #[schema(value_type = String, example = "admin")]
     pub role: CompanyRole,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A shop the account runs or works for.
+#[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,
     pub name: String,
@@ -45,14 +43,14 @@ pub struct ShopRef {
 }
 
 /// A new login: the secret is shown once and never stored.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct LoginView {
     pub token: String,
     pub account: AccountView,
 }
 
 /// A token as its owner sees it in a list (never the secret).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct TokenView {
     pub id: String,
     pub name: String,
@@ -66,10 +64,9 @@ pub struct TokenView {
 }
 
 /// A newly created API token, with its secret (shown once).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct NewTokenView {
     pub token: String,
-    #[serde(flatten)]
     pub info: TokenView,
 }
 

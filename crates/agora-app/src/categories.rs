@@ -5,22 +5,18 @@ use agora_core::text;
 use agora_core::ValidationErrors;
 use agora_store::categories::{self as store, CategoryRow};
 use agora_store::Conn;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A category with its subtree.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CategoryNode {
     pub slug: String,
     pub name: String,
     pub restricted: bool,
     /// The qualification kind a restricted category demands of sellers.
     pub licence_kind: Option<String>,
-    #[schema(value_type = Vec<Object>)]
     pub attributes: Vec<AttributeDef>,
-    #[schema(no_recursion)]
     pub children: Vec<CategoryNode>,
 }
 

@@ -5,12 +5,11 @@ use agora_core::account::CompanyRole;
 use agora_core::invitation::InvitationStatus;
 use agora_store::invitations::InvitationRow;
 use agora_store::{companies, invitations};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A company as its members see it.
+#[derive(Debug, Clone)]
 pub struct CompanyView {
     pub id: String,
     pub name: String,
@@ -19,26 +18,24 @@ pub struct CompanyView {
     pub invitations: Vec<InvitationView>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A member of a company and their role there.
+#[derive(Debug, Clone)]
 pub struct MemberView {
     pub account_id: String,
     pub email: String,
     pub name: String,
-    #[schema(value_type = String, example = "purchaser")]
     pub role: CompanyRole,
     pub since: String,
 }
 
 /// An invitation as the company's members see it: the email it went to, never who (if anyone)
 /// has an account with it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct InvitationView {
     pub id: String,
     pub email: String,
-    #[schema(value_type = String, example = "purchaser")]
     pub role: CompanyRole,
     /// `pending`, `accepted`, `declined` or `withdrawn`.
-    #[schema(value_type = String, example = "pending")]
     pub status: InvitationStatus,
     pub invited_at: String,
 }

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use agora_store::catalog::{self as catalog_store, ImageRow};
 use agora_store::{new_id, now_ms, products as product_store};
 use image::{ImageFormat, ImageReader, Limits};
-use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use utoipa::ToSchema;
 
 use crate::{audit, product_changes, shops, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -20,12 +18,15 @@ const THUMBNAIL_PX: u32 = 400;
 /// At most this many images per product.
 pub const MAX_IMAGES: usize = 12;
 
-/// An image as pages and clients see it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// An image of a product's gallery: the blob keys of the picture and its thumbnail, which the
+/// HTTP layer turns into addresses.
+#[derive(Debug, Clone)]
 pub struct ImageView {
     pub id: String,
-    pub url: String,
-    pub thumbnail_url: String,
+    /// The blob key of the picture as uploaded.
+    pub key: String,
+    /// The blob key of its thumbnail, a small JPEG for listings.
+    pub thumbnail_key: String,
     pub width: i64,
     pub height: i64,
 }
@@ -33,8 +34,8 @@ pub struct ImageView {
 pub(crate) fn view(i: &ImageRow) -> ImageView {
     ImageView {
         id: i.id.clone(),
-        url: format!("/media/{}", i.blob_key),
-        thumbnail_url: format!("/media/{}", i.thumb_key),
+        key: i.blob_key.clone(),
+        thumbnail_key: i.thumb_key.clone(),
         width: i.width,
         height: i.height,
     }

@@ -7,25 +7,22 @@ use agora_core::account::{CompanyRole, Email};
 use agora_core::invitation::{InvitationEvent, InvitationStatus};
 use agora_store::invitations::InvitationRow;
 use agora_store::{companies, invitations, new_id, now_ms, Conn};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::companies::{parse_role, require_admin, InvitationView};
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A company as an invitation names it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CompanyCard {
     pub id: String,
     pub name: String,
 }
 
 /// An invitation addressed to the actor.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ReceivedInvitation {
     pub id: String,
     pub company: CompanyCard,
-    #[schema(value_type = String, example = "purchaser")]
     pub role: CompanyRole,
     /// The name of the admin who sent it.
     pub invited_by: String,
@@ -33,10 +30,9 @@ pub struct ReceivedInvitation {
 }
 
 /// The company an accepted invitation joined, and the role there.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Joined {
     pub company: CompanyCard,
-    #[schema(value_type = String, example = "purchaser")]
     pub role: CompanyRole,
 }
 

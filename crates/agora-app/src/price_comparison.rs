@@ -8,32 +8,28 @@ use agora_core::pricing::{check_price, PriceRules, PriceTier};
 use agora_store::catalog as catalog_store;
 use agora_store::products as product_store;
 use agora_store::Conn;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::{audit, products, shops, Actor, App, AppError, AppResult};
 
 /// One shop's offer of an item.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct OfferView {
     pub product_id: String,
     pub variant_id: String,
     pub shop: ShopRef,
     /// The unit price for the requested quantity.
-    #[schema(value_type = Object)]
     pub price: Money,
     /// Shipping to the buyer's country, when the shop set a rate for it.
-    #[schema(value_type = Option<Object>)]
     pub shipping: Option<Money>,
     /// The goods for the quantity plus shipping: what the buyer pays in the end.
-    #[schema(value_type = Object)]
     pub landed_price: Money,
     pub stock: i64,
     /// The shop's average rating, once it has reviews.
     pub rating: Option<f32>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The shop making an offer.
+#[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,
     pub name: String,

@@ -1,27 +1,23 @@
 //! A product as pages and clients see it: its shop, variants with their prices, and images.
 
-use agora_core::money::Money;
+use agora_core::money::{Currency, Money};
 use agora_core::pricing::PriceTier;
-use serde::Serialize;
-use utoipa::ToSchema;
+use agora_store::products::ProductCard;
 
 use crate::images::ImageView;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A variant with its price, volume prices and stock, as its viewer may see them.
+#[derive(Debug, Clone)]
 pub struct VariantView {
     pub id: String,
     pub sku: String,
     pub gtin: Option<String>,
-    #[schema(value_type = Object)]
     pub price: Money,
     /// What can still be sold.
     pub stock: i64,
-    #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
-    #[schema(value_type = Vec<Object>)]
     pub price_tiers: Vec<PriceTier>,
     /// The viewer's company's own unit price, when the shop gave it one.
-    #[schema(value_type = Option<Object>)]
     pub company_price: Option<Money>,
     /// For the shop's staff: whether the stock is at or below the low-stock threshold.
     pub low_stock: Option<bool>,
@@ -29,7 +25,8 @@ pub struct VariantView {
     pub low_stock_threshold: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A product page: the product, its shop, variants and gallery.
+#[derive(Debug, Clone)]
 pub struct ProductView {
     pub id: String,
     pub shop: ShopCard,
@@ -37,7 +34,6 @@ pub struct ProductView {
     pub description: String,
     pub category: String,
     pub status: String,
-    #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
     pub min_order_qty: i64,
     pub variants: Vec<VariantView>,
@@ -46,9 +42,37 @@ pub struct ProductView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The shop a product belongs to.
+#[derive(Debug, Clone)]
 pub struct ShopCard {
     pub id: String,
     pub name: String,
     pub slug: String,
+}
+
+/// A product in a listing.
+#[derive(Debug, Clone)]
+pub struct ProductSummary {
+    pub id: String,
+    pub title: String,
+    pub shop: ShopCard,
+    pub category: String,
+    /// The lowest price of its variants.
+    pub price: Money,
+    pub in_stock: bool,
+}
+
+pub(crate) fn summary(c: ProductCard) -> Option<ProductSummary> {
+    Some(ProductSummary {
+        price: Money::new(c.price_amount, Currency::parse(&c.currency).ok()?),
+        in_stock: c.stock > 0,
+        id: c.id,
+        title: c.title,
+        shop: ShopCard {
+            id: c.shop_id,
+            name: c.shop_name,
+            slug: c.shop_slug,
+        },
+        category: c.category,
+    })
 }

@@ -8,17 +8,18 @@ use agora_core::pricing::{check_price, check_tiers, PriceTier};
 use agora_core::shop;
 use agora_core::{text, ValidationErrors};
 use agora_store::catalog as catalog_store;
-use agora_store::products::{self as store, ProductCard, ProductChanges, ProductRow, VariantRow};
+use agora_store::products::{self as store, ProductChanges, ProductRow, VariantRow};
 use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, Conn};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::product_cache::CachedProduct;
 pub(crate) use crate::product_changes::publish_change;
-pub use crate::product_view::{ProductView, ShopCard, VariantView};
+use crate::product_view::summary;
+pub use crate::product_view::{ProductSummary, ProductView, ShopCard, VariantView};
 use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Stock at or below this is "low" for the seller, unless a variant sets its own threshold.
@@ -53,34 +54,6 @@ pub struct NewProduct {
     pub min_order_qty: Option<i64>,
     /// `active` (default) or `draft`.
     pub status: Option<String>,
-}
-
-/// A product in a listing.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProductSummary {
-    pub id: String,
-    pub title: String,
-    pub shop: ShopCard,
-    pub category: String,
-    /// The lowest price of its variants.
-    #[schema(value_type = Object)]
-    pub price: Money,
-    pub in_stock: bool,
-}
-
-fn summary(c: ProductCard) -> Option<ProductSummary> {
-    Some(ProductSummary {
-        price: Money::new(c.price_amount, Currency::parse(&c.currency).ok()?),
-        in_stock: c.stock > 0,
-        id: c.id,
-        title: c.title,
-        shop: ShopCard {
-            id: c.shop_id,
-            name: c.shop_name,
-            slug: c.shop_slug,
-        },
-        category: c.category,
-    })
 }
 
 /// What [`parse_product`] found valid: the cleaned title and each variant's checked tiers.

@@ -9,18 +9,15 @@ use agora_search::{ProductDoc, SearchQuery, Sort};
 use agora_store::categories::CategoryRow;
 use agora_store::search_feed::{self, FeedProduct, FeedVariant};
 use agora_store::Conn;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::{App, AppError, AppResult};
 
 /// One search result.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct SearchItem {
     pub product_id: String,
     pub title: String,
     /// The lowest variant price.
-    #[schema(value_type = Object)]
     pub price: Money,
     pub shop: ShopRef,
     /// HTML: the escaped description fragment with matched words in `<mark>`.
@@ -31,13 +28,15 @@ pub struct SearchItem {
     pub sponsored: bool,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The shop of a search result.
+#[derive(Debug, Clone)]
 pub struct ShopRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// One value of a facet and how many results have it.
+#[derive(Debug, Clone)]
 pub struct FacetValue {
     pub value: String,
     /// A name for people (category or shop name; the price range).
@@ -45,14 +44,16 @@ pub struct FacetValue {
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+/// Facet counts of a search, by category, shop and price range.
+#[derive(Debug, Clone, Default)]
 pub struct Facets {
     pub category: Vec<FacetValue>,
     pub shop: Vec<FacetValue>,
     pub price: Vec<FacetValue>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+/// A page of search results with the facet counts of the whole result.
+#[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     pub items: Vec<SearchItem>,
     pub facets: Facets,

@@ -35,21 +35,4 @@ pub fn routes() -> Router<AppState> {
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
         )
-        .route("/media/{key}", get(media))
-}
-
-/// A product image or thumbnail, by content hash: it never changes, so it may be cached for good.
-async fn media(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Path(key): axum::extract::Path<String>,
-) -> Result<axum::response::Response, crate::problem::ApiError> {
-    let (content_type, bytes) = agora_app::images::media(&state.app, &key).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
 }

@@ -7,6 +7,7 @@ mod assets;
 mod extract;
 mod idempotency;
 mod layers;
+mod media;
 mod multipart;
 mod ops;
 mod pages;
@@ -62,6 +63,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .merge(api::docs())
         .merge(pages::routes(&state))
         .merge(assets::routes())
+        .merge(media::routes())
         .merge(ops::routes())
         .fallback(layers::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))

@@ -1,6 +1,6 @@
 //! Registration, login, logout, the caller's account, password changes and API tokens.
 
-use agora_app::accounts::{self, AccountView, Channel, LoginView, NewTokenView, TokenView};
+use agora_app::accounts::{self, Channel};
 use agora_core::account::RegistrationInput;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,6 +9,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bodies::accounts::{AccountView, LoginView, NewTokenView, TokenView};
+use super::bodies::each;
 use crate::extract::{ApiJson, Auth, ClientAddr};
 use crate::pages::login_cookies;
 use crate::problem::{ApiResult, Problem};
@@ -42,7 +44,7 @@ pub async fn register(
         company_name: body.company_name.as_deref(),
     };
     let account = accounts::register_from(&state.app, &client, input).await?;
-    Ok((StatusCode::CREATED, Json(account)))
+    Ok((StatusCode::CREATED, Json(account.into())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,7 +67,7 @@ pub async fn login(
     Ok((
         AppendHeaders(login_cookies(&state, &login.token)),
         [crate::NO_STORE],
-        Json(login),
+        Json(LoginView::from(login)),
     ))
 }
 
@@ -81,7 +83,7 @@ pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResu
 #[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<AccountView>> {
-    Ok(Json(accounts::me(&state.app, &actor).await?))
+    Ok(Json(accounts::me(&state.app, &actor).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -113,7 +115,7 @@ pub struct TokenList {
 pub async fn list_tokens(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TokenList>> {
     let items = accounts::list_tokens(&state.app, &actor).await?;
     Ok(Json(TokenList {
-        items,
+        items: each(items),
         next_cursor: None,
     }))
 }
@@ -135,7 +137,9 @@ pub async fn create_token(
     Ok((
         StatusCode::CREATED,
         [crate::NO_STORE],
-        Json(accounts::create_token(&state.app, &actor, &body.name).await?),
+        Json(NewTokenView::from(
+            accounts::create_token(&state.app, &actor, &body.name).await?,
+        )),
     ))
 }
 

@@ -1,7 +1,7 @@
 //! The operator's back office: the shop review queue, decisions, categories, the audit check.
 
 use agora_app::audit::{self, Verdict};
-use agora_app::categories::{self, CategoryNode, NewCategory};
+use agora_app::categories::{self, NewCategory};
 use agora_app::shops::{self, Decision, QualificationView, ShopPage, ShopView};
 use agora_core::category::AttributeDef;
 use axum::extract::{Path, State};
@@ -10,6 +10,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::bodies::categories::CategoryNode;
 use crate::extract::{ApiJson, Auth, Query};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -143,7 +144,7 @@ pub async fn create_category(
     };
     Ok((
         StatusCode::CREATED,
-        Json(categories::create(&state.app, &actor, input).await?),
+        Json(categories::create(&state.app, &actor, input).await?.into()),
     ))
 }
 

@@ -1,12 +1,10 @@
 //! Categories and product pages.
 
-use agora_app::categories::{self, CategoryNode};
 use agora_app::idempotency::Render;
-use agora_app::images::{self, ImageView};
-use agora_app::price_comparison::{self, OfferView};
-use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
+use agora_app::products::{self, NewVariant, ProductPatch};
 use agora_app::stock::{self, MovementView, StockChange};
 use agora_app::variants;
+use agora_app::{categories, images, price_comparison};
 use agora_core::money::Money;
 use agora_core::pricing::PriceTier;
 use axum::extract::{Path, State};
@@ -16,6 +14,11 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::bodies::categories::CategoryNode;
+use super::bodies::each;
+use super::bodies::money::{MoneySchema, PriceTierSchema};
+use super::bodies::offers::OfferView;
+use super::bodies::products::{ImageView, ProductSummary, ProductView, VariantView};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
@@ -24,7 +27,7 @@ use crate::AppState;
 /// The category tree.
 #[utoipa::path(get, path = "/categories", tag = "catalog", responses((status = 200, body = Vec<CategoryNode>)))]
 pub async fn categories(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryNode>>> {
-    Ok(Json(categories::tree(&state.app).await?))
+    Ok(Json(each(categories::tree(&state.app).await?)))
 }
 
 /// A product with its variants, prices and stock.
@@ -35,7 +38,7 @@ pub async fn get_product(
     MaybeAuth(actor): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(products::get(&state.app, actor.as_ref(), &id).await?))
+    Ok(Json(products::get(&state.app, actor.as_ref(), &id).await?.into()))
 }
 
 /// Edit a product (its shop's staff): title, description, category, status, attributes, minimum order quantity.
@@ -48,7 +51,7 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(products::update(&state.app, &actor, &id, body).await?))
+    Ok(Json(products::update(&state.app, &actor, &id, body).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -78,7 +81,8 @@ pub async fn set_stock(
         low_stock_threshold: body.low_stock_threshold,
     };
     // It moves stock: the Idempotency-Key is claimed in the use case's transaction.
-    let render: Render<VariantView> = &idempotency::json_ok::<VariantView>;
+    let render: Render<agora_app::products::VariantView> =
+        &|v| idempotency::json_ok(&VariantView::from(v.clone()));
     let answer = stock::set(&state.app, &actor, &id, change, key.rendered_by(render)).await?;
     idempotency::respond(answer, render)
 }
@@ -133,12 +137,12 @@ pub async fn offers(
         q.country.as_deref(),
     )
     .await?;
-    Ok(Json(OfferList { items }))
+    Ok(Json(OfferList { items: each(items) }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CompanyPriceBody {
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     unit_price: Money,
 }
 
@@ -158,7 +162,7 @@ pub async fn set_company_price(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ShippingBody {
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     amount: Money,
 }
 
@@ -191,7 +195,7 @@ pub async fn shop_products(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductList>> {
     Ok(Json(ProductList {
-        items: products::of_shop(&state.app, actor.as_ref(), &id).await?,
+        items: each(products::of_shop(&state.app, actor.as_ref(), &id).await?),
         next_cursor: None,
     }))
 }
@@ -213,7 +217,7 @@ pub async fn upload_image(
         .ok_or_else(|| agora_app::AppError::invalid("file", "attach the image"))?;
     Ok((
         StatusCode::CREATED,
-        Json(images::upload(&state.app, &actor, &id, bytes).await?),
+        Json(ImageView::from(&images::upload(&state.app, &actor, &id, bytes).await?)),
     ))
 }
 
@@ -241,14 +245,14 @@ pub async fn add_variant(
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(variants::add(&state.app, &actor, &id, body).await?),
+        Json(variants::add(&state.app, &actor, &id, body).await?.into()),
     ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TiersBody {
     /// From `min_qty` units on, each costs `unit_price`; an empty list removes the tiers.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<PriceTierSchema>)]
     price_tiers: Vec<PriceTier>,
 }
 
@@ -263,6 +267,8 @@ pub async fn set_tiers(
     ApiJson(body): ApiJson<TiersBody>,
 ) -> ApiResult<Json<VariantView>> {
     Ok(Json(
-        variants::set_tiers(&state.app, &actor, &id, body.price_tiers).await?,
+        variants::set_tiers(&state.app, &actor, &id, body.price_tiers)
+            .await?
+            .into(),
     ))
 }

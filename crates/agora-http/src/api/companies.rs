@@ -1,13 +1,14 @@
 //! A company's members and roles, and the invitations that make new members.
 
-use agora_app::companies::{self, CompanyView, InvitationView};
-use agora_app::invitations::{self, Joined, ReceivedInvitation};
+use agora_app::{companies, invitations};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bodies::companies::{CompanyView, InvitationView, Joined, ReceivedInvitation};
+use super::bodies::each;
 use crate::extract::{ApiJson, Auth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -20,7 +21,7 @@ pub async fn get_company(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CompanyView>> {
-    Ok(Json(companies::get(&state.app, &actor, &id).await?))
+    Ok(Json(companies::get(&state.app, &actor, &id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -48,7 +49,12 @@ pub async fn invite_member(
     ApiJson(body): ApiJson<MemberBody>,
 ) -> ApiResult<(StatusCode, Json<InvitationSent>)> {
     let invitation = invitations::invite(&state.app, &actor, &id, &body.email, &body.role).await?;
-    Ok((StatusCode::ACCEPTED, Json(InvitationSent { invitation })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(InvitationSent {
+            invitation: invitation.into(),
+        }),
+    ))
 }
 
 /// Withdraw a pending invitation (company admins only).
@@ -78,7 +84,7 @@ pub struct ReceivedList {
 pub async fn my_invitations(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<ReceivedList>> {
     let items = invitations::received(&state.app, &actor).await?;
     Ok(Json(ReceivedList {
-        items,
+        items: each(items),
         next_cursor: None,
     }))
 }
@@ -92,7 +98,7 @@ pub async fn accept_invitation(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Joined>> {
-    Ok(Json(invitations::accept(&state.app, &actor, &id).await?))
+    Ok(Json(invitations::accept(&state.app, &actor, &id).await?.into()))
 }
 
 /// Decline an invitation addressed to the caller.

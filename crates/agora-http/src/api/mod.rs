@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod admin_jobs;
+mod bodies;
 mod catalog;
 mod companies;
 pub(crate) mod search;

@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 
-use agora_app::search::{self, SearchInput, SearchPage};
+use agora_app::search::{self, SearchInput};
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::bodies::search::SearchPage;
 use crate::extract::Query;
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -65,7 +66,7 @@ pub async fn search(
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<SearchPage>> {
     let input = input_of(&params)?;
-    Ok(Json(search::search(&state.app, input).await?))
+    Ok(Json(search::search(&state.app, input).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{render, urlencode, CsrfToken, Layout, PageResult, PageUser};
 use crate::extract::Query;
+use crate::media::ImageUrls;
 use crate::AppState;
 
 #[derive(Template)]

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::sell::{flatten, CategoryChoice};
 use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
+use crate::media::ImageUrls;
 use crate::AppState;
 
 /// The shop, if the actor runs it (404 otherwise).

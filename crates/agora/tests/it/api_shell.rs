@@ -125,3 +125,60 @@ db_test!(the_api_docs_are_served_from_the_binary, |t| {
     assert!(html.contains("swagger"), "the Swagger UI page");
     assert!(!html.contains("cdn") && !html.contains("unpkg"), "no CDN");
 });
+
+db_test!(money_is_documented_as_integer_minor_units_and_a_currency_code, |t| {
+    let doc = t.get("/api/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let schemas = &doc.body["components"]["schemas"];
+    let money = &schemas["Money"];
+    assert_eq!(money["type"], "object", "{money}");
+    let amount = &money["properties"]["amount"];
+    assert_eq!(amount["type"], "integer", "{amount}");
+    assert_eq!(amount["format"], "int64", "{amount}");
+    let currency = &money["properties"]["currency"];
+    assert_eq!(currency["type"], "string", "{currency}");
+    assert_eq!(currency["pattern"], "^[A-Z]{3}$", "{currency}");
+    assert_eq!((&currency["minLength"], &currency["maxLength"]), (&3.into(), &3.into()));
+    assert_eq!(money["required"], serde_json::json!(["amount", "currency"]));
+
+    // Every field that carries money points at that schema, never at a bare object.
+    let money_ref = "#/components/schemas/Money";
+    for (schema, field) in [
+        ("VariantView", "price"),
+        ("VariantView", "company_price"),
+        ("ProductSummary", "price"),
+        ("SearchItem", "price"),
+        ("OfferView", "price"),
+        ("OfferView", "shipping"),
+        ("OfferView", "landed_price"),
+        ("CompanyPriceBody", "unit_price"),
+        ("ShippingBody", "amount"),
+        ("PriceTier", "unit_price"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert!(
+            property.to_string().contains(money_ref),
+            "{schema}.{field} is not documented as Money: {property}"
+        );
+    }
+    for schema in ["VariantView", "TiersBody"] {
+        let tiers = &schemas[schema]["properties"]["price_tiers"]["items"]["$ref"];
+        assert_eq!(tiers, "#/components/schemas/PriceTier", "{schema}.price_tiers");
+    }
+    assert_eq!(schemas["PriceTier"]["properties"]["min_qty"]["type"], "integer");
+});
+
+#[tokio::test]
+async fn each_schema_name_in_the_document_means_one_shape() {
+    let doc = serde_json::to_value(agora_http::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    // The account's shops carry their review status; a search hit's shop does not.
+    let shops = &schemas["AccountView"]["properties"]["shops"]["items"]["$ref"];
+    let name = shops.as_str().unwrap().trim_start_matches("#/components/schemas/");
+    let fields = &schemas[name]["properties"];
+    for field in ["id", "name", "slug", "status"] {
+        assert!(fields[field].is_object(), "{name} lacks {field}: {fields}");
+    }
+    let hit_shop = &schemas["SearchItem"]["properties"]["shop"]["$ref"];
+    assert_ne!(shops, hit_shop);
+}

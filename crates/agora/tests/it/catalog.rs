@@ -424,6 +424,23 @@ db_test!(product_images_are_checked_stored_and_thumbnailed, |t| {
     assert_eq!((thumb.width(), thumb.height()), (400, 300));
     let product = t.get(&format!("/api/v1/products/{id}"), None).await;
     assert_eq!(product.body["images"][0]["id"], up.body["id"]);
+    // Images are addressed by the hash of their bytes, under /media, in the API and on the page.
+    let sha256 = |bytes: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(bytes))
+    };
+    let url = format!("/media/{}", sha256(&png(800, 600)));
+    assert_eq!(up.body["url"], url.as_str());
+    assert_eq!(product.body["images"][0]["url"], url.as_str());
+    assert_eq!(product.body["images"][0]["thumbnail_url"], up.body["thumbnail_url"]);
+    let page = t.get(&format!("/p/{id}"), None).await;
+    let thumbnail_url = up.body["thumbnail_url"].as_str().unwrap();
+    assert!(
+        page.text
+            .contains(&format!(r#"<a href="{url}"><img src="{thumbnail_url}""#)),
+        "{}",
+        page.text
+    );
 
     let pdf = upload_image(&t, &seller, &id, crate::support::pdf()).await;
     assert_eq!(pdf.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", pdf.text);

@@ -1,0 +1,16 @@
+//! The JSON the API answers with, and its OpenAPI schemas. The use cases return plain domain
+//! types; each body here is built from one of them, field for field, so that the wire format is
+//! decided in one place.
+
+pub(crate) mod accounts;
+pub(crate) mod categories;
+pub(crate) mod companies;
+pub(crate) mod money;
+pub(crate) mod offers;
+pub(crate) mod products;
+pub(crate) mod search;
+
+/// Converts each item of a list into its body.
+pub(crate) fn each<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
+    items.into_iter().map(B::from).collect()
+}
