@@ -5,6 +5,7 @@
 pub mod accounts;
 mod actor;
 pub mod audit;
+pub mod cart;
 pub mod categories;
 pub mod companies;
 pub mod demo;

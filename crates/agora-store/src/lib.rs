@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod carts;
 pub mod catalog;
 pub mod catalog_import;
 pub mod categories;

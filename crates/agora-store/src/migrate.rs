@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_invitations"),
     migration!(4, "0004_sign_in"),
     migration!(5, "0005_nodes"),
+    migration!(10, "0010_carts"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

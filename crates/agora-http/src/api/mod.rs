@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod cart;
 mod catalog;
 mod companies;
 pub(crate) mod search;
@@ -27,6 +28,7 @@ use crate::AppState;
         (name = "shops", description = "Shops and qualification documents"),
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
+        (name = "orders", description = "Cart, checkout and orders"),
     )
 )]
 struct ApiDoc;
@@ -85,7 +87,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::movements))
         .routes(routes!(catalog::set_company_price))
         .routes(routes!(catalog::set_shipping_rate))
-        .routes(routes!(catalog::shop_products, shops::create_product));
+        .routes(routes!(catalog::shop_products, shops::create_product))
+        .routes(routes!(cart::get_cart))
+        .routes(routes!(cart::add_item))
+        .routes(routes!(cart::update_item, cart::remove_item));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

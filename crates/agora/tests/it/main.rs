@@ -6,6 +6,7 @@ mod accounts;
 mod api_shell;
 mod audit;
 mod bad_input;
+mod cart;
 mod catalog;
 mod cli;
 mod companies;
