@@ -96,6 +96,40 @@ impl OrderTotals {
     pub fn shipping_in_mode(&self) -> Money {
         self.shipping.in_mode(self.price_mode)
     }
+
+    /// The order's tax by rate, as an invoice lists it: for each rate (lowest first), the net
+    /// amount taxed at it and the tax, lines and shipping together. The taxes add up to
+    /// [`OrderTotals::tax`] exactly, because they are the same per-line figures regrouped.
+    pub fn tax_by_rate(&self) -> Result<Vec<TaxAtRate>, CheckoutError> {
+        let currency = self.total.currency;
+        let mut rates: Vec<TaxAtRate> = Vec::new();
+        let parts = self.lines.iter().map(|l| (l.tax_rate, l.net, l.tax));
+        let shipping =
+            (self.shipping.gross.minor > 0).then_some((self.shipping_tax_rate, self.shipping.net, self.shipping.tax));
+        for (rate, net, tax) in parts.chain(shipping) {
+            let i = rates.iter().position(|r| r.rate == rate).unwrap_or_else(|| {
+                rates.push(TaxAtRate {
+                    rate,
+                    net: Money::zero(currency),
+                    tax: Money::zero(currency),
+                });
+                rates.len() - 1
+            });
+            let at = &mut rates[i];
+            at.net = at.net.checked_add(net)?;
+            at.tax = at.tax.checked_add(tax)?;
+        }
+        rates.sort_by_key(|r| r.rate);
+        Ok(rates)
+    }
+}
+
+/// The net amount an order taxes at one rate, and that tax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TaxAtRate {
+    pub rate: BasisPoints,
+    pub net: Money,
+    pub tax: Money,
 }
 
 /// Why an order's totals cannot be computed. [`CheckoutError::field`] names the input to blame.

@@ -174,6 +174,14 @@ fn check_order(input: &OrderInput<'_>, t: &OrderTotals, discount: i64) {
     assert_eq!(i128::from(t.tax.minor), sum(|l| l.tax) + i128::from(s.tax.minor));
     assert_eq!(i128::from(t.total.minor), sum(|l| l.gross) + i128::from(s.gross.minor));
     assert!(t.total.minor >= 0, "a total is never negative");
+    let by_rate = t.tax_by_rate().unwrap();
+    let nets: i128 = sum(|l| l.net) + if s.gross.minor > 0 { i128::from(s.net.minor) } else { 0 };
+    assert_eq!(by_rate.iter().map(|r| i128::from(r.net.minor)).sum::<i128>(), nets);
+    assert_eq!(
+        by_rate.iter().map(|r| i128::from(r.tax.minor)).sum::<i128>(),
+        i128::from(t.tax.minor)
+    );
+    assert!(by_rate.windows(2).all(|w| w[0].rate < w[1].rate));
     // The identities shared/API.md states.
     let wide = |m: Money| i128::from(m.minor);
     let identity = match input.price_mode {

@@ -104,6 +104,23 @@ fn a_tax_exclusive_order_adds_tax_per_line_and_on_shipping() {
     assert_eq!(t.shipping_in_mode(), eur(490));
     // subtotal + shipping + tax − discount = total
     assert_eq!(1999 + 490 + 353, t.total.minor);
+    // Shipping joins the goods at 19 %.
+    let by_rate = t.tax_by_rate().unwrap();
+    assert_eq!(
+        by_rate,
+        [
+            TaxAtRate {
+                rate: bp(700),
+                net: eur(1000),
+                tax: eur(70)
+            },
+            TaxAtRate {
+                rate: bp(1900),
+                net: eur(1489),
+                tax: eur(283)
+            },
+        ]
+    );
 }
 
 #[test]
