@@ -195,5 +195,24 @@ fn check_group(
     }
 }
 
+/// How a cart line's unit price moved since the buyer added it, so the cart can say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PriceChange {
+    pub was: Money,
+    pub now: Money,
+}
+
+impl PriceChange {
+    /// `None` when the price is the same as when the line was added.
+    pub fn between(was: Money, now: Money) -> Option<PriceChange> {
+        (was != now).then_some(PriceChange { was, now })
+    }
+
+    /// Whether the buyer now pays more per unit (a change of currency counts as more: it needs a look).
+    pub fn rose(&self) -> bool {
+        self.was.currency != self.now.currency || self.now.minor > self.was.minor
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 //! into types that carry their invariants, money arithmetic, state machines and the audit chain.
 
 pub mod account;
+pub mod address;
 pub mod allocation;
 pub mod audit;
 pub mod cart;

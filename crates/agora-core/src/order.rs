@@ -59,8 +59,7 @@ string_enum!(OrderStatus {
 });
 
 impl OrderStatus {
-    /// No action moves the order any more, except a refund of a completed or partially refunded
-    /// order (see [`transition`]).
+    /// Nothing moves the order any more. (A completed order is not final: it may be refunded.)
     pub fn is_final(self) -> bool {
         matches!(self, OrderStatus::Cancelled | OrderStatus::Refunded)
     }

@@ -176,3 +176,13 @@ fn every_bad_line_is_named_and_good_lines_are_still_checked() {
 fn an_empty_cart_prices_to_nothing() {
     assert_eq!(check(&[]), Ok(vec![]));
 }
+
+#[test]
+fn a_line_says_when_its_price_moved_since_it_was_added() {
+    assert_eq!(PriceChange::between(eur(100), eur(100)), None);
+    let up = PriceChange::between(eur(100), eur(120)).unwrap();
+    assert!(up.rose());
+    assert!(!PriceChange::between(eur(100), eur(80)).unwrap().rose());
+    let usd = Money::new(100, Currency::parse("USD").unwrap());
+    assert!(PriceChange::between(eur(100), usd).unwrap().rose());
+}
