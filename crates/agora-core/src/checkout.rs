@@ -164,7 +164,8 @@ impl From<MoneyError> for CheckoutError {
 
 impl CheckoutError {
     /// The checkout input field this error is about, in the API's terms (`lines[1].quantity`),
-    /// `None` when it is no single field's fault.
+    /// `None` when it is no single field's fault. Line indexes count within the order; lines are
+    /// checked against the cart's own indexes before, by [`crate::cart::price_lines`].
     pub fn field(&self) -> Option<String> {
         match self {
             CheckoutError::NoLines => Some("lines".into()),
@@ -292,7 +293,8 @@ pub struct CouponAtCheckout<'a> {
 /// coupon used once for the whole checkout: it applies to the goods of the orders it covers (one
 /// shop's, or every shop's for an operator coupon), its minimum spend counts their goods together,
 /// and its discount is spread over those orders by their goods amounts (largest remainder), then
-/// over each order's lines. Covered orders must share one currency.
+/// over each order's lines. Covered orders must share one currency; their goods amounts are taken
+/// as each shop writes its prices (gross or net, see [`PriceMode`]).
 pub fn checkout_totals(
     orders: &[OrderInput<'_>],
     coupon: Option<CouponAtCheckout<'_>>,

@@ -18,7 +18,9 @@ use crate::ValidationErrors;
 pub enum CouponValue {
     /// A share of the eligible goods amount, rounded half up to the minor unit.
     Percentage(BasisPoints),
-    /// A fixed amount, capped at the eligible goods amount.
+    /// A fixed amount, capped at the eligible goods amount. Like the percentage, it comes off the
+    /// goods as the shop writes its prices: off the net amount in a tax-exclusive shop (the tax
+    /// then falls with it), off the gross amount in a tax-inclusive one.
     Fixed(Money),
 }
 
