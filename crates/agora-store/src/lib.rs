@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod invitations;
 mod migrate;
 pub mod nodes;
+pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod qualifications;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_sign_in"),
     migration!(5, "0005_nodes"),
     migration!(10, "0010_carts"),
+    migration!(11, "0011_orders"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

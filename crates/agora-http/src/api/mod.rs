@@ -5,6 +5,7 @@ mod admin;
 mod cart;
 mod catalog;
 mod companies;
+mod orders;
 pub(crate) mod search;
 mod shops;
 
@@ -90,7 +91,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::shop_products, shops::create_product))
         .routes(routes!(cart::get_cart))
         .routes(routes!(cart::add_item))
-        .routes(routes!(cart::update_item, cart::remove_item));
+        .routes(routes!(cart::update_item, cart::remove_item))
+        .routes(routes!(orders::checkout))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::ship))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::set_tax_rates));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

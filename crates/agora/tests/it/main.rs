@@ -17,6 +17,7 @@ mod hostile;
 mod idempotency;
 mod import;
 mod nodes;
+mod orders;
 mod page_session;
 mod schema;
 mod search;
