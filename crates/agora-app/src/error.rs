@@ -64,10 +64,12 @@ pub enum ConflictKind {
     InProgress,
     /// The request with this Idempotency-Key already ran and its answer held a secret not kept.
     SecretShownOnce,
+    /// Fewer units are in stock than asked for.
+    OutOfStock,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 11] = [
+    pub const ALL: [ConflictKind; 12] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -79,6 +81,7 @@ impl ConflictKind {
         ConflictKind::ShopNotApproved,
         ConflictKind::InProgress,
         ConflictKind::SecretShownOnce,
+        ConflictKind::OutOfStock,
     ];
 }
 

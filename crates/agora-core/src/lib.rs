@@ -4,15 +4,25 @@
 //! into types that carry their invariants, money arithmetic, state machines and the audit chain.
 
 pub mod account;
+pub mod address;
+pub mod allocation;
 pub mod audit;
+pub mod cart;
 pub mod catalog;
 pub mod category;
+pub mod checkout;
 pub mod common_passwords;
+pub mod country;
+pub mod coupon;
 pub mod invitation;
 pub mod jobs;
 pub mod money;
+pub mod order;
 pub mod pricing;
+pub mod rate;
+pub mod shipping;
 pub mod shop;
+pub mod tax;
 pub mod text;
 pub mod validation;
 

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod carts;
 pub mod catalog;
 pub mod catalog_import;
 pub mod categories;
@@ -18,6 +19,7 @@ pub mod invitations;
 pub mod jobs;
 mod migrate;
 pub mod nodes;
+pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod qualifications;

@@ -36,6 +36,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_nodes"),
     migration!(6, "0006_jobs"),
     migration!(8, "0008_idempotency_lease"),
+    migration!(10, "0010_carts"),
+    migration!(11, "0011_orders"),
 ];
 
 pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {

@@ -4,8 +4,10 @@ mod accounts;
 mod admin;
 mod admin_jobs;
 mod bodies;
+mod cart;
 mod catalog;
 mod companies;
+mod orders;
 pub(crate) mod search;
 mod shops;
 
@@ -29,6 +31,7 @@ use crate::AppState;
         (name = "shops", description = "Shops and qualification documents"),
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
+        (name = "orders", description = "Cart, checkout and orders"),
     )
 )]
 struct ApiDoc;
@@ -89,7 +92,17 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::movements))
         .routes(routes!(catalog::set_company_price))
         .routes(routes!(catalog::set_shipping_rate))
-        .routes(routes!(catalog::shop_products, shops::create_product));
+        .routes(routes!(catalog::shop_products, shops::create_product))
+        .routes(routes!(cart::get_cart))
+        .routes(routes!(cart::add_item))
+        .routes(routes!(cart::update_item, cart::remove_item))
+        .routes(routes!(orders::checkout))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::ship))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::set_tax_rates));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

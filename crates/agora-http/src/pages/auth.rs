@@ -135,18 +135,42 @@ pub async fn login_form(
     }))
 }
 
+/// A guest's cart joins the account's at login. A failure here must not stop the login: the guest
+/// cart stays where it was (and its cookie) and the failure is logged. True when it merged.
+async fn merge_guest_cart(state: &AppState, secret: &str, token: &str) -> bool {
+    let merged = match accounts::authenticate(&state.app, token).await {
+        Ok(Some(actor)) => agora_app::cart::merge_guest(&state.app, secret, &actor).await,
+        Ok(None) => Ok(()),
+        Err(err) => Err(err),
+    };
+    match merged {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not merge a guest cart at login");
+            false
+        }
+    }
+}
+
 pub async fn login(
     State(state): State<AppState>,
     csrf: CsrfToken,
+    headers: axum::http::HeaderMap,
     ClientAddr(client): ClientAddr,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     csrf.check(&form.csrf)?;
     match accounts::login(&state.app, &form.email, &form.password, &client, Channel::Web).await {
         Ok(login) => {
+            let mut cookies = login_cookies(&state, &login.token).to_vec();
+            if let Some(secret) = super::cart::guest_secret(&headers) {
+                if merge_guest_cart(&state, secret, &login.token).await {
+                    cookies.push((header::SET_COOKIE, super::cart::clear_guest_cookie()));
+                }
+            }
             // A fresh session secret on every login: a session fixed before login is worthless.
             Ok((
-                AppendHeaders(login_cookies(&state, &login.token)),
+                AppendHeaders(cookies),
                 [crate::NO_STORE],
                 see_other(safe_next(&form.next)),
             )

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod admin_jobs;
 mod auth;
+mod cart;
 mod catalog;
 mod csrf;
 mod markdown;
@@ -34,6 +35,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/search", get(catalog::search))
         .route("/p/{id}", get(catalog::product))
         .route("/s/{slug}", get(catalog::storefront))
+        .route("/cart", get(cart::show))
+        .route("/cart/items", post(cart::add))
+        .route("/cart/items/{line}", post(cart::update))
+        .route("/cart/items/{line}/remove", post(cart::remove))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

@@ -1,0 +1,123 @@
+//! What the parties do to an order after checkout: the seller ships it, the buyer confirms
+//! receipt, either cancels it while that is allowed. Each move is decided by
+//! `agora_core::order::transition`, recorded on the timeline and in the audit log, and applied
+//! only if nobody moved the order meanwhile.
+
+use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction};
+use agora_core::text;
+use agora_store::catalog as catalog_store;
+use agora_store::now_ms;
+use agora_store::orders::{self as store, EventRow};
+
+use super::{party_of, state_of, view_of, OrderView};
+use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
+
+/// Tracking details of a shipment.
+#[derive(Debug, Clone, Copy)]
+pub struct Shipment<'a> {
+    pub carrier: &'a str,
+    pub tracking_number: &'a str,
+}
+
+fn refused(err: IllegalTransition) -> AppError {
+    match err {
+        IllegalTransition::Status { .. } => AppError::conflict(ConflictKind::InvalidTransition, err.to_string()),
+        IllegalTransition::Party { .. } => AppError::Forbidden(err.to_string()),
+    }
+}
+
+async fn apply(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    action: OrderAction,
+    shipment: Option<Shipment<'_>>,
+    note: Option<String>,
+) -> AppResult<OrderView> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    let party = party_of(&mut tx, actor, &order)
+        .await?
+        .ok_or(AppError::NotFound("order"))?;
+    let state = state_of(&order)?;
+    let to = transition(state, action, party).map_err(refused)?;
+    if !store::set_status(&mut tx, id, state.status.as_str(), to.as_str(), now).await? {
+        return Err(AppError::conflict(
+            ConflictKind::ChangedMeanwhile,
+            "the order changed meanwhile; look at it again",
+        ));
+    }
+    if let Some(s) = shipment {
+        store::set_tracking(&mut tx, id, s.carrier, s.tracking_number).await?;
+    }
+    if returns_stock(state.status, to) {
+        for l in store::lines(&mut tx, id).await? {
+            catalog_store::move_stock(
+                &mut tx,
+                &l.variant_id,
+                l.quantity,
+                "returned",
+                Some(&actor.account_id),
+                &format!("order {id} cancelled"),
+                now,
+            )
+            .await?;
+        }
+    }
+    let event = EventRow {
+        event: action.event_name().into(),
+        status: to.as_str().into(),
+        actor: Some(actor.account_id.clone()),
+        party: party.as_str().into(),
+        note,
+        at: now,
+    };
+    store::insert_event(&mut tx, id, &event).await?;
+    let data = serde_json::json!({"from": state.status.as_str(), "to": to.as_str(), "party": party.as_str()});
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        &format!("order.{}", action.event_name()),
+        id,
+        data,
+    )
+    .await?;
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    let view = view_of(&mut tx, order, party).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The seller hands the order to a carrier.
+pub async fn ship(app: &App, actor: &Actor, id: &str, shipment: Shipment<'_>) -> AppResult<OrderView> {
+    let carrier = text::bounded(shipment.carrier, 1, 100, false).map_err(|m| AppError::invalid("carrier", m))?;
+    let tracking =
+        text::bounded(shipment.tracking_number, 1, 100, false).map_err(|m| AppError::invalid("tracking_number", m))?;
+    let note = format!("{carrier}, tracking number {tracking}");
+    let shipment = Shipment {
+        carrier: &carrier,
+        tracking_number: &tracking,
+    };
+    apply(app, actor, id, OrderAction::Ship, Some(shipment), Some(note)).await
+}
+
+/// The buyer (or their company's admin) says the goods arrived.
+pub async fn confirm_receipt(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
+    apply(app, actor, id, OrderAction::ConfirmReceipt, None, None).await
+}
+
+/// Cancels the order while its status allows; the reserved stock goes back on sale.
+pub async fn cancel(app: &App, actor: &Actor, id: &str, reason: Option<&str>) -> AppResult<OrderView> {
+    let reason = text::optional(reason, 500).map_err(|m| AppError::invalid("reason", m))?;
+    apply(app, actor, id, OrderAction::Cancel, None, reason).await
+}
+
+/// Whether `party` may take `action` on an order in its current state (for showing buttons).
+pub fn may(view: &OrderView, action: OrderAction) -> bool {
+    let state = agora_core::order::OrderState {
+        status: view.status,
+        payment: view.payment_method,
+    };
+    transition(state, action, view.viewer).is_ok()
+}

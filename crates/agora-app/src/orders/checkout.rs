@@ -1,0 +1,288 @@
+//! Checkout: the buyer's cart becomes one order per shop, in one transaction. Every line is
+//! priced again from the catalog, taxed by the destination's rates and shipped by the shop's
+//! rate; the stock of every line is taken with a conditional decrement, so either all lines are
+//! reserved or none is and nothing is ever oversold.
+
+use agora_core::address::{Address, AddressInput};
+use agora_core::checkout::{order_totals, split_by_shop, CheckoutError, CheckoutLine, OrderInput, OrderTotals};
+use agora_core::country::Country;
+use agora_core::money::Money;
+use agora_core::order::{initial_status, Party, PaymentMethod};
+use agora_core::rate::BasisPoints;
+use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
+use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
+use agora_core::text;
+use agora_store::carts::{self as cart_store, Owner};
+use agora_store::catalog as catalog_store;
+use agora_store::orders::{self as store, EventRow, LineRow, OrderRow};
+use agora_store::{new_id, now_ms, Conn};
+
+use super::{stored, view_of, OrderView};
+use crate::cart::{self, CartLine, LineIssue};
+use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
+
+/// What the buyer sends to check out. Prices are never part of it.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckoutInput<'a> {
+    pub shipping_address: AddressInput<'a>,
+    pub payment_method: &'a str,
+    pub purchase_order: Option<&'a str>,
+}
+
+/// The orders one checkout placed (one per shop).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub group_id: String,
+    pub orders: Vec<OrderView>,
+}
+
+fn checkout_error(err: CheckoutError) -> AppError {
+    match err.field() {
+        Some(field) => AppError::invalid(&field, err.to_string()),
+        None => AppError::invalid("cart", err.to_string()),
+    }
+}
+
+/// Refuses a cart with a line that cannot be ordered as it is, naming the line.
+fn check_lines(lines: &[CartLine]) -> AppResult<()> {
+    if lines.is_empty() {
+        return Err(AppError::invalid("cart", "is empty: add something first"));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        match &l.issue {
+            None => {}
+            Some(LineIssue::Unavailable) => {
+                return Err(AppError::invalid(
+                    &format!("lines[{i}].variant_id"),
+                    format!("{} is no longer for sale", l.title),
+                ))
+            }
+            Some(LineIssue::BelowMinimum { minimum }) => {
+                return Err(AppError::invalid(
+                    &format!("lines[{i}].quantity"),
+                    format!("the minimum order of {} is {minimum} units", l.title),
+                ))
+            }
+            Some(LineIssue::OutOfStock { available }) => {
+                return Err(AppError::conflict(
+                    ConflictKind::OutOfStock,
+                    format!("only {available} of {} ({}) are in stock", l.title, l.sku),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn tax_table(conn: &mut Conn, country: Country) -> AppResult<TaxTable> {
+    let mut table = TaxTable::new();
+    for (category, bp) in store::tax_rates(conn, country.code()).await? {
+        let category = TaxCategory::parse(&category).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let rate = u32::try_from(bp)
+            .ok()
+            .and_then(|bp| BasisPoints::new(bp).ok())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tax rate {bp} out of range")))?;
+        table.set(country, category, rate);
+    }
+    Ok(table)
+}
+
+/// One shop's part of the cart, priced: its lines and the order's figures.
+struct ShopOrder {
+    shop_id: String,
+    price_mode: PriceMode,
+    lines: Vec<CartLine>,
+    totals: OrderTotals,
+}
+
+async fn price_shop_order(
+    conn: &mut Conn,
+    shop_id: String,
+    lines: Vec<CartLine>,
+    taxes: &TaxTable,
+    destination: Country,
+) -> AppResult<ShopOrder> {
+    let terms = store::shop_terms(conn, &shop_id, destination.code()).await?;
+    let price_mode: PriceMode = stored("price mode", &terms.price_mode)?;
+    let currency = lines[0].unit_price.currency;
+    if lines.iter().any(|l| l.unit_price.currency != currency) {
+        return Err(AppError::invalid(
+            "cart",
+            "one shop's goods must all be priced in one currency",
+        ));
+    }
+    // A shop that set no shipping rate ships for free; one that did ships where it set a rate.
+    let method = match (&terms.shipping, terms.has_rates) {
+        (_, false) => None,
+        (None, true) => {
+            return Err(AppError::invalid(
+                "shipping_address.country",
+                format!("{} does not ship to {}", lines[0].shop_name, destination.code()),
+            ))
+        }
+        (Some((amount, code)), true) => {
+            if code != currency.code() {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "shop {shop_id} ships in {code} but sells in {}",
+                    currency.code()
+                )));
+            }
+            Some(ShippingMethod {
+                name: "Standard".into(),
+                rate: ShippingRate::Flat {
+                    price: Money::new(*amount, currency),
+                },
+                free_from: None,
+                destinations: Destinations::Everywhere,
+            })
+        }
+    };
+    let checkout_lines: Vec<CheckoutLine> = lines
+        .iter()
+        .map(|l| CheckoutLine {
+            unit_price: l.unit_price,
+            quantity: u32::try_from(l.quantity).unwrap_or(u32::MAX),
+            tax_category: TaxCategory::standard(),
+            weight_grams: 0,
+        })
+        .collect();
+    let input = OrderInput {
+        shop_id: &shop_id,
+        currency,
+        lines: &checkout_lines,
+        price_mode,
+        taxes,
+        destination,
+        shipping: method.as_ref(),
+    };
+    let totals = order_totals(&input, Money::zero(currency)).map_err(checkout_error)?;
+    Ok(ShopOrder {
+        shop_id,
+        price_mode,
+        lines,
+        totals,
+    })
+}
+
+/// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
+/// emptied; all in one transaction, or nothing at all.
+pub async fn checkout(app: &App, actor: &Actor, input: CheckoutInput<'_>) -> AppResult<Placed> {
+    let address = Address::parse("shipping_address", input.shipping_address)?;
+    let payment: PaymentMethod = input
+        .payment_method
+        .parse()
+        .map_err(|m| AppError::invalid("payment_method", m))?;
+    let purchase_order =
+        text::optional(input.purchase_order, 100).map_err(|m| AppError::invalid("purchase_order", m))?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let cart_id = cart_store::find(&mut tx, Owner::Account(&actor.account_id))
+        .await?
+        .ok_or_else(|| AppError::invalid("cart", "is empty: add something first"))?;
+    let priced = cart::priced(&mut tx, Some(actor), Some(&cart_id)).await?;
+    check_lines(&priced.lines)?;
+    let taxes = tax_table(&mut tx, address.country).await?;
+    let mut shop_orders = Vec::new();
+    for (shop_id, lines) in split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
+        shop_orders.push(price_shop_order(&mut tx, shop_id, lines, &taxes, address.country).await?);
+    }
+
+    let group_id = new_id("grp");
+    store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
+    let status = initial_status(payment, false);
+    let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
+    let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
+    let mut order_ids = Vec::new();
+    for o in shop_orders {
+        let order_id = new_id("ord");
+        for l in &o.lines {
+            let reserved = catalog_store::move_stock(
+                &mut tx,
+                &l.variant_id,
+                -l.quantity,
+                "sold",
+                Some(&actor.account_id),
+                &format!("order {order_id}"),
+                now,
+            )
+            .await?;
+            if reserved.is_none() {
+                return Err(AppError::conflict(
+                    ConflictKind::OutOfStock,
+                    format!("{} ({}) sold out meanwhile", l.title, l.sku),
+                ));
+            }
+        }
+        let t = &o.totals;
+        store::insert_order(
+            &mut tx,
+            &OrderRow {
+                id: order_id.clone(),
+                group_id: group_id.clone(),
+                buyer_account_id: actor.account_id.clone(),
+                company_id: company_id.clone(),
+                shop_id: o.shop_id.clone(),
+                status: status.as_str().into(),
+                payment_method: payment.as_str().into(),
+                currency: t.total.currency.code().into(),
+                price_mode: o.price_mode.as_str().into(),
+                subtotal: t.subtotal.minor,
+                discount: t.discount.minor,
+                shipping: t.shipping_in_mode().minor,
+                tax: t.tax.minor,
+                total: t.total.minor,
+                shipping_address: address_json.clone(),
+                purchase_order: purchase_order.clone(),
+                carrier: None,
+                tracking_number: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        for (position, (l, lt)) in o.lines.iter().zip(&t.lines).enumerate() {
+            store::insert_line(
+                &mut tx,
+                &LineRow {
+                    order_id: order_id.clone(),
+                    position: position as i64,
+                    variant_id: l.variant_id.clone(),
+                    product_id: l.product_id.clone(),
+                    title: l.title.clone(),
+                    sku: l.sku.clone(),
+                    variant_label: l.variant_label.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.minor,
+                    discount: lt.discount.minor,
+                    net: lt.net.minor,
+                    tax: lt.tax.minor,
+                    gross: lt.gross.minor,
+                    tax_rate_bp: i64::from(lt.tax_rate.get()),
+                },
+            )
+            .await?;
+        }
+        let placed = EventRow {
+            event: "placed".into(),
+            status: status.as_str().into(),
+            actor: Some(actor.account_id.clone()),
+            party: Party::Buyer.as_str().into(),
+            note: None,
+            at: now,
+        };
+        store::insert_event(&mut tx, &order_id, &placed).await?;
+        let data = serde_json::json!({"group_id": group_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()});
+        audit::record(&mut tx, Some(&actor.account_id), "order.placed", &order_id, data).await?;
+        order_ids.push(order_id);
+    }
+    store::clear_cart(&mut tx, &cart_id).await?;
+    let mut orders = Vec::new();
+    for id in &order_ids {
+        let row = store::by_id(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order {id} vanished")))?;
+        orders.push(view_of(&mut tx, row, Party::Buyer).await?);
+    }
+    tx.commit().await?;
+    Ok(Placed { group_id, orders })
+}

@@ -1,0 +1,389 @@
+//! Checkout and orders.
+
+use std::collections::BTreeMap;
+
+use agora_app::orders::actions::{self, Shipment};
+use agora_app::orders::checkout::{self, CheckoutInput};
+use agora_app::orders::{self, OrderEventView, OrderLineView, OrderView, Role};
+use agora_app::tax_rates;
+use agora_core::address::AddressInput;
+use agora_core::money::Money;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::extract::{ApiJson, Auth, Query};
+use crate::problem::{ApiResult, Problem};
+use crate::AppState;
+
+/// A postal address. Missing fields are read as empty, so that each is named in the errors.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AddressBody {
+    name: String,
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postal_code: String,
+    region: Option<String>,
+    /// ISO 3166-1 alpha-2, like `DE`.
+    country: String,
+    phone: Option<String>,
+}
+
+impl Default for AddressBody {
+    fn default() -> Self {
+        AddressBody {
+            name: String::new(),
+            line1: String::new(),
+            line2: None,
+            city: String::new(),
+            postal_code: String::new(),
+            region: None,
+            country: String::new(),
+            phone: None,
+        }
+    }
+}
+
+impl AddressBody {
+    fn input(&self) -> AddressInput<'_> {
+        AddressInput {
+            name: &self.name,
+            line1: &self.line1,
+            line2: self.line2.as_deref(),
+            city: &self.city,
+            postal_code: &self.postal_code,
+            region: self.region.as_deref(),
+            country: &self.country,
+            phone: self.phone.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckoutBody {
+    shipping_address: AddressBody,
+    /// `card`, `wallet`, `bank_transfer` or `cod` (cash on delivery).
+    payment_method: String,
+    /// The buyer's purchase-order reference, printed on the order.
+    purchase_order: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutReply {
+    /// The purchase as one: the orders of one checkout.
+    group_id: String,
+    /// One order per shop.
+    orders: Vec<OrderBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShopRefBody {
+    id: String,
+    name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuyerBody {
+    id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLineBody {
+    variant_id: String,
+    product_id: String,
+    title: String,
+    sku: String,
+    variant_label: String,
+    quantity: i64,
+    /// The price per unit the buyer was shown and charged (tax-inclusive when the shop's prices are).
+    #[schema(value_type = Object)]
+    unit_price: Money,
+    #[schema(value_type = Object)]
+    line_total: Money,
+    #[schema(value_type = Object)]
+    tax: Money,
+    /// Basis points: 1900 is 19 %.
+    tax_rate_bp: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderEventBody {
+    /// `placed`, `shipped`, `receipt_confirmed`, `cancelled`, …
+    event: String,
+    /// The order's status after it.
+    status: String,
+    /// Who did it: `buyer`, `company_admin`, `seller`, `operator` or `system`.
+    party: String,
+    actor: Option<String>,
+    note: Option<String>,
+    at: String,
+}
+
+/// An order: a snapshot of what was bought at checkout, and its timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderBody {
+    id: String,
+    group_id: String,
+    /// `awaiting_approval`, `pending_payment`, `paid`, `confirmed`, `shipped`, `completed`, `cancelled`, `refunded` or `partially_refunded`.
+    status: String,
+    payment_method: String,
+    buyer: BuyerBody,
+    shop: ShopRefBody,
+    lines: Vec<OrderLineBody>,
+    #[schema(value_type = Object)]
+    subtotal: Money,
+    #[schema(value_type = Object)]
+    discount: Money,
+    #[schema(value_type = Object)]
+    shipping: Money,
+    #[schema(value_type = Object)]
+    tax: Money,
+    #[schema(value_type = Object)]
+    total: Money,
+    /// Whether the amounts contain tax (`subtotal + shipping - discount = total`) or tax is added
+    /// (`subtotal + shipping + tax - discount = total`).
+    tax_inclusive: bool,
+    #[schema(value_type = Object)]
+    shipping_address: serde_json::Value,
+    purchase_order: Option<String>,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    created_at: String,
+    events: Vec<OrderEventBody>,
+}
+
+impl From<OrderLineView> for OrderLineBody {
+    fn from(l: OrderLineView) -> Self {
+        OrderLineBody {
+            variant_id: l.variant_id,
+            product_id: l.product_id,
+            title: l.title,
+            sku: l.sku,
+            variant_label: l.variant_label,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            line_total: l.line_total,
+            tax: l.tax,
+            tax_rate_bp: l.tax_rate_bp,
+        }
+    }
+}
+
+impl From<OrderEventView> for OrderEventBody {
+    fn from(e: OrderEventView) -> Self {
+        OrderEventBody {
+            event: e.event,
+            status: e.status,
+            party: e.party,
+            actor: e.actor,
+            note: e.note,
+            at: e.at,
+        }
+    }
+}
+
+impl From<OrderView> for OrderBody {
+    fn from(o: OrderView) -> Self {
+        OrderBody {
+            id: o.id,
+            group_id: o.group_id,
+            status: o.status.as_str().into(),
+            payment_method: o.payment_method.as_str().into(),
+            buyer: BuyerBody { id: o.buyer_account_id },
+            shop: ShopRefBody {
+                id: o.shop_id,
+                name: o.shop_name,
+            },
+            lines: o.lines.into_iter().map(Into::into).collect(),
+            subtotal: o.subtotal,
+            discount: o.discount,
+            shipping: o.shipping,
+            tax: o.tax,
+            total: o.total,
+            tax_inclusive: o.tax_inclusive,
+            shipping_address: o.shipping_address,
+            purchase_order: o.purchase_order,
+            carrier: o.carrier,
+            tracking_number: o.tracking_number,
+            created_at: o.created_at,
+            events: o.events.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Check out the cart: one order per shop, stock reserved for every line, or nothing at all.
+#[utoipa::path(post, path = "/checkout", tag = "orders", security(("bearer" = [])), request_body = CheckoutBody,
+    responses((status = 201, body = CheckoutReply), (status = 409, body = Problem, description = "out of stock"),
+        (status = 422, body = Problem)))]
+pub async fn checkout(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(body): ApiJson<CheckoutBody>,
+) -> ApiResult<(StatusCode, Json<CheckoutReply>)> {
+    let input = CheckoutInput {
+        shipping_address: body.shipping_address.input(),
+        payment_method: &body.payment_method,
+        purchase_order: body.purchase_order.as_deref(),
+    };
+    let placed = checkout::checkout(&state.app, &actor, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckoutReply {
+            group_id: placed.group_id,
+            orders: placed.orders.into_iter().map(Into::into).collect(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `buyer` (default): the orders you placed; `seller`: the orders of the shops you run.
+    role: Option<String>,
+    /// Only orders in this status.
+    status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderList {
+    items: Vec<OrderBody>,
+    next_cursor: Option<String>,
+}
+
+/// Your orders, newest first.
+#[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = OrderList), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<ListParams>,
+) -> ApiResult<Json<OrderList>> {
+    let role = match q.role.as_deref() {
+        None | Some("buyer") => Role::Buyer,
+        Some("seller") => Role::Seller,
+        Some(_) => return Err(agora_app::AppError::invalid("role", "must be buyer or seller").into()),
+    };
+    let page = orders::list(
+        &state.app,
+        &actor,
+        role,
+        q.status.as_deref(),
+        q.cursor.as_deref(),
+        q.limit.unwrap_or(20),
+    )
+    .await?;
+    Ok(Json(OrderList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One order (its buyer, the buying company's admins, the shop's staff, operators).
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderBody), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderBody>> {
+    Ok(Json(orders::get(&state.app, &actor, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShipBody {
+    carrier: String,
+    tracking_number: String,
+}
+
+/// Mark the order shipped (the shop's staff).
+#[utoipa::path(post, path = "/orders/{id}/ship", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = ShipBody,
+    responses((status = 200, body = OrderBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn ship(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ShipBody>,
+) -> ApiResult<Json<OrderBody>> {
+    let shipment = Shipment {
+        carrier: &body.carrier,
+        tracking_number: &body.tracking_number,
+    };
+    Ok(Json(actions::ship(&state.app, &actor, &id, shipment).await?.into()))
+}
+
+/// Confirm the goods arrived (the buyer).
+#[utoipa::path(post, path = "/orders/{id}/confirm-receipt", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn confirm_receipt(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderBody>> {
+    Ok(Json(actions::confirm_receipt(&state.app, &actor, &id).await?.into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CancelBody {
+    reason: Option<String>,
+}
+
+/// Cancel the order while its status allows (buyer or seller); its stock goes back on sale.
+#[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = CancelBody,
+    responses((status = 200, body = OrderBody), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<OrderBody>> {
+    // The body is optional: no body cancels without a reason.
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<CancelBody>(&body)
+            .map_err(|e| agora_app::AppError::BadRequest(format!("the body is not a cancellation: {e}")))?
+            .reason
+    };
+    Ok(Json(
+        actions::cancel(&state.app, &actor, &id, reason.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TaxRatesBody {
+    /// Rates by tax category in basis points, e.g. `{"standard": 1900, "shipping": 1900}`.
+    rates: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaxRatesReply {
+    country: String,
+    rates: BTreeMap<String, u32>,
+}
+
+/// Set a country's tax rates (operators).
+#[utoipa::path(put, path = "/admin/tax-rates/{country}", tag = "admin", security(("bearer" = [])), params(("country" = String, Path)),
+    request_body = TaxRatesBody,
+    responses((status = 200, body = TaxRatesReply), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_tax_rates(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(country): Path<String>,
+    ApiJson(body): ApiJson<TaxRatesBody>,
+) -> ApiResult<Json<TaxRatesReply>> {
+    let rates: Vec<(String, i64)> = body.rates.into_iter().collect();
+    let set = tax_rates::set(&state.app, &actor, &country, &rates).await?;
+    Ok(Json(TaxRatesReply {
+        country: country.trim().to_ascii_uppercase(),
+        rates: set.into_iter().collect(),
+    }))
+}

@@ -1,0 +1,391 @@
+//! Orders, their lines and timelines, and what checkout reads: tax rates, a shop's price mode
+//! and shipping rates. An order's rows are a snapshot: written once at checkout, never re-read
+//! from the catalog.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// The operator's tax rates for a destination: `(category, basis points)`.
+pub async fn tax_rates(conn: &mut AnyConnection, country: &str) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query("SELECT category, rate_bp FROM tax_rates WHERE country = $1")
+        .bind(country)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+pub async fn set_tax_rate(conn: &mut AnyConnection, country: &str, category: &str, rate_bp: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO tax_rates (country, category, rate_bp) VALUES ($1, $2, $3) \
+         ON CONFLICT (country, category) DO UPDATE SET rate_bp = excluded.rate_bp",
+    )
+    .bind(country)
+    .bind(category)
+    .bind(rate_bp)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What checkout needs of a shop: its price mode, and its shipping rate for the destination
+/// (the country's own, else its rate for everywhere, `*`), and whether it set any rate at all.
+#[derive(Debug, Clone)]
+pub struct ShopTerms {
+    pub price_mode: String,
+    pub shipping: Option<(i64, String)>,
+    pub has_rates: bool,
+}
+
+pub async fn shop_terms(conn: &mut AnyConnection, shop_id: &str, country: &str) -> sqlx::Result<ShopTerms> {
+    let price_mode: String = sqlx::query("SELECT price_mode FROM shops WHERE id = $1")
+        .bind(shop_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let rates = sqlx::query("SELECT country, amount, currency FROM shipping_rates WHERE shop_id = $1")
+        .bind(shop_id)
+        .fetch_all(conn)
+        .await?;
+    let mut own = None;
+    let mut anywhere = None;
+    for r in &rates {
+        let c: String = r.try_get(0)?;
+        let rate = (r.try_get(1)?, r.try_get(2)?);
+        if c == country {
+            own = Some(rate);
+        } else if c == "*" {
+            anywhere = Some(rate);
+        }
+    }
+    Ok(ShopTerms {
+        price_mode,
+        shipping: own.or(anywhere),
+        has_rates: !rates.is_empty(),
+    })
+}
+
+pub async fn insert_group(
+    conn: &mut AnyConnection,
+    id: &str,
+    buyer: &str,
+    payment_method: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO order_groups (id, buyer_account_id, payment_method, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(buyer)
+        .bind(payment_method)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An order as stored.
+#[derive(Debug, Clone)]
+pub struct OrderRow {
+    pub id: String,
+    pub group_id: String,
+    pub buyer_account_id: String,
+    pub company_id: Option<String>,
+    pub shop_id: String,
+    pub status: String,
+    pub payment_method: String,
+    pub currency: String,
+    pub price_mode: String,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub shipping: i64,
+    pub tax: i64,
+    pub total: i64,
+    /// The address as JSON.
+    pub shipping_address: String,
+    pub purchase_order: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORDER_COLUMNS: &str = "o.id, o.group_id, o.buyer_account_id, o.company_id, o.shop_id, o.status, o.payment_method, \
+     o.currency, o.price_mode, o.subtotal, o.discount, o.shipping, o.tax, o.total, o.shipping_address, o.purchase_order, \
+     o.carrier, o.tracking_number, o.created_at, o.updated_at";
+
+fn order(r: &AnyRow) -> sqlx::Result<OrderRow> {
+    Ok(OrderRow {
+        id: r.try_get(0)?,
+        group_id: r.try_get(1)?,
+        buyer_account_id: r.try_get(2)?,
+        company_id: r.try_get(3)?,
+        shop_id: r.try_get(4)?,
+        status: r.try_get(5)?,
+        payment_method: r.try_get(6)?,
+        currency: r.try_get(7)?,
+        price_mode: r.try_get(8)?,
+        subtotal: r.try_get(9)?,
+        discount: r.try_get(10)?,
+        shipping: r.try_get(11)?,
+        tax: r.try_get(12)?,
+        total: r.try_get(13)?,
+        shipping_address: r.try_get(14)?,
+        purchase_order: r.try_get(15)?,
+        carrier: r.try_get(16)?,
+        tracking_number: r.try_get(17)?,
+        created_at: r.try_get(18)?,
+        updated_at: r.try_get(19)?,
+    })
+}
+
+pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO orders (id, group_id, buyer_account_id, company_id, shop_id, status, payment_method, currency, \
+         price_mode, subtotal, discount, shipping, tax, total, shipping_address, purchase_order, carrier, tracking_number, \
+         created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(&o.id)
+    .bind(&o.group_id)
+    .bind(&o.buyer_account_id)
+    .bind(&o.company_id)
+    .bind(&o.shop_id)
+    .bind(&o.status)
+    .bind(&o.payment_method)
+    .bind(&o.currency)
+    .bind(&o.price_mode)
+    .bind(o.subtotal)
+    .bind(o.discount)
+    .bind(o.shipping)
+    .bind(o.tax)
+    .bind(o.total)
+    .bind(&o.shipping_address)
+    .bind(&o.purchase_order)
+    .bind(&o.carrier)
+    .bind(&o.tracking_number)
+    .bind(o.created_at)
+    .bind(o.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An order line as stored: what was bought, at what price and tax.
+#[derive(Debug, Clone)]
+pub struct LineRow {
+    pub order_id: String,
+    pub position: i64,
+    pub variant_id: String,
+    pub product_id: String,
+    pub title: String,
+    pub sku: String,
+    pub variant_label: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub tax: i64,
+    pub gross: i64,
+    pub tax_rate_bp: i64,
+}
+
+pub async fn insert_line(conn: &mut AnyConnection, l: &LineRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, sku, variant_label, quantity, \
+         unit_price, discount, net, tax, gross, tax_rate_bp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&l.order_id)
+    .bind(l.position)
+    .bind(&l.variant_id)
+    .bind(&l.product_id)
+    .bind(&l.title)
+    .bind(&l.sku)
+    .bind(&l.variant_label)
+    .bind(l.quantity)
+    .bind(l.unit_price)
+    .bind(l.discount)
+    .bind(l.net)
+    .bind(l.tax)
+    .bind(l.gross)
+    .bind(l.tax_rate_bp)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn lines(conn: &mut AnyConnection, order_id: &str) -> sqlx::Result<Vec<LineRow>> {
+    sqlx::query(
+        "SELECT order_id, position, variant_id, product_id, title, sku, variant_label, quantity, unit_price, discount, \
+         net, tax, gross, tax_rate_bp FROM order_lines WHERE order_id = $1 ORDER BY position",
+    )
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(LineRow {
+            order_id: r.try_get(0)?,
+            position: r.try_get(1)?,
+            variant_id: r.try_get(2)?,
+            product_id: r.try_get(3)?,
+            title: r.try_get(4)?,
+            sku: r.try_get(5)?,
+            variant_label: r.try_get(6)?,
+            quantity: r.try_get(7)?,
+            unit_price: r.try_get(8)?,
+            discount: r.try_get(9)?,
+            net: r.try_get(10)?,
+            tax: r.try_get(11)?,
+            gross: r.try_get(12)?,
+            tax_rate_bp: r.try_get(13)?,
+        })
+    })
+    .collect()
+}
+
+/// One step of an order's timeline.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub event: String,
+    /// The status the order had after it.
+    pub status: String,
+    pub actor: Option<String>,
+    pub party: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+pub async fn insert_event(conn: &mut AnyConnection, order_id: &str, e: &EventRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, event, status, actor, party, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(order_id)
+    .bind(&e.event)
+    .bind(&e.status)
+    .bind(&e.actor)
+    .bind(&e.party)
+    .bind(&e.note)
+    .bind(e.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn events(conn: &mut AnyConnection, order_id: &str) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query("SELECT event, status, actor, party, note, at FROM order_events WHERE order_id = $1 ORDER BY id")
+        .bind(order_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(EventRow {
+                event: r.try_get(0)?,
+                status: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                party: r.try_get(3)?,
+                note: r.try_get(4)?,
+                at: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<OrderRow>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(order)
+        .transpose()
+}
+
+pub async fn of_group(conn: &mut AnyConnection, group_id: &str) -> sqlx::Result<Vec<OrderRow>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.group_id = $1 ORDER BY o.id");
+    sqlx::query(&sql)
+        .bind(group_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(order)
+        .collect()
+}
+
+/// Whose orders a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Party<'a> {
+    Buyer(&'a str),
+    /// The orders of every shop the seller runs.
+    ShopsOf {
+        account_id: &'a str,
+        company_id: Option<&'a str>,
+    },
+}
+
+/// A page of orders, newest first, after the cursor `(created_at, id)`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    party: Party<'_>,
+    status: Option<&str>,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRow>> {
+    let (who, a, b) = match party {
+        Party::Buyer(id) => ("o.buyer_account_id = $1 AND $2 = ''", id, None),
+        Party::ShopsOf { account_id, company_id } => (
+            "o.shop_id IN (SELECT s.id FROM shops s WHERE s.owner_account_id = $1 OR (s.company_id IS NOT NULL AND s.company_id = $2))",
+            account_id,
+            company_id,
+        ),
+    };
+    let (at, id) = after.unwrap_or((i64::MAX, ""));
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM orders o WHERE {who} AND ($3 = '' OR o.status = $3) \
+         AND (o.created_at < $4 OR (o.created_at = $4 AND o.id < $5)) ORDER BY o.created_at DESC, o.id DESC LIMIT $6"
+    );
+    sqlx::query(&sql)
+        .bind(a)
+        .bind(b.unwrap_or(""))
+        .bind(status.unwrap_or(""))
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(order)
+        .collect()
+}
+
+/// Moves an order from `from` to `to` if nobody moved it meanwhile; false otherwise.
+pub async fn set_status(conn: &mut AnyConnection, id: &str, from: &str, to: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to)
+        .bind(now)
+        .bind(id)
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_tracking(conn: &mut AnyConnection, id: &str, carrier: &str, tracking: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET carrier = $1, tracking_number = $2 WHERE id = $3")
+        .bind(carrier)
+        .bind(tracking)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Empties a cart after checkout.
+pub async fn clear_cart(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1")
+        .bind(cart_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
