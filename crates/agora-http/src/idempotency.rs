@@ -27,7 +27,10 @@ const MAX_STORED_RESPONSE: usize = 1024 * 1024;
 
 /// The routes whose use case claims the key in its own transaction. Their handlers take the key
 /// with [`TxKey`]; the middleware does not claim it for them.
-pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[(Method::PUT, "/api/v1/variants/{id}/stock")];
+pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[
+    (Method::PUT, "/api/v1/variants/{id}/stock"),
+    (Method::POST, "/api/v1/checkout"),
+];
 
 fn in_transaction(req: &Request) -> bool {
     let Some(route) = req.extensions().get::<MatchedPath>() else {
@@ -155,7 +158,6 @@ pub fn json_ok<T: Serialize>(result: &T) -> AppResult<Stored> {
 }
 
 /// Shows a result as a JSON body with `201 Created`.
-#[allow(dead_code)] // for the use cases that create (checkout)
 pub fn json_created<T: Serialize>(result: &T) -> AppResult<Stored> {
     json_with(StatusCode::CREATED, result)
 }

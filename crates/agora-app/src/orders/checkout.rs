@@ -19,6 +19,7 @@ use agora_store::{new_id, now_ms, Conn};
 
 use super::{stored, view_of, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
+use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// What the buyer sends to check out. Prices are never part of it.
@@ -166,7 +167,15 @@ async fn price_shop_order(
 
 /// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
 /// emptied; all in one transaction, or nothing at all.
-pub async fn checkout(app: &App, actor: &Actor, input: CheckoutInput<'_>) -> AppResult<Placed> {
+///
+/// A retried checkout with the same `Idempotency-Key` gets the first one's response: the key is
+/// claimed, and the response kept, in this same transaction.
+pub async fn checkout(
+    app: &App,
+    actor: &Actor,
+    input: CheckoutInput<'_>,
+    key: Option<Keyed<'_, Placed>>,
+) -> AppResult<Answer<Placed>> {
     let address = Address::parse("shipping_address", input.shipping_address)?;
     let payment: PaymentMethod = input
         .payment_method
@@ -176,6 +185,10 @@ pub async fn checkout(app: &App, actor: &Actor, input: CheckoutInput<'_>) -> App
         text::optional(input.purchase_order, 100).map_err(|m| AppError::invalid("purchase_order", m))?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    let pending = match idempotency::claim_in(&mut tx, key).await? {
+        Claimed::Proceed(pending) => pending,
+        Claimed::Replay(response) => return Ok(Answer::Replayed(response)),
+    };
     let cart_id = cart_store::find(&mut tx, Owner::Account(&actor.account_id))
         .await?
         .ok_or_else(|| AppError::invalid("cart", "is empty: add something first"))?;
@@ -283,6 +296,8 @@ pub async fn checkout(app: &App, actor: &Actor, input: CheckoutInput<'_>) -> App
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order {id} vanished")))?;
         orders.push(view_of(&mut tx, row, Party::Buyer).await?);
     }
+    let placed = Placed { group_id, orders };
+    pending.save_in(&mut tx, &placed).await?;
     tx.commit().await?;
-    Ok(Placed { group_id, orders })
+    Ok(Answer::Done(placed))
 }

@@ -8,6 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bodies::money::MoneySchema;
 use crate::extract::{ApiJson, Auth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -17,7 +18,7 @@ use crate::AppState;
 pub struct CartBody {
     lines: Vec<CartLineBody>,
     /// The goods' total per currency.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<MoneySchema>)]
     subtotals: Vec<Money>,
     /// Units in the cart.
     item_count: i64,
@@ -43,12 +44,12 @@ pub struct CartLineBody {
     sku: String,
     shop: CartShop,
     quantity: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     unit_price: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     line_total: Money,
     /// The unit price when the line was added or last changed, when today's differs.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<MoneySchema>)]
     previous_unit_price: Option<Money>,
     stock: i64,
     min_order_qty: i64,
@@ -85,7 +86,7 @@ impl From<CartLine> for CartLineBody {
             previous_unit_price: l.previous_unit_price,
             stock: l.stock,
             min_order_qty: l.min_order_qty,
-            thumbnail_url: l.thumb_key.map(|k| format!("/media/{k}")),
+            thumbnail_url: l.thumb_key.as_deref().map(crate::media::url),
             issue: l.issue.map(|i| match i {
                 LineIssue::Unavailable => IssueBody::Unavailable,
                 LineIssue::OutOfStock { available } => IssueBody::OutOfStock { available },

@@ -81,8 +81,7 @@ pub async fn set_stock(
         low_stock_threshold: body.low_stock_threshold,
     };
     // It moves stock: the Idempotency-Key is claimed in the use case's transaction.
-    let render: Render<agora_app::products::VariantView> =
-        &|v| idempotency::json_ok(&VariantView::from(v.clone()));
+    let render: Render<agora_app::products::VariantView> = &|v| idempotency::json_ok(&VariantView::from(v.clone()));
     let answer = stock::set(&state.app, &actor, &id, change, key.rendered_by(render)).await?;
     idempotency::respond(answer, render)
 }

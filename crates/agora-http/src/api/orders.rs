@@ -2,19 +2,22 @@
 
 use std::collections::BTreeMap;
 
+use agora_app::idempotency::Render;
 use agora_app::orders::actions::{self, Shipment};
-use agora_app::orders::checkout::{self, CheckoutInput};
+use agora_app::orders::checkout::{self, CheckoutInput, Placed};
 use agora_app::orders::{self, OrderEventView, OrderLineView, OrderView, Role};
 use agora_app::tax_rates;
 use agora_core::address::AddressInput;
 use agora_core::money::Money;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::bodies::money::MoneySchema;
 use crate::extract::{ApiJson, Auth, Query};
+use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -100,11 +103,11 @@ pub struct OrderLineBody {
     variant_label: String,
     quantity: i64,
     /// The price per unit the buyer was shown and charged (tax-inclusive when the shop's prices are).
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     unit_price: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     line_total: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     tax: Money,
     /// Basis points: 1900 is 19 %.
     tax_rate_bp: i64,
@@ -134,15 +137,15 @@ pub struct OrderBody {
     buyer: BuyerBody,
     shop: ShopRefBody,
     lines: Vec<OrderLineBody>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     subtotal: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     discount: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     shipping: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     tax: Money,
-    #[schema(value_type = Object)]
+    #[schema(value_type = MoneySchema)]
     total: Money,
     /// Whether the amounts contain tax (`subtotal + shipping - discount = total`) or tax is added
     /// (`subtotal + shipping + tax - discount = total`).
@@ -222,21 +225,24 @@ impl From<OrderView> for OrderBody {
 pub async fn checkout(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    key: TxKey,
     ApiJson(body): ApiJson<CheckoutBody>,
-) -> ApiResult<(StatusCode, Json<CheckoutReply>)> {
+) -> ApiResult<Response> {
     let input = CheckoutInput {
         shipping_address: body.shipping_address.input(),
         payment_method: &body.payment_method,
         purchase_order: body.purchase_order.as_deref(),
     };
-    let placed = checkout::checkout(&state.app, &actor, input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CheckoutReply {
-            group_id: placed.group_id,
-            orders: placed.orders.into_iter().map(Into::into).collect(),
-        }),
-    ))
+    // It creates orders and moves stock: the Idempotency-Key is claimed in the checkout's own
+    // transaction, so a retried or double-clicked checkout places one order group.
+    let render: Render<Placed> = &|placed| {
+        idempotency::json_created(&CheckoutReply {
+            group_id: placed.group_id.clone(),
+            orders: placed.orders.iter().cloned().map(Into::into).collect(),
+        })
+    };
+    let answer = checkout::checkout(&state.app, &actor, input, key.rendered_by(render)).await?;
+    idempotency::respond(answer, render)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

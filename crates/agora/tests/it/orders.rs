@@ -480,3 +480,46 @@ db_test!(operators_alone_set_tax_rates_and_bad_rates_are_refused, |t| {
         bad_country.text
     );
 });
+
+db_test!(a_retried_or_double_clicked_checkout_places_one_order_group, |t| {
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (seller, shop) = seller_with_shop(&t, "seller@example.com", "Sound Shop").await;
+    let v = variant(&t, &seller, &shop, "HP", 1000, 5).await;
+    let buyer = t.user("buyer@example.com").await;
+    add(&t, &buyer, &v, 2).await;
+    let body = json!({"shipping_address": address("DE"), "payment_method": "card"});
+    let send = |key: &'static str| {
+        let (client, url, body, buyer) = (t.client.clone(), t.url("/api/v1/checkout"), body.clone(), buyer.clone());
+        async move {
+            let req = client
+                .post(url)
+                .bearer_auth(buyer)
+                .header("idempotency-key", key)
+                .json(&body);
+            read(req.send().await.unwrap()).await
+        }
+    };
+    let (a, b) = tokio::join!(send("checkout-1"), send("checkout-1"));
+    let replies = [a, b];
+    let created: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::CREATED).collect();
+    assert!(!created.is_empty(), "{} / {}", replies[0].text, replies[1].text);
+    for r in &replies {
+        match r.status {
+            StatusCode::CREATED => assert_eq!(r.text, created[0].text, "the second answer equals the first"),
+            StatusCode::CONFLICT => assert_eq!(r.problem_type(), "/problems/in-progress", "{}", r.text),
+            other => panic!("{other}: {}", r.text),
+        }
+    }
+    let again = send("checkout-1").await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.text, created[0].text, "a retry later gets the first response");
+    assert_eq!(
+        t.get("/api/v1/orders", Some(&buyer)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(stock_of(&t, &seller, &v).await, 3, "the stock was taken once");
+});
