@@ -107,6 +107,9 @@ const PAGES = [
   // The cart: empty for a visitor, with a line (and its quantity form) for the purchaser.
   { name: "empty cart", as: "visitor", path: () => "/cart" },
   { name: "cart", as: "purchaser", path: () => "/cart", expect: [".cart-line", "input[name=quantity]"] },
+  { name: "checkout", as: "purchaser", path: () => "/checkout", expect: ["input[name=postal_code]", "input[name=payment_method]"] },
+  { name: "orders (none yet)", as: "purchaser", path: () => "/orders", expect: ["select#status"] },
+  { name: "seller orders", as: "nora", path: () => "/sell/orders", expect: ["select#status"] },
   {
     name: "cart with a refusal",
     as: "purchaser",

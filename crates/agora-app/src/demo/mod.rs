@@ -119,7 +119,28 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     let shops = shops(app, &operator, &sellers).await?;
     catalog::products(app, &sellers, &shops).await?;
     shipping(app, &sellers, &shops).await?;
+    tax_rates(app, &operator).await?;
     Ok(true)
+}
+
+/// VAT of the countries the demo shops ship to most (standard rates; shipping taxed alike).
+async fn tax_rates(app: &App, operator: &Actor) -> AppResult<()> {
+    for (country, bp) in [
+        ("DE", 1900),
+        ("AT", 2000),
+        ("FR", 2000),
+        ("NL", 2100),
+        ("BE", 2100),
+        ("IT", 2200),
+        ("ES", 2100),
+        ("PL", 2300),
+        ("DK", 2500),
+        ("CH", 810),
+    ] {
+        let rates = [("standard".to_owned(), bp), ("shipping".to_owned(), bp)];
+        crate::tax_rates::set(app, operator, country, &rates).await?;
+    }
+    Ok(())
 }
 
 /// The category tree, with restricted categories and declared attributes.

@@ -9,6 +9,7 @@ mod cart;
 mod catalog;
 mod csrf;
 mod markdown;
+pub(crate) mod orders;
 mod sell;
 mod seller_catalog;
 
@@ -39,6 +40,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/cart/items", post(cart::add))
         .route("/cart/items/{line}", post(cart::update))
         .route("/cart/items/{line}/remove", post(cart::remove))
+        .route("/checkout", get(orders::checkout_form).post(orders::checkout))
+        .route("/orders", get(orders::buyer_list))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/ship", post(orders::ship))
+        .route("/orders/{id}/confirm-receipt", post(orders::confirm_receipt))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/sell/orders", get(orders::seller_list))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

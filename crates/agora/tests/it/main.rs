@@ -18,6 +18,7 @@ mod idempotency;
 mod import;
 mod jobs;
 mod nodes;
+mod order_pages;
 mod orders;
 mod page_session;
 mod schema;

@@ -1,0 +1,377 @@
+//! Checkout and the order pages: the buyer's orders with their timelines, and the seller's orders
+//! with the ship action.
+
+use agora_app::cart::{self, Cart, CartOf};
+use agora_app::orders::actions::{self, Shipment};
+use agora_app::orders::checkout::{self, CheckoutInput};
+use agora_app::orders::{self, OrderView, Role};
+use agora_app::AppError;
+use agora_core::address::AddressInput;
+use agora_core::order::{OrderAction, OrderStatus};
+use agora_core::ValidationErrors;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::{render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser};
+use crate::extract::Query;
+use crate::AppState;
+
+/// An RFC 3339 time as people read it: "30 Nov 2026, 13:47 UTC".
+pub fn when(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC");
+    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| rfc3339.to_owned())
+}
+
+/// A status as people say it.
+pub fn status_words(status: &OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::AwaitingApproval => "Waiting for approval",
+        OrderStatus::PendingPayment => "Waiting for payment",
+        OrderStatus::Paid => "Paid",
+        OrderStatus::Confirmed => "Confirmed (cash on delivery)",
+        OrderStatus::Shipped => "Shipped",
+        OrderStatus::Completed => "Completed",
+        OrderStatus::Cancelled => "Cancelled",
+        OrderStatus::Refunded => "Refunded",
+        OrderStatus::PartiallyRefunded => "Partly refunded",
+    }
+}
+
+/// A timeline event as people say it.
+pub fn event_words(event: &str) -> &str {
+    match event {
+        "placed" => "Order placed",
+        "approved" => "Approved",
+        "declined" => "Declined",
+        "paid" => "Paid",
+        "shipped" => "Shipped",
+        "receipt_confirmed" => "Receipt confirmed",
+        "auto_completed" => "Completed automatically",
+        "cash_collected" => "Cash collected",
+        "cancelled" => "Cancelled",
+        "refunded" => "Refunded",
+        "partially_refunded" => "Partly refunded",
+        other => other,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckoutForm {
+    csrf: String,
+    name: String,
+    line1: String,
+    line2: String,
+    city: String,
+    postal_code: String,
+    country: String,
+    payment_method: String,
+    purchase_order: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage {
+    layout: Layout,
+    cart: Cart,
+    form: CheckoutForm,
+    errors: ValidationErrors,
+    error: Option<String>,
+}
+
+pub async fn checkout_form(State(state): State<AppState>, user: PageUser, csrf: CsrfToken) -> PageResult {
+    let actor = user.require("/checkout")?;
+    let cart = cart::view(&state.app, CartOf::Buyer(&actor)).await?;
+    if cart.lines.is_empty() {
+        return Ok(see_other("/cart"));
+    }
+    let form = CheckoutForm {
+        name: actor.name.clone(),
+        payment_method: "card".into(),
+        ..Default::default()
+    };
+    let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
+    Ok(render(&CheckoutPage {
+        layout,
+        cart,
+        form,
+        errors: ValidationErrors::new(),
+        error: None,
+    }))
+}
+
+pub async fn checkout(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<CheckoutForm>,
+) -> PageResult {
+    csrf.check(&form.csrf)?;
+    let actor = user.require("/checkout")?;
+    let input = CheckoutInput {
+        shipping_address: AddressInput {
+            name: &form.name,
+            line1: &form.line1,
+            line2: Some(form.line2.as_str()),
+            city: &form.city,
+            postal_code: &form.postal_code,
+            region: None,
+            country: &form.country,
+            phone: None,
+        },
+        payment_method: &form.payment_method,
+        purchase_order: Some(form.purchase_order.as_str()),
+    };
+    let (status, errors, error) = match checkout::checkout(&state.app, &actor, input, None).await {
+        Ok(agora_app::idempotency::Answer::Done(placed)) => {
+            let to = match placed.orders.as_slice() {
+                [one] => format!("/orders/{}?placed=1", one.id),
+                _ => "/orders?placed=1".to_owned(),
+            };
+            return Ok(see_other(&to));
+        }
+        Ok(agora_app::idempotency::Answer::Replayed(_)) => return Ok(see_other("/orders")),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(err @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, ValidationErrors::new(), Some(err.to_string())),
+        Err(err) => return Err(err.into()),
+    };
+    let error = error.or_else(|| {
+        errors
+            .message_for("cart")
+            .map(|m| format!("Your cart {m}."))
+            .or_else(|| {
+                errors
+                    .0
+                    .iter()
+                    .find(|e| e.field.starts_with("lines["))
+                    .map(|e| format!("{}.", e.message))
+            })
+    });
+    let cart = cart::view(&state.app, CartOf::Buyer(&actor)).await?;
+    let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
+    let page = CheckoutPage {
+        layout,
+        cart,
+        form,
+        errors,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    cursor: Option<String>,
+    placed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    orders: Vec<OrderView>,
+    next_cursor: Option<String>,
+    seller: bool,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+async fn list_page(state: &AppState, user: PageUser, csrf: &CsrfToken, q: ListQuery, role: Role) -> PageResult {
+    let back_to = if role == Role::Seller {
+        "/sell/orders"
+    } else {
+        "/orders"
+    };
+    let actor = user.require(back_to)?;
+    let page = orders::list(
+        &state.app,
+        &actor,
+        role,
+        Some(q.status.as_str()),
+        q.cursor.as_deref(),
+        20,
+    )
+    .await?;
+    let title = if role == Role::Seller {
+        "Orders to fulfil"
+    } else {
+        "Your orders"
+    };
+    let notice = q.placed.map(|_| "Thank you: your orders were placed.".to_owned());
+    let layout = Layout::new(state, Some(actor), csrf, title).await.with_notice(notice);
+    let statuses = OrderStatus::ALL.iter().map(|s| (s.as_str(), status_words(s))).collect();
+    Ok(render(&OrdersPage {
+        layout,
+        orders: page.items,
+        next_cursor: page.next_cursor,
+        seller: role == Role::Seller,
+        status: q.status,
+        statuses,
+    }))
+}
+
+pub async fn buyer_list(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    list_page(&state, user, &csrf, q, Role::Buyer).await
+}
+
+pub async fn seller_list(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    list_page(&state, user, &csrf, q, Role::Seller).await
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    layout: Layout,
+    order: OrderView,
+    may_ship: bool,
+    may_confirm: bool,
+    may_cancel: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    placed: Option<String>,
+}
+
+async fn detail_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    id: &str,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<OrderPage, super::PageError> {
+    let order = orders::get(&state.app, &actor, id).await?;
+    let layout = Layout::new(state, Some(actor), csrf, format!("Order {}", order.id))
+        .await
+        .with_notice(notice);
+    Ok(OrderPage {
+        may_ship: actions::may(&order, OrderAction::Ship),
+        may_confirm: actions::may(&order, OrderAction::ConfirmReceipt),
+        may_cancel: actions::may(&order, OrderAction::Cancel),
+        layout,
+        order,
+        error,
+    })
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> PageResult {
+    let actor = user.require(&format!("/orders/{id}"))?;
+    let notice = q.placed.map(|_| "Thank you: your order was placed.".to_owned());
+    Ok(render(&detail_page(&state, actor, &csrf, &id, notice, None).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionForm {
+    csrf: String,
+    carrier: String,
+    tracking_number: String,
+    reason: String,
+}
+
+async fn act(
+    state: AppState,
+    user: PageUser,
+    csrf: CsrfToken,
+    id: String,
+    form: ActionForm,
+    action: OrderAction,
+) -> PageResult {
+    csrf.check(&form.csrf)?;
+    let actor = user.require(&format!("/orders/{id}"))?;
+    let result = match action {
+        OrderAction::Ship => {
+            let shipment = Shipment {
+                carrier: &form.carrier,
+                tracking_number: &form.tracking_number,
+            };
+            actions::ship(&state.app, &actor, &id, shipment).await
+        }
+        OrderAction::ConfirmReceipt => actions::confirm_receipt(&state.app, &actor, &id).await,
+        _ => actions::cancel(&state.app, &actor, &id, Some(form.reason.as_str())).await,
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            let status = crate::problem::problem_of(&err).status();
+            let message = match &err {
+                AppError::Invalid(errors) => errors
+                    .0
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            let page = detail_page(
+                &state,
+                actor,
+                &csrf,
+                &id,
+                None,
+                Some(format!("That did not work: {message}.")),
+            )
+            .await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn ship(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    act(state, user, csrf, id, form, OrderAction::Ship).await
+}
+
+pub async fn confirm_receipt(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    act(state, user, csrf, id, form, OrderAction::ConfirmReceipt).await
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    act(state, user, csrf, id, form, OrderAction::Cancel).await
+}
