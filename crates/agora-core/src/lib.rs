@@ -12,6 +12,7 @@ pub mod invitation;
 pub mod jobs;
 pub mod money;
 pub mod pricing;
+pub mod product;
 pub mod shop;
 pub mod text;
 pub mod validation;

@@ -3,7 +3,7 @@
 use agora_app::categories::{self, CategoryNode};
 use agora_app::images::{self, ImageView};
 use agora_app::price_comparison::{self, OfferView};
-use agora_app::products::{self, NewVariant, ProductPatch, ProductSummary, ProductView, VariantView};
+use agora_app::products::{self, ProductSummary, ProductView, VariantView};
 use agora_app::stock::{self, MovementView, StockChange};
 use agora_app::variants;
 use agora_core::money::Money;
@@ -14,6 +14,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::listing_input::{NewVariant, ProductPatch};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -45,7 +46,7 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(products::update(&state.app, &actor, &id, body).await?))
+    Ok(Json(products::update(&state.app, &actor, &id, body.into()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -234,7 +235,7 @@ pub async fn add_variant(
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(variants::add(&state.app, &actor, &id, body).await?),
+        Json(variants::add(&state.app, &actor, &id, body.into()).await?),
     ))
 }
 

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod catalog;
 mod companies;
+mod listing_input;
 pub(crate) mod search;
 mod shops;
 

@@ -101,7 +101,7 @@ async fn shop_page(
 ) -> Result<ShopPage, PageError> {
     actor.require_operator()?;
     let shop = shops::get(&state.app, Some(&actor), id).await?;
-    let decidable = shop.status == "pending" || shop.status == "info_requested";
+    let decidable = shop.status.awaits_decision();
     let layout = Layout::new(state, Some(actor), csrf, format!("Review: {}", shop.name)).await;
     Ok(ShopPage {
         layout,
