@@ -20,17 +20,17 @@ use crate::ValidationErrors;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
-    /// Seen only by the shop's staff.
-    Draft,
     /// For sale: on its page, in listings and in search.
     Active,
+    /// Seen only by the shop's staff.
+    Draft,
     /// Taken off sale, kept for its history; seen only by the shop's staff.
     Archived,
 }
 
 string_enum!(ProductStatus {
-    Draft = "draft",
     Active = "active",
+    Draft = "draft",
     Archived = "archived",
 });
 

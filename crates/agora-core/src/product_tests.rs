@@ -193,5 +193,5 @@ fn an_edit_checks_only_what_it_changes() {
     .unwrap_err();
     let names: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(names, ["title", "status", "min_order_qty"]);
-    assert_eq!(errors.0[1].message, "must be one of: draft, active, archived");
+    assert_eq!(errors.0[1].message, "must be one of: active, draft, archived");
 }

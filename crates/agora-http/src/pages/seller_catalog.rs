@@ -106,7 +106,7 @@ pub async fn new_form(
     let form = NewProductForm {
         currency: "EUR".into(),
         stock: "0".into(),
-        status: "active".into(),
+        status: ProductStatus::Active.to_string(),
         ..Default::default()
     };
     Ok(render(&new_page(&state, actor, &csrf, shop, form).await?))
@@ -219,6 +219,7 @@ pub async fn create(
 struct EditPage {
     layout: Layout,
     product: ProductView,
+    statuses: &'static [ProductStatus],
     errors: ValidationErrors,
     error: Option<String>,
 }
@@ -240,6 +241,7 @@ async fn edit_page(
     Ok(EditPage {
         layout,
         product,
+        statuses: ProductStatus::ALL,
         errors: ValidationErrors::new(),
         error: None,
     })
