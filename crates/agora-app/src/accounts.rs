@@ -299,19 +299,23 @@ async fn view_of(conn: &mut Conn, account: &AccountRow) -> AppResult<AccountView
         .await?
         .and_then(|(id, name, role)| role.parse().ok().map(|role| CompanyRef { id, name, role }));
     let membership = company.as_ref().map(|c: &CompanyRef| (c.id.as_str(), c.role));
-    let shops: Vec<ShopRef> = shops::for_account(conn, &account.id)
+    let run: Vec<_> = shops::for_account(conn, &account.id)
         .await?
         .into_iter()
         .filter(|s| agora_core::shop::may_run(&account.id, membership, &s.owner_account_id, s.company_id.as_deref()))
+        .collect();
+    let sells = run.iter().any(|s| s.status.is_public());
+    let shops: Vec<ShopRef> = run
+        .into_iter()
         .map(|s| ShopRef {
             id: s.id,
             name: s.name,
             slug: s.slug,
-            status: s.status,
+            status: s.status.to_string(),
         })
         .collect();
     let mut roles = vec!["buyer".to_owned()];
-    if shops.iter().any(|s| s.status == "approved") {
+    if sells {
         roles.push("seller".into());
     }
     if account.is_operator {

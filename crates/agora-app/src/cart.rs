@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use agora_core::money::{Currency, Money};
 use agora_core::pricing::{PriceError, PriceRules};
+use agora_core::product::ProductStatus;
+use agora_core::shop::ShopStatus;
 use agora_store::carts::{self as store, LineRow, Owner};
 use agora_store::{now_ms, Conn};
 use base64::Engine as _;
@@ -143,6 +145,12 @@ fn variant_label(sku: &str, attributes: &str) -> String {
     }
 }
 
+/// Whether a product in this status, of a shop in this status, is for sale.
+fn for_sale(product_status: &str, shop_status: &str) -> bool {
+    product_status.parse::<ProductStatus>().is_ok_and(ProductStatus::is_public)
+        && shop_status.parse::<ShopStatus>().is_ok_and(ShopStatus::is_public)
+}
+
 /// Amounts are bounded where they are entered, so a cart's sums never overflow; if one did, it is
 /// a failure of ours.
 fn out_of_range(err: impl std::fmt::Display) -> AppError {
@@ -164,7 +172,7 @@ async fn price_line(conn: &mut Conn, actor: Option<&Actor>, row: LineRow) -> App
     // Below the minimum, the line is shown at the minimum's price tier but flagged.
     let unit_price = rules.unit_price(qty.max(rules.min_order_qty)).map_err(out_of_range)?;
     let line_total = unit_price.times(qty).map_err(out_of_range)?;
-    let sellable = row.product_status == "active" && row.shop_status == "approved";
+    let sellable = for_sale(&row.product_status, &row.shop_status);
     let issue = if !sellable {
         Some(LineIssue::Unavailable)
     } else if row.quantity > row.stock {
@@ -242,7 +250,7 @@ async fn sellable(conn: &mut Conn, variant_id: &str) -> AppResult<store::Variant
     let facts = store::variant(conn, variant_id)
         .await?
         .ok_or_else(|| AppError::invalid("variant_id", "no such product variant"))?;
-    if facts.product_status != "active" || facts.shop_status != "approved" {
+    if !for_sale(&facts.product_status, &facts.shop_status) {
         return Err(AppError::invalid("variant_id", "this product is not for sale"));
     }
     Ok(facts)

@@ -7,12 +7,16 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
+use agora_core::product::ProductStatus;
+
 use crate::product_view::ProductView;
 
 /// A product page as cached, with what is needed to tell its shop's staff from everyone else.
 #[derive(Debug, Clone)]
 pub struct CachedProduct {
     pub view: ProductView,
+    /// Whether the public may see it.
+    pub status: ProductStatus,
     pub shop_owner: String,
     pub shop_company: Option<String>,
 }

@@ -1,20 +1,18 @@
 //! Products: listing and editing by approved shops (with the restricted-category rule), product
 //! pages, the home page's featured list and shop listings.
 
-use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
+use agora_core::catalog::{StockMovementKind, DEFAULT_LOW_STOCK};
 use agora_core::category::AttributeDef;
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{check_price, check_tiers, PriceTier};
-use agora_core::shop;
-use agora_core::{text, ValidationErrors};
+use agora_core::pricing::PriceTier;
+use agora_core::product::{ProductDraft, ProductEdit, ProductInput, ProductPatch, ProductStatus, VariantDraft};
+use agora_core::{shop, ValidationErrors};
 use agora_store::catalog as catalog_store;
 use agora_store::products::{self as store, ProductChanges, ProductRow, VariantRow};
 use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, Conn};
 use std::sync::Arc;
 
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::product_cache::CachedProduct;
 pub(crate) use crate::product_changes::publish_change;
@@ -23,89 +21,7 @@ pub use crate::product_view::{ProductSummary, ProductView, ShopCard, VariantView
 use crate::{audit, categories, rfc3339, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Stock at or below this is "low" for the seller, unless a variant sets its own threshold.
-pub const LOW_STOCK: i64 = 5;
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewVariant {
-    pub sku: String,
-    pub gtin: Option<String>,
-    #[schema(value_type = Object, example = json!({"amount": 1250, "currency": "EUR"}))]
-    pub price: Money,
-    pub stock: i64,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    /// Volume prices: from `min_qty` units on, each costs `unit_price`.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub price_tiers: Vec<PriceTier>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewProduct {
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub category: String,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    pub variants: Vec<NewVariant>,
-    pub min_order_qty: Option<i64>,
-    /// `active` (default) or `draft`.
-    pub status: Option<String>,
-}
-
-/// What [`parse_product`] found valid: the cleaned title and each variant's checked tiers.
-#[derive(Debug, Clone)]
-pub struct CheckedProduct {
-    pub title: String,
-    pub tiers: Vec<Vec<PriceTier>>,
-}
-
-/// The checks that need no database: text lengths, SKUs, GTINs, prices, stock, tiers.
-pub fn parse_product(input: &NewProduct) -> Result<CheckedProduct, ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let title = errors.check("title", text::bounded(&input.title, 2, 200, false));
-    errors.check("description", text::bounded(&input.description, 0, 20_000, true));
-    if input.variants.is_empty() || input.variants.len() > 100 {
-        errors.add("variants", "a product needs 1 to 100 variants");
-    }
-    let mut tiers = Vec::new();
-    let mut skus = Vec::new();
-    for (i, v) in input.variants.iter().enumerate() {
-        if let Some(sku) = errors.check(&format!("variants[{i}].sku"), parse_sku(&v.sku)) {
-            if skus.contains(&sku) {
-                errors.add(&format!("variants[{i}].sku"), "is used twice in this product");
-            }
-            skus.push(sku);
-        }
-        if let Some(gtin) = &v.gtin {
-            errors.check(&format!("variants[{i}].gtin"), parse_gtin(gtin));
-        }
-        errors.check(&format!("variants[{i}].price"), check_price(v.price));
-        if !(0..=1_000_000_000).contains(&v.stock) {
-            errors.add(&format!("variants[{i}].stock"), "must be between 0 and 1000000000");
-        }
-        let checked = errors.check(
-            &format!("variants[{i}].price_tiers"),
-            check_tiers(v.price, v.price_tiers.clone()),
-        );
-        tiers.push(checked.unwrap_or_default());
-    }
-    if input.min_order_qty.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
-        errors.add("min_order_qty", "must be between 1 and 1000000");
-    }
-    if let Some(status) = &input.status {
-        if status != "active" && status != "draft" {
-            errors.add("status", "must be one of: active, draft");
-        }
-    }
-    errors.into_result().map(|()| CheckedProduct {
-        title: title.unwrap_or_default(),
-        tiers,
-    })
-}
+pub const LOW_STOCK: i64 = DEFAULT_LOW_STOCK;
 
 /// Checks that the shop may list in `category` (approved, licensed for restricted categories) and
 /// returns the attributes the category declares.
@@ -115,63 +31,90 @@ pub(crate) async fn check_listing(conn: &mut Conn, s: &ShopRow, category: &str) 
         .ok_or_else(|| AppError::invalid("category", format!("unknown category {category:?}")))?;
     let required = agora_core::category::required_licence(&path);
     let qualifications = shops::listing_qualifications(conn, &s.id).await?;
-    shop::may_list(
-        shops::status_of(s)?,
-        required.as_deref(),
-        &qualifications,
-        crate::time_fmt::today(),
-    )
-    .map_err(|denied| match denied {
-        shop::ListingDenied::ShopNotApproved => AppError::conflict(ConflictKind::ShopNotApproved, denied.to_string()),
-        shop::ListingDenied::MissingQualification(_) => AppError::Forbidden(denied.to_string()),
+    shop::may_list(s.status, required.as_deref(), &qualifications, crate::time_fmt::today()).map_err(|denied| {
+        match denied {
+            shop::ListingDenied::ShopNotApproved => {
+                AppError::conflict(ConflictKind::ShopNotApproved, denied.to_string())
+            }
+            shop::ListingDenied::MissingQualification(_) => AppError::Forbidden(denied.to_string()),
+        }
     })?;
     categories::declared_attributes(conn, category).await
+}
+
+/// A new variant's row, at `position` among its product's variants (its stock is recorded by
+/// [`stock_and_tiers`]).
+pub(crate) fn variant_row(product_id: &str, shop_id: &str, position: usize, v: &VariantDraft) -> VariantRow {
+    VariantRow {
+        id: new_id("var"),
+        product_id: product_id.to_owned(),
+        shop_id: shop_id.to_owned(),
+        sku: v.sku.as_str().to_owned(),
+        gtin: v.gtin.as_ref().map(|g| g.as_str().to_owned()),
+        price_amount: v.price.minor,
+        currency: v.price.currency.code().to_owned(),
+        stock: 0,
+        attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
+        position: position as i64,
+    }
+}
+
+/// Writes a new variant's volume tiers and receives its initial stock as a movement.
+pub(crate) async fn stock_and_tiers(
+    conn: &mut Conn,
+    variant_id: &str,
+    v: &VariantDraft,
+    actor: &Actor,
+    now: i64,
+) -> AppResult<()> {
+    for t in &v.price_tiers {
+        catalog_store::insert_tier(conn, variant_id, i64::from(t.min_qty), t.unit_price.minor).await?;
+    }
+    if v.stock > 0 {
+        let received = StockMovementKind::Received;
+        catalog_store::move_stock(
+            conn,
+            variant_id,
+            v.stock,
+            received,
+            Some(&actor.account_id),
+            "initial stock",
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Lists a product in one of the actor's shops. The shop must be approved, a restricted category
 /// needs an approved, unexpired qualification of the matching kind, and attributes must be the
 /// ones the category declares.
-pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) -> AppResult<ProductView> {
+pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: ProductInput) -> AppResult<ProductView> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let s = shops::managed(&mut tx, actor, shop_id).await?;
     // Only the shop's staff learn what is wrong with a listing.
-    let CheckedProduct { title, tiers } = parse_product(&input)?;
-    let declared = check_listing(&mut tx, &s, &input.category).await?;
-    check_attributes(&declared, &input.attributes).map_err(|m| AppError::invalid("attributes", m))?;
-    for (i, v) in input.variants.iter().enumerate() {
-        check_attributes(&declared, &v.attributes)
-            .map_err(|m| AppError::invalid(&format!("variants[{i}].attributes"), m))?;
-    }
+    let draft = ProductDraft::parse(input).map_err(ValidationErrors::from)?;
+    let declared = check_listing(&mut tx, &s, &draft.category).await?;
+    draft.check_attributes(&declared).map_err(ValidationErrors::from)?;
     let product = ProductRow {
         id: new_id("prd"),
         shop_id: s.id.clone(),
-        title,
-        description: input.description.trim().to_owned(),
-        category: input.category.clone(),
-        status: input.status.clone().unwrap_or_else(|| "active".into()),
-        attributes: serde_json::Value::Object(input.attributes.clone()).to_string(),
-        min_order_qty: input.min_order_qty.unwrap_or(1),
+        title: draft.title.clone(),
+        description: draft.description.clone(),
+        category: draft.category.clone(),
+        status: draft.status,
+        attributes: serde_json::Value::Object(draft.attributes.clone()).to_string(),
+        min_order_qty: draft.min_order_qty,
         featured: false,
         created_at: now,
         updated_at: now,
     };
-    let variants: Vec<VariantRow> = input
+    let variants: Vec<VariantRow> = draft
         .variants
         .iter()
         .enumerate()
-        .map(|(i, v)| VariantRow {
-            id: new_id("var"),
-            product_id: product.id.clone(),
-            shop_id: s.id.clone(),
-            sku: v.sku.trim().to_owned(),
-            gtin: v.gtin.as_deref().map(|g| g.trim().to_owned()),
-            price_amount: v.price.minor,
-            currency: v.price.currency.code().to_owned(),
-            stock: 0,
-            attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
-            position: i as i64,
-        })
+        .map(|(i, v)| variant_row(&product.id, &s.id, i, v))
         .collect();
     if let Err(err) = store::insert(&mut tx, &product, &variants).await {
         if agora_store::is_unique_violation(&err) {
@@ -182,22 +125,8 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
         }
         return Err(err.into());
     }
-    for ((row, v), tiers) in variants.iter().zip(&input.variants).zip(&tiers) {
-        for t in tiers {
-            catalog_store::insert_tier(&mut tx, &row.id, i64::from(t.min_qty), t.unit_price.minor).await?;
-        }
-        if v.stock > 0 {
-            catalog_store::move_stock(
-                &mut tx,
-                &row.id,
-                v.stock,
-                "received",
-                Some(&actor.account_id),
-                "initial stock",
-                now,
-            )
-            .await?;
-        }
+    for (row, v) in variants.iter().zip(&draft.variants) {
+        stock_and_tiers(&mut tx, &row.id, v, actor, now).await?;
     }
     let data = serde_json::json!({ "title": product.title, "category": product.category, "variants": variants.len() });
     audit::record(&mut tx, Some(&actor.account_id), "product.created", &product.id, data).await?;
@@ -210,19 +139,6 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
     Ok(view)
 }
 
-/// A seller's edit of a product; only the fields given change.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct ProductPatch {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub category: Option<String>,
-    /// `draft`, `active` or `archived`.
-    pub status: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    pub min_order_qty: Option<i64>,
-}
-
 /// Edits a product of one of the actor's shops (404 for anyone else's).
 pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPatch) -> AppResult<ProductView> {
     let now = now_ms();
@@ -233,39 +149,28 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
     let s = shops::managed(&mut tx, actor, &product.shop_id)
         .await
         .map_err(|e| e.not_found_as("product"))?;
-    let mut errors = ValidationErrors::new();
-    let title = patch
-        .title
-        .as_deref()
-        .and_then(|t| errors.check("title", text::bounded(t, 2, 200, false)));
-    let description = patch
-        .description
-        .as_deref()
-        .and_then(|d| errors.check("description", text::bounded(d, 0, 20_000, true)));
-    if let Some(status) = &patch.status {
-        if !["draft", "active", "archived"].contains(&status.as_str()) {
-            errors.add("status", "must be one of: draft, active, archived");
-        }
+    let edit = ProductEdit::parse(patch)?;
+    if let Some(to) = edit.status {
+        product
+            .status
+            .transition(to)
+            .map_err(|e| AppError::conflict(ConflictKind::InvalidTransition, e.to_string()))?;
     }
-    if patch.min_order_qty.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
-        errors.add("min_order_qty", "must be between 1 and 1000000");
-    }
-    errors.into_result()?;
-    let category = patch.category.clone().unwrap_or_else(|| product.category.clone());
-    if patch.category.is_some() || patch.status.as_deref() == Some("active") {
+    let category = edit.category.clone().unwrap_or_else(|| product.category.clone());
+    if edit.category.is_some() || edit.status == Some(ProductStatus::Active) {
         check_listing(&mut tx, &s, &category).await?;
     }
-    if let Some(attributes) = &patch.attributes {
+    if let Some(attributes) = &edit.attributes {
         let declared = categories::declared_attributes(&mut tx, &category).await?;
-        check_attributes(&declared, attributes).map_err(|m| AppError::invalid("attributes", m))?;
+        agora_core::catalog::check_attributes(&declared, attributes).map_err(|m| AppError::invalid("attributes", m))?;
     }
     let changes = ProductChanges {
-        title,
-        description,
-        category: patch.category.clone(),
-        status: patch.status.clone(),
-        attributes: patch.attributes.map(|a| serde_json::Value::Object(a).to_string()),
-        min_order_qty: patch.min_order_qty,
+        title: edit.title,
+        description: edit.description,
+        category: edit.category,
+        status: edit.status,
+        attributes: edit.attributes.map(|a| serde_json::Value::Object(a).to_string()),
+        min_order_qty: edit.min_order_qty,
     };
     store::update(&mut tx, product_id, &changes, now).await?;
     let data = serde_json::json!({ "status": changes.status, "category": changes.category, "title": changes.title });
@@ -280,6 +185,11 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
 }
 
 pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResult<Option<ProductView>> {
+    Ok(load_entry(conn, id, actor).await?.map(|entry| entry.view))
+}
+
+/// A product's view as `actor` sees it, with what tells its shop's staff from everyone else.
+async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResult<Option<CachedProduct>> {
     let Some((p, variants)) = store::by_id(conn, id).await? else {
         return Ok(None);
     };
@@ -325,7 +235,7 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
             })
         })
         .collect();
-    Ok(Some(ProductView {
+    let view = ProductView {
         id: p.id,
         shop: ShopCard {
             id: s.id,
@@ -335,7 +245,7 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
         title: p.title,
         description: p.description,
         category: p.category,
-        status: p.status,
+        status: p.status.to_string(),
         attributes: serde_json::from_str(&p.attributes).unwrap_or_default(),
         min_order_qty: p.min_order_qty,
         variants,
@@ -345,6 +255,12 @@ pub(crate) async fn load(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> Ap
             .map(crate::images::view)
             .collect(),
         created_at: rfc3339(p.created_at),
+    };
+    Ok(Some(CachedProduct {
+        view,
+        status: p.status,
+        shop_owner: s.owner_account_id,
+        shop_company: s.company_id,
     }))
 }
 
@@ -354,16 +270,8 @@ async fn cached(app: &App, id: &str) -> AppResult<Option<Arc<CachedProduct>>> {
         return Ok(Some(hit));
     }
     let mut conn = app.db.conn().await?;
-    let Some(view) = load(&mut conn, id, None).await? else {
+    let Some(entry) = load_entry(&mut conn, id, None).await? else {
         return Ok(None);
-    };
-    let shop = agora_store::shops::by_id(&mut conn, &view.shop.id)
-        .await?
-        .ok_or(AppError::NotFound("shop"))?;
-    let entry = CachedProduct {
-        view,
-        shop_owner: shop.owner_account_id,
-        shop_company: shop.company_id,
     };
     app.products.insert(id.to_owned(), entry.clone());
     Ok(Some(Arc::new(entry)))
@@ -374,7 +282,7 @@ async fn cached(app: &App, id: &str) -> AppResult<Option<Arc<CachedProduct>>> {
 pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ProductView> {
     let entry = cached(app, id).await?.ok_or(AppError::NotFound("product"))?;
     let staff = actor.is_some_and(|a| a.may_run_shop(&entry.shop_owner, entry.shop_company.as_deref()));
-    if entry.view.status != "active" && !staff {
+    if !entry.status.is_public() && !staff {
         return Err(AppError::NotFound("product"));
     }
     let mut view = entry.view.clone();
@@ -438,7 +346,7 @@ pub async fn of_shop(app: &App, actor: Option<&Actor>, shop_id: &str) -> AppResu
         .await?
         .ok_or(AppError::NotFound("shop"))?;
     let staff = actor.is_some_and(|a| shops::may_manage(a, &s));
-    if !staff && s.status != "approved" {
+    if !staff && !s.status.is_public() {
         return Err(AppError::NotFound("shop"));
     }
     Ok(store::of_shop(&mut conn, shop_id, !staff, 500)

@@ -21,7 +21,8 @@ pub struct ShopView {
     pub legal_name: String,
     pub registration_number: Option<String>,
     /// `pending`, `info_requested`, `approved` or `rejected`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ShopStatus,
     /// The operator's reason for a rejection or question for more information.
     pub decision_note: Option<String>,
     pub categories: Vec<String>,
@@ -116,16 +117,10 @@ pub fn may_manage(actor: &Actor, s: &ShopRow) -> bool {
     actor.may_run_shop(&s.owner_account_id, s.company_id.as_deref())
 }
 
-pub(crate) fn status_of(s: &ShopRow) -> AppResult<ShopStatus> {
-    s.status
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 /// Loads a shop the actor may see: approved shops are public; others only for staff and operators.
 async fn visible(conn: &mut Conn, actor: Option<&Actor>, id: &str) -> AppResult<ShopRow> {
     let s = shops::by_id(conn, id).await?.ok_or(AppError::NotFound("shop"))?;
-    let public = s.status == ShopStatus::Approved.as_str();
+    let public = s.status.is_public();
     let allowed = public || actor.is_some_and(|a| a.is_operator || may_manage(a, &s));
     if allowed {
         Ok(s)
@@ -181,7 +176,7 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
         registration_number: application.registration_number,
         owner_account_id: actor.account_id.clone(),
         company_id,
-        status: ShopStatus::Pending.as_str().into(),
+        status: ShopStatus::Pending,
         decision_note: None,
         decided_by: None,
         created_at: now,
@@ -314,9 +309,8 @@ pub async fn upload_qualification(
         created_at: now,
     };
     qualifications::insert(&mut tx, &row).await?;
-    let status = status_of(&s)?;
-    if let Ok(next) = status.transition(&ShopEvent::Resubmit) {
-        shops::set_status(&mut tx, &s.id, status.as_str(), next.as_str(), None, None, now).await?;
+    if let Ok(next) = s.status.transition(&ShopEvent::Resubmit) {
+        shops::set_status(&mut tx, &s.id, s.status, next, None, None, now).await?;
     }
     let data = serde_json::json!({ "qualification_id": row.id, "kind": row.kind, "expires_on": row.expires_on, "size": row.size_bytes });
     audit::record(&mut tx, Some(&actor.account_id), "shop.document_uploaded", &s.id, data).await?;
@@ -362,7 +356,7 @@ pub async fn queue(
     let mut conn = app.db.conn().await?;
     let rows = shops::by_status(
         &mut conn,
-        status.as_str(),
+        status,
         after.as_ref().map(|(t, id)| (*t, id.as_str())),
         limit + 1,
     )
@@ -417,21 +411,11 @@ pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision)
     let s = shops::by_id(&mut tx, shop_id)
         .await?
         .ok_or(AppError::NotFound("shop"))?;
-    let from = status_of(&s)?;
+    let from = s.status;
     let to = from
         .transition(&event)
         .map_err(|e| AppError::conflict(ConflictKind::InvalidTransition, e.to_string()))?;
-    if !shops::set_status(
-        &mut tx,
-        &s.id,
-        from.as_str(),
-        to.as_str(),
-        note.as_deref(),
-        Some(&actor.account_id),
-        now,
-    )
-    .await?
-    {
+    if !shops::set_status(&mut tx, &s.id, from, to, note.as_deref(), Some(&actor.account_id), now).await? {
         return Err(AppError::conflict(
             ConflictKind::InvalidTransition,
             "the shop was decided by someone else meanwhile",

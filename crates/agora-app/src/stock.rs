@@ -1,6 +1,7 @@
 //! Inventory: stock per variant changes only through recorded movements (received, sold, returned,
 //! adjusted), applied atomically in the database so that it never goes below zero.
 
+use agora_core::catalog::{check_stock, StockMovementKind};
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::{now_ms, Conn};
@@ -21,8 +22,6 @@ pub struct StockChange<'a> {
     /// Optionally, the stock at or below which the seller sees the variant as low.
     pub low_stock_threshold: Option<i64>,
 }
-
-const MAX_COUNT: i64 = 1_000_000_000;
 
 /// Sets a variant's stock (a count after receiving goods, or a stocktake) and optionally its
 /// low-stock threshold, in one transaction: either both change or neither does. The stock change
@@ -55,15 +54,11 @@ pub async fn set(
     shops::managed(&mut tx, actor, &shop_id)
         .await
         .map_err(|e| e.not_found_as("variant"))?;
-    if !(0..=MAX_COUNT).contains(&stock) {
-        return Err(AppError::invalid("stock", "must be between 0 and 1000000000"));
-    }
-    if low_stock_threshold.is_some_and(|t| !(0..=MAX_COUNT).contains(&t)) {
-        return Err(AppError::invalid(
-            "low_stock_threshold",
-            "must be between 0 and 1000000000",
-        ));
-    }
+    let stock = check_stock(stock).map_err(|m| AppError::invalid("stock", m))?;
+    let low_stock_threshold = low_stock_threshold
+        .map(check_stock)
+        .transpose()
+        .map_err(|m| AppError::invalid("low_stock_threshold", m))?;
     let reason =
         text::bounded(reason.unwrap_or("stock count"), 1, 200, false).map_err(|m| AppError::invalid("reason", m))?;
     if let Some(threshold) = low_stock_threshold {
@@ -79,8 +74,7 @@ pub async fn set(
         .await?;
     }
     let delta = stock - current;
-    if delta != 0 {
-        let kind = if delta > 0 { "received" } else { "adjusted" };
+    if let Some(kind) = StockMovementKind::for_count(delta) {
         let changed = || {
             AppError::conflict(
                 ConflictKind::ChangedMeanwhile,
@@ -119,7 +113,7 @@ pub async fn take(conn: &mut Conn, variant_id: &str, qty: i64, actor: Option<&st
         return Err(AppError::invalid("quantity", "must be at least 1"));
     }
     Ok(
-        catalog_store::move_stock(conn, variant_id, -qty, "sold", actor, reason, now_ms())
+        catalog_store::move_stock(conn, variant_id, -qty, StockMovementKind::Sold, actor, reason, now_ms())
             .await?
             .is_some(),
     )
@@ -129,7 +123,8 @@ pub async fn take(conn: &mut Conn, variant_id: &str, qty: i64, actor: Option<&st
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MovementView {
     /// `received`, `sold`, `returned` or `adjusted`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: StockMovementKind,
     pub delta: i64,
     pub stock_after: i64,
     /// The account that moved it.

@@ -1,18 +1,18 @@
 //! Editing a product's variants after it is listed: adding a variant, setting volume prices.
 
-use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
+use agora_core::catalog::MAX_VARIANTS;
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{check_price, check_tiers, PriceTier};
-use agora_core::ValidationErrors;
+use agora_core::pricing::{check_tiers, PriceTier};
+use agora_core::product::{VariantDraft, VariantInput};
 use agora_store::catalog as catalog_store;
-use agora_store::products::{self as product_store, VariantRow};
-use agora_store::{new_id, now_ms};
+use agora_store::now_ms;
+use agora_store::products as product_store;
 
-use crate::products::{load, publish_change, NewVariant, ProductView, VariantView};
+use crate::products::{load, publish_change, stock_and_tiers, variant_row, ProductView, VariantView};
 use crate::{audit, categories, shops, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Adds a variant to a product of one of the actor's shops.
-pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> AppResult<ProductView> {
+pub async fn add(app: &App, actor: &Actor, product_id: &str, input: VariantInput) -> AppResult<ProductView> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let (product, existing) = product_store::by_id(&mut tx, product_id)
@@ -21,42 +21,16 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
     shops::managed(&mut tx, actor, &product.shop_id)
         .await
         .map_err(|e| e.not_found_as("product"))?;
-    let mut errors = ValidationErrors::new();
-    let sku = errors.check("sku", parse_sku(&v.sku));
-    if let Some(gtin) = v.gtin.as_deref().filter(|g| !g.trim().is_empty()) {
-        errors.check("gtin", parse_gtin(gtin));
-    }
-    errors.check("price", check_price(v.price));
-    if !(0..=1_000_000_000).contains(&v.stock) {
-        errors.add("stock", "must be between 0 and 1000000000");
-    }
-    let tiers = errors.check("price_tiers", check_tiers(v.price, v.price_tiers.clone()));
-    errors.into_result()?;
+    let draft = VariantDraft::parse(input)?;
     let declared = categories::declared_attributes(&mut tx, &product.category).await?;
-    check_attributes(&declared, &v.attributes).map_err(|m| AppError::invalid("attributes", m))?;
-    if existing.len() >= 100 {
+    draft.check_attributes(&declared)?;
+    if existing.len() >= MAX_VARIANTS {
         return Err(AppError::conflict(
             ConflictKind::LimitReached,
-            "a product has at most 100 variants",
+            format!("a product has at most {MAX_VARIANTS} variants"),
         ));
     }
-    let row = VariantRow {
-        id: new_id("var"),
-        product_id: product_id.to_owned(),
-        shop_id: product.shop_id.clone(),
-        sku: sku.expect("checked"),
-        gtin: v
-            .gtin
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-            .map(str::to_owned),
-        price_amount: v.price.minor,
-        currency: v.price.currency.code().to_owned(),
-        stock: 0,
-        attributes: serde_json::Value::Object(v.attributes.clone()).to_string(),
-        position: existing.len() as i64,
-    };
+    let row = variant_row(product_id, &product.shop_id, existing.len(), &draft);
     if let Err(err) = product_store::insert_variants(&mut tx, &[&row]).await {
         if agora_store::is_unique_violation(&err) {
             return Err(AppError::invalid(
@@ -66,21 +40,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, v: NewVariant) -> A
         }
         return Err(err.into());
     }
-    for t in tiers.unwrap_or_default() {
-        catalog_store::insert_tier(&mut tx, &row.id, i64::from(t.min_qty), t.unit_price.minor).await?;
-    }
-    if v.stock > 0 {
-        catalog_store::move_stock(
-            &mut tx,
-            &row.id,
-            v.stock,
-            "received",
-            Some(&actor.account_id),
-            "initial stock",
-            now,
-        )
-        .await?;
-    }
+    stock_and_tiers(&mut tx, &row.id, &draft, actor, now).await?;
     let data = serde_json::json!({ "variant_id": row.id, "sku": row.sku });
     audit::record(
         &mut tx,

@@ -21,6 +21,7 @@ pub mod order;
 pub mod pricing;
 pub mod rate;
 pub mod shipping;
+pub mod product;
 pub mod shop;
 pub mod tax;
 pub mod text;

@@ -152,18 +152,39 @@ impl Money {
         Ok(Money::new(minor, currency))
     }
 
-    /// Parses an amount typed in major units, such as `12.50` or `12,50`, exactly: more decimals
-    /// than the currency has are refused rather than rounded.
+    /// Parses an amount written in major units, such as `12.50` or `12,50` (a form field, a cell
+    /// of an imported file), exactly: more decimals than the currency has are refused, never
+    /// rounded (trailing zeros, as in `12.500`, change nothing and are accepted). Thousands
+    /// separators, exponents and currency signs are refused.
     pub fn parse_major(text: &str, currency: Currency) -> Result<Money, String> {
-        let cleaned = text.trim().replace(',', ".");
-        let value = Decimal::from_str_exact(&cleaned).map_err(|_| "must be an amount like 12.50".to_owned())?;
-        if value.scale() > currency.minor_digits {
+        let text = text.trim();
+        let normalized = match (text.matches(',').count(), text.contains('.')) {
+            (0, _) => text.to_owned(),
+            (1, false) => text.replace(',', "."),
+            _ => return Err("must be a plain decimal such as 12.50, without thousands separators".into()),
+        };
+        let digits = normalized.strip_prefix('-').unwrap_or(&normalized);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        let plain = !whole.is_empty()
+            && !fraction.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.bytes().all(|b| b.is_ascii_digit());
+        if !plain {
+            return Err("must be a decimal amount such as 12.50".into());
+        }
+        let value = Decimal::from_str_exact(&normalized).map_err(|_| "is too large".to_owned())?;
+        if value.normalize().scale() > currency.minor_digits {
             return Err(format!(
-                "{} has at most {} decimals",
+                "has more decimals than {} has ({}); nothing is rounded",
                 currency.code, currency.minor_digits
             ));
         }
-        Money::from_decimal(value, currency, Rounding::HalfEven).map_err(|e| e.to_string())
+        // Exact by the check above: no rounding rule applies.
+        let minor = value
+            .checked_mul(Decimal::from(10i64.pow(currency.minor_digits)))
+            .and_then(|m| m.normalize().to_i64())
+            .ok_or_else(|| "is too large".to_owned())?;
+        Ok(Money::new(minor, currency))
     }
 
     /// This amount times a rate (a tax or fee rate such as 0.19), rounded by `rounding`.
@@ -245,6 +266,37 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::parse_major("500", jpy), Ok(Money::new(500, jpy)));
         assert!(Money::parse_major("500.5", jpy).is_err());
+        assert_eq!(
+            Money::parse_major("12.500", Currency::EUR),
+            Ok(eur(1250)),
+            "trailing zeros round nothing"
+        );
+        assert!(Money::parse_major("12.345", Currency::EUR)
+            .unwrap_err()
+            .contains("more decimals"));
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::parse_major("1.234", kwd), Ok(Money::new(1234, kwd)));
+        assert_eq!(
+            Money::parse_major("-1.00", Currency::EUR),
+            Ok(eur(-100)),
+            "check_price refuses it"
+        );
+        for bad in [
+            "",
+            "1,234.50",
+            "1.234,50",
+            "1 234",
+            "€12",
+            "12.",
+            ".5",
+            "12.5.0",
+            "NaN",
+            "+1",
+            "--1",
+            "99999999999999999999999999999999",
+        ] {
+            assert!(Money::parse_major(bad, Currency::EUR).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

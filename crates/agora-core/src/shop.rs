@@ -73,6 +73,18 @@ impl ShopStatus {
     }
 }
 
+impl ShopStatus {
+    /// Whether the operator still has to decide (approve, reject or ask for more).
+    pub fn awaits_decision(self) -> bool {
+        matches!(self, ShopStatus::Pending | ShopStatus::InfoRequested)
+    }
+
+    /// Whether the public sees the shop and it may trade.
+    pub fn is_public(self) -> bool {
+        self == ShopStatus::Approved
+    }
+}
+
 /// A validated shop application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopApplication {
@@ -245,16 +257,49 @@ mod tests {
         assert_eq!(Pending.transition(&RequestInfo), Ok(InfoRequested));
         assert_eq!(InfoRequested.transition(&Resubmit), Ok(Pending));
         assert_eq!(InfoRequested.transition(&Approve), Ok(Approved));
-        for (from, event) in [
-            (Approved, Approve),
-            (Approved, Reject),
-            (Rejected, Approve),
-            (Rejected, Resubmit),
-            (Pending, Resubmit),
-            (InfoRequested, RequestInfo),
-        ] {
-            assert!(from.transition(&event).is_err(), "{from} accepted {event:?}");
+        assert_eq!(InfoRequested.transition(&Reject), Ok(Rejected));
+    }
+
+    #[test]
+    fn every_other_review_move_is_refused() {
+        use ShopEvent::*;
+        use ShopStatus::*;
+        let legal = [
+            (Pending, Approve),
+            (Pending, Reject),
+            (Pending, RequestInfo),
+            (InfoRequested, Approve),
+            (InfoRequested, Reject),
+            (InfoRequested, Resubmit),
+        ];
+        let mut refused = 0;
+        for from in ShopStatus::ALL {
+            for event in [Approve, Reject, RequestInfo, Resubmit] {
+                if legal.contains(&(*from, event.clone())) {
+                    continue;
+                }
+                let err = from.transition(&event).unwrap_err();
+                assert_eq!(err.from, *from);
+                refused += 1;
+            }
         }
+        assert_eq!(
+            refused, 10,
+            "a decided shop stays decided; questions and answers alternate"
+        );
+        assert_eq!(
+            Approved.transition(&Reject).unwrap_err().to_string(),
+            "a shop that is approved cannot be rejected"
+        );
+    }
+
+    #[test]
+    fn only_undecided_shops_await_the_operator_and_only_approved_ones_are_public() {
+        use ShopStatus::*;
+        assert!(Pending.awaits_decision() && InfoRequested.awaits_decision());
+        assert!(!Approved.awaits_decision() && !Rejected.awaits_decision());
+        assert!(Approved.is_public());
+        assert!(!Pending.is_public() && !InfoRequested.is_public() && !Rejected.is_public());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The seller catalog beyond the product rows: price tiers, company prices, stock and its
 //! movements, shipping rates, offers of the same item (GTIN) across shops.
 
+use agora_core::catalog::StockMovementKind;
 use sqlx::{AnyConnection, Row};
 
 /// A volume tier of one variant: `(variant id, min qty, unit price in minor units)`.
@@ -89,7 +90,7 @@ pub async fn move_stock(
     conn: &mut AnyConnection,
     variant_id: &str,
     delta: i64,
-    kind: &str,
+    kind: StockMovementKind,
     actor: Option<&str>,
     reason: &str,
     now: i64,
@@ -105,7 +106,7 @@ pub async fn move_stock(
         "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(variant_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(delta)
     .bind(stock_after)
     .bind(actor)
@@ -119,7 +120,7 @@ pub async fn move_stock(
 /// One stock movement.
 #[derive(Debug, Clone)]
 pub struct MovementRow {
-    pub kind: String,
+    pub kind: StockMovementKind,
     pub delta: i64,
     pub stock_after: i64,
     pub actor: Option<String>,
@@ -138,7 +139,7 @@ pub async fn movements(conn: &mut AnyConnection, variant_id: &str, limit: i64) -
     rows.iter()
         .map(|r| {
             Ok(MovementRow {
-                kind: r.try_get(0)?,
+                kind: crate::word(r, 0)?,
                 delta: r.try_get(1)?,
                 stock_after: r.try_get(2)?,
                 actor: r.try_get(3)?,

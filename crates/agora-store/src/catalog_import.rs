@@ -2,6 +2,7 @@
 //! the single-variant writes an import needs beside [`crate::products`] (which inserts products and
 //! variants in bulk) and [`crate::catalog`].
 
+use agora_core::catalog::StockMovementKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::products::{
@@ -52,7 +53,7 @@ pub async fn catalog_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::R
 #[derive(Debug, Clone)]
 pub struct NewMovement<'a> {
     pub variant_id: &'a str,
-    pub kind: &'a str,
+    pub kind: StockMovementKind,
     pub delta: i64,
     pub stock_after: i64,
     pub actor: Option<&'a str>,
@@ -72,7 +73,7 @@ pub async fn insert_movements(conn: &mut AnyConnection, movements: &[NewMovement
         for m in chunk {
             query = query
                 .bind(m.variant_id)
-                .bind(m.kind)
+                .bind(m.kind.as_str())
                 .bind(m.delta)
                 .bind(m.stock_after)
                 .bind(m.actor)

@@ -195,6 +195,17 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// Reads a 0/1 integer column as a flag (portable: neither engine's BOOLEAN decodes through `Any`).
+/// A domain word (a status, a kind) read from a TEXT column: a value the code does not know is a
+/// decoding error, never a default.
+pub(crate) fn word<T: std::str::FromStr<Err = String>>(r: &sqlx::any::AnyRow, at: usize) -> sqlx::Result<T> {
+    use sqlx::Row;
+    let text: String = r.try_get(at)?;
+    text.parse().map_err(|e: String| sqlx::Error::ColumnDecode {
+        index: at.to_string(),
+        source: format!("{text:?}: {e}").into(),
+    })
+}
+
 pub(crate) fn flag(value: i64) -> bool {
     value != 0
 }

@@ -1,6 +1,7 @@
 //! Products and their variants (SKUs). The foundation needs them for the demo and the home page;
 //! the catalog issue builds the full seller-facing model on top.
 
+use agora_core::product::ProductStatus;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -11,7 +12,7 @@ pub struct ProductRow {
     pub title: String,
     pub description: String,
     pub category: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub attributes: String,
     pub min_order_qty: i64,
     pub featured: bool,
@@ -91,7 +92,7 @@ pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow])
                 .bind(&p.title)
                 .bind(&p.description)
                 .bind(&p.category)
-                .bind(&p.status)
+                .bind(p.status.as_str())
                 .bind(&p.attributes)
                 .bind(p.min_order_qty)
                 .bind(i64::from(p.featured))
@@ -216,7 +217,7 @@ pub(crate) fn product_at(r: &AnyRow, at: usize) -> sqlx::Result<ProductRow> {
         title: r.try_get(at + 2)?,
         description: r.try_get(at + 3)?,
         category: r.try_get(at + 4)?,
-        status: r.try_get(at + 5)?,
+        status: crate::word(r, at + 5)?,
         attributes: r.try_get(at + 6)?,
         min_order_qty: r.try_get(at + 7)?,
         featured: crate::flag(r.try_get(at + 8)?),
@@ -265,7 +266,7 @@ pub struct ProductChanges {
     pub title: Option<String>,
     pub description: Option<String>,
     pub category: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ProductStatus>,
     pub attributes: Option<String>,
     pub min_order_qty: Option<i64>,
 }
@@ -280,7 +281,7 @@ pub async fn update(conn: &mut AnyConnection, id: &str, c: &ProductChanges, now:
     .bind(c.title.as_deref())
     .bind(c.description.as_deref())
     .bind(c.category.as_deref())
-    .bind(c.status.as_deref())
+    .bind(c.status.map(ProductStatus::as_str))
     .bind(c.attributes.as_deref())
     .bind(c.min_order_qty)
     .bind(now)

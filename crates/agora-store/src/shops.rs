@@ -1,5 +1,6 @@
 //! Shops and their review.
 
+use agora_core::shop::ShopStatus;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -12,7 +13,7 @@ pub struct ShopRow {
     pub registration_number: Option<String>,
     pub owner_account_id: String,
     pub company_id: Option<String>,
-    pub status: String,
+    pub status: ShopStatus,
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub created_at: i64,
@@ -31,7 +32,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<ShopRow> {
         registration_number: r.try_get(4)?,
         owner_account_id: r.try_get(5)?,
         company_id: r.try_get(6)?,
-        status: r.try_get(7)?,
+        status: crate::word(r, 7)?,
         decision_note: r.try_get(8)?,
         decided_by: r.try_get(9)?,
         created_at: r.try_get(10)?,
@@ -55,7 +56,7 @@ pub async fn insert(conn: &mut AnyConnection, s: &ShopRow, categories: &[String]
     .bind(s.registration_number.as_deref())
     .bind(&s.owner_account_id)
     .bind(s.company_id.as_deref())
-    .bind(&s.status)
+    .bind(s.status.as_str())
     .bind(s.decision_note.as_deref())
     .bind(s.decided_by.as_deref())
     .bind(s.created_at)
@@ -119,7 +120,7 @@ pub async fn for_account(conn: &mut AnyConnection, account_id: &str) -> sqlx::Re
 /// A page of shops with `status`, oldest first (the review queue is first come, first served).
 pub async fn by_status(
     conn: &mut AnyConnection,
-    status: &str,
+    status: ShopStatus,
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> sqlx::Result<Vec<ShopRow>> {
@@ -129,7 +130,7 @@ pub async fn by_status(
          ORDER BY created_at, id LIMIT $4"
     );
     let rows = sqlx::query(&sql)
-        .bind(status)
+        .bind(status.as_str())
         .bind(after_at)
         .bind(after_id)
         .bind(limit)
@@ -151,8 +152,8 @@ pub async fn categories(conn: &mut AnyConnection, shop_id: &str) -> sqlx::Result
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: ShopStatus,
+    to: ShopStatus,
     note: Option<&str>,
     decided_by: Option<&str>,
     now: i64,
@@ -160,12 +161,12 @@ pub async fn set_status(
     let done = sqlx::query(
         "UPDATE shops SET status = $1, decision_note = $2, decided_by = $3, updated_at = $4 WHERE id = $5 AND status = $6",
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(note)
     .bind(decided_by)
     .bind(now)
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -2,9 +2,10 @@
 
 use agora_core::money::{Currency, Money};
 use agora_core::pricing::PriceTier;
+use agora_core::product::{ProductInput, VariantInput};
 
 use super::{Sellers, Shops};
-use crate::products::{self, NewProduct, NewVariant};
+use crate::products;
 use crate::{App, AppResult};
 
 /// Whose shop a product is listed in.
@@ -326,12 +327,12 @@ pub(super) async fn products(app: &App, sellers: &Sellers, shops: &Shops) -> App
             Seller::Lucie => (&sellers.lucie, &shops.lune.id),
             Seller::Hans => (&sellers.hans, &shops.hanse.id),
         };
-        let input = NewProduct {
+        let input = ProductInput {
             title: title.to_string(),
             description: description.to_string(),
             category: category.to_string(),
             attributes: Default::default(),
-            variants: vec![NewVariant {
+            variants: vec![VariantInput {
                 sku: format!("DEMO-{:03}", i + 1),
                 gtin: (!gtin.is_empty()).then(|| gtin.to_string()),
                 price: Money::new(*cents, Currency::EUR),

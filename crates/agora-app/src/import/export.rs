@@ -50,7 +50,7 @@ pub async fn export_products<W: std::io::Write>(
             v.stock.to_string(),
             v.gtin.clone().unwrap_or_default(),
             p.min_order_qty.to_string(),
-            p.status.clone(),
+            p.status.to_string(),
         ];
         record.extend(
             product_keys

@@ -20,8 +20,9 @@
 //! headers to these. An empty cell of an existing variant leaves its value as it is, except for
 //! `description`, `gtin` and attributes, where empty means "none".
 //!
-//! The same rules as listing a product through the API apply to every row (`products::parse_product`,
-//! `products::check_listing`, `catalog::check_attributes`): they are checked for a whole product before
+//! The same rules as listing a product through the API apply to every row (`ProductDraft::parse`,
+//! `products::check_listing`, `catalog::check_attributes`; prices parse by `Money::parse_major`):
+//! they are checked for a whole product before
 //! anything is written, so a bad row writes nothing while the others land. Valid products are
 //! written many per transaction for speed, each transaction with its audit entry and the
 //! `product.changed` outbox event of every product it changed; should a write still fail (a SKU
@@ -30,22 +31,20 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
-use std::str::FromStr;
 
-use agora_core::catalog::check_attributes;
+use agora_core::catalog::{check_attributes, StockMovementKind, MAX_VARIANTS};
 use agora_core::category::{AttributeDef, AttributeType};
-use agora_core::money::{Currency, Money, Rounding};
+use agora_core::money::{Currency, Money};
 use agora_core::pricing::PriceTier;
-use agora_core::shop::ShopStatus;
+use agora_core::product::{variant_count_rule, ProductDraft, ProductInput, ProductStatus, VariantInput};
 use agora_store::catalog as catalog_store;
 use agora_store::catalog_import as store;
 use agora_store::products::{self as product_store, ProductChanges, ProductRow, VariantRow};
 use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, Conn};
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use crate::products::{check_listing, parse_product, publish_change, NewProduct, NewVariant};
+use crate::products::{check_listing, publish_change};
 use crate::{audit, categories, App, AppError, AppResult, ConflictKind};
 
 mod attributes;
@@ -64,7 +63,7 @@ use variants::*;
 use write::*;
 
 pub use export::{export_products, ExportOptions};
-pub use sheet::{parse_delimiter, parse_map, parse_price};
+pub use sheet::{parse_delimiter, parse_map};
 
 /// About this many rows are written per transaction.
 const BATCH_ROWS: usize = 500;
@@ -159,7 +158,7 @@ pub async fn import_products(
 ) -> AppResult<ImportReport> {
     let mut conn = app.db.conn().await?;
     let shop = find_shop(&mut conn, shop).await?;
-    if shop.status != ShopStatus::Approved.as_str() {
+    if !shop.status.is_public() {
         return Err(AppError::conflict(
             ConflictKind::ShopNotApproved,
             format!(

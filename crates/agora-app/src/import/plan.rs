@@ -116,25 +116,28 @@ pub(super) async fn plan(
         )?);
     }
     let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
-    let input = check_product(&fields, variants, current.is_none(), &lines, &mut problems);
+    let draft = check_product(&fields, variants, current.is_none(), &lines, &mut problems);
     let new_count = existing.iter().filter(|v| v.is_none()).count();
     let size = owner
         .as_ref()
         .and_then(|(id, _)| catalog.sizes.get(id))
         .copied()
         .unwrap_or((0, 0));
-    if size.0 + new_count > 100 {
-        problems.add(first.line, "sku", "a product needs 1 to 100 variants");
+    if size.0 + new_count > MAX_VARIANTS {
+        problems.add(first.line, "sku", variant_count_rule());
     }
-    if !problems.0.is_empty() {
-        let mut errors = problems.0;
-        let failing: BTreeSet<u64> = errors.iter().map(|e| e.line).collect();
-        let cause = failing.iter().next().copied().unwrap_or_default();
-        errors.extend(waiting(&rows, &failing, cause));
-        return Ok(Err(errors));
-    }
-    let mut plan = product_plan(shop, &fields, &input, current.as_ref(), lines);
-    let next_position = plan_variants(&mut plan, catalog, shop, &input, existing, size.1);
+    let draft = match draft {
+        Some(draft) if problems.0.is_empty() => draft,
+        _ => {
+            let mut errors = problems.0;
+            let failing: BTreeSet<u64> = errors.iter().map(|e| e.line).collect();
+            let cause = failing.iter().next().copied().unwrap_or_default();
+            errors.extend(waiting(&rows, &failing, cause));
+            return Ok(Err(errors));
+        }
+    };
+    let mut plan = product_plan(shop, &fields, &draft, current.as_ref(), lines);
+    let next_position = plan_variants(&mut plan, catalog, shop, &draft, existing, size.1);
     remember(catalog, &plan, next_position);
     Ok(Ok(plan))
 }
@@ -222,7 +225,10 @@ struct ProductFields {
     description: String,
     category: Option<String>,
     min_order_qty: Option<i64>,
-    status: String,
+    /// The status cell, lowercased, for a new product (whose draft checks it).
+    requested_status: Option<String>,
+    /// An existing product's status after the import.
+    status: ProductStatus,
     attributes: Map<String, Value>,
 }
 
@@ -258,15 +264,22 @@ fn product_fields(
         },
         None => current.map(|p| p.min_order_qty),
     };
-    let status = first
-        .given(columns, Field::Status)
-        .map(str::to_ascii_lowercase)
-        .or_else(|| current.map(|p| p.status.clone()))
-        .unwrap_or_else(|| "active".into());
-    if current.is_some() && !["draft", "active", "archived"].contains(&status.as_str()) {
-        // The rule of `products::update` (a new product is checked by `parse_product`).
-        problems.add(first.line, "status", "must be one of: draft, active, archived");
-    }
+    let requested_status = first.given(columns, Field::Status).map(str::to_ascii_lowercase);
+    // An existing product moves by the rule of `products::update`; a new one is checked by its draft.
+    let status = match (current, requested_status.as_deref()) {
+        (Some(p), Some(raw)) => match raw
+            .parse::<ProductStatus>()
+            .and_then(|to| p.status.transition(to).map_err(|e| e.to_string()))
+        {
+            Ok(status) => status,
+            Err(message) => {
+                problems.add(first.line, "status", message);
+                p.status
+            }
+        },
+        (Some(p), None) => p.status,
+        (None, _) => ProductStatus::Active,
+    };
     let mut attributes = current.map(|p| json_map(&p.attributes)).unwrap_or_default();
     merge_attributes(&mut attributes, &columns.product_attrs, first);
     ProductFields {
@@ -274,6 +287,7 @@ fn product_fields(
         description,
         category,
         min_order_qty,
+        requested_status,
         status,
         attributes,
     }
@@ -295,7 +309,9 @@ async fn declared_attributes(
     };
     let recheck = match current {
         None => true,
-        Some(p) => &p.category != category || (fields.status == "active" && p.status != "active"),
+        Some(p) => {
+            &p.category != category || (fields.status == ProductStatus::Active && p.status != ProductStatus::Active)
+        }
     };
     if !recheck {
         return catalog.declared(conn, category).await;
@@ -310,67 +326,54 @@ async fn declared_attributes(
 }
 
 /// The rules every listed product follows, as for `products::create`, reported on the rows they
-/// concern. Returns the product as it is written.
+/// concern. Returns the product as it is written, when it keeps them.
 fn check_product(
     fields: &ProductFields,
-    variants: Vec<NewVariant>,
+    variants: Vec<VariantInput>,
     is_new: bool,
     lines: &[u64],
     problems: &mut Problems,
-) -> NewProduct {
+) -> Option<ProductDraft> {
     let first_line = lines[0];
-    let mut input = NewProduct {
+    let input = ProductInput {
         title: fields.title.clone(),
         description: fields.description.clone(),
         category: fields.category.clone().unwrap_or_default(),
         attributes: fields.attributes.clone(),
         variants,
         min_order_qty: fields.min_order_qty,
-        status: is_new.then(|| fields.status.clone()),
+        status: fields.requested_status.clone().filter(|_| is_new),
     };
-    match parse_product(&input) {
-        Ok(checked) => input.title = checked.title,
+    match ProductDraft::parse(input) {
+        Ok(draft) => Some(draft),
         Err(errors) => {
             for e in errors.0 {
-                let (line, field, message) = match e.field.strip_prefix("variants[") {
-                    Some(rest) => {
-                        let (index, field) = rest.split_once("].").unwrap_or((rest.trim_end_matches(']'), "sku"));
-                        let line = index
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|i| lines.get(i))
-                            .copied()
-                            .unwrap_or(first_line);
-                        match field {
-                            "price_tiers" => (
-                                line,
-                                "price",
-                                format!("conflicts with the variant's volume price tiers: {}", e.message),
-                            ),
-                            field => (line, field, e.message),
-                        }
-                    }
-                    None if e.field == "variants" => (first_line, "sku", e.message),
-                    None => (first_line, e.field.as_str(), e.message),
-                };
-                problems.add(line, field, message);
+                let line = e.variant.and_then(|i| lines.get(i)).copied().unwrap_or(first_line);
+                match (e.variant, e.field.as_str()) {
+                    (Some(_), "price_tiers") => problems.add(
+                        line,
+                        "price",
+                        format!("conflicts with the variant's volume price tiers: {}", e.message),
+                    ),
+                    (None, "variants") => problems.add(line, "sku", e.message),
+                    (_, field) => problems.add(line, field, e.message),
+                }
             }
+            None
         }
     }
-    input
 }
 
 /// A checked product's plan, its variants still to come: the new product, or what changes.
 fn product_plan(
     shop: &ShopRow,
     fields: &ProductFields,
-    input: &NewProduct,
+    input: &ProductDraft,
     current: Option<&ProductRow>,
     lines: Vec<u64>,
 ) -> Plan {
     let now = now_ms();
     let category = fields.category.clone().unwrap_or_default();
-    let status = &fields.status;
     let attributes_json = Value::Object(input.attributes.clone()).to_string();
     let product_id = current.map_or_else(|| new_id("prd"), |p| p.id.clone());
     let (new_product, product_changes) = match current {
@@ -381,9 +384,9 @@ fn product_plan(
                 title: input.title.clone(),
                 description: input.description.clone(),
                 category,
-                status: status.clone(),
+                status: input.status,
                 attributes: attributes_json,
-                min_order_qty: fields.min_order_qty.unwrap_or(1),
+                min_order_qty: input.min_order_qty,
                 featured: false,
                 created_at: now,
                 updated_at: now,
@@ -396,7 +399,7 @@ fn product_plan(
                 title: differs(&input.title, &p.title),
                 description: differs(&input.description, &p.description),
                 category: differs(&category, &p.category),
-                status: differs(status, &p.status),
+                status: (fields.status != p.status).then_some(fields.status),
                 attributes: (input.attributes != json_map(&p.attributes)).then_some(attributes_json),
                 min_order_qty: fields.min_order_qty.filter(|q| *q != p.min_order_qty),
             };
@@ -434,7 +437,7 @@ fn remember(catalog: &mut Catalog, plan: &Plan, next_position: i64) {
         p.title = c.title.clone().unwrap_or(p.title.clone());
         p.description = c.description.clone().unwrap_or(p.description.clone());
         p.category = c.category.clone().unwrap_or(p.category.clone());
-        p.status = c.status.clone().unwrap_or(p.status.clone());
+        p.status = c.status.unwrap_or(p.status);
         p.attributes = c.attributes.clone().unwrap_or(p.attributes.clone());
         p.min_order_qty = c.min_order_qty.unwrap_or(p.min_order_qty);
     }

@@ -141,37 +141,6 @@ pub(super) fn detect_delimiter(bytes: &[u8]) -> u8 {
     }
 }
 
-/// A price in major units as written in a file (`12.50` or `12,50`), exactly in minor units.
-/// More decimals than the currency has are refused, never rounded.
-pub fn parse_price(raw: &str, currency: Currency) -> Result<Money, String> {
-    let text = raw.trim();
-    let plain = |s: &str| {
-        let digits = s.strip_prefix('-').unwrap_or(s);
-        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
-        !whole.is_empty()
-            && !fraction.is_empty()
-            && whole.bytes().all(|b| b.is_ascii_digit())
-            && fraction.bytes().all(|b| b.is_ascii_digit())
-    };
-    let normalized = match (text.matches(',').count(), text.contains('.')) {
-        (0, _) => text.to_owned(),
-        (1, false) => text.replace(',', "."),
-        _ => return Err("must be a plain decimal such as 12.50, without thousands separators".into()),
-    };
-    if !plain(&normalized) {
-        return Err("must be a decimal amount such as 12.50".into());
-    }
-    let value = Decimal::from_str(&normalized).map_err(|_| "is too large".to_owned())?;
-    let digits = currency.minor_digits();
-    if value.normalize().scale() > digits {
-        return Err(format!(
-            "has more decimals than {} has ({digits}); nothing is rounded",
-            currency.code()
-        ));
-    }
-    Money::from_decimal(value, currency, Rounding::HalfUp).map_err(|_| "is too large".to_owned())
-}
-
 /// The file's columns, resolved to canonical ones.
 #[derive(Debug)]
 pub(super) struct Columns {
@@ -388,51 +357,6 @@ pub(super) fn group(sheet: &Sheet) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn eur(minor: i64) -> Money {
-        Money::new(minor, Currency::EUR)
-    }
-
-    #[test]
-    fn prices_are_exact_in_minor_units() {
-        assert_eq!(parse_price("12.50", Currency::EUR), Ok(eur(1250)));
-        assert_eq!(parse_price("12,50", Currency::EUR), Ok(eur(1250)));
-        assert_eq!(parse_price(" 7 ", Currency::EUR), Ok(eur(700)));
-        assert_eq!(parse_price("0.1", Currency::EUR), Ok(eur(10)));
-        assert_eq!(
-            parse_price("12.500", Currency::EUR),
-            Ok(eur(1250)),
-            "trailing zeros round nothing"
-        );
-        assert!(parse_price("12.345", Currency::EUR)
-            .unwrap_err()
-            .contains("more decimals"));
-        let jpy = Currency::parse("JPY").unwrap();
-        assert_eq!(parse_price("1200", jpy), Ok(Money::new(1200, jpy)));
-        assert!(parse_price("12.5", jpy).is_err());
-        let kwd = Currency::parse("KWD").unwrap();
-        assert_eq!(parse_price("1.234", kwd), Ok(Money::new(1234, kwd)));
-        assert_eq!(
-            parse_price("-1.00", Currency::EUR),
-            Ok(eur(-100)),
-            "parse_product refuses it by the usual rule"
-        );
-        for bad in [
-            "",
-            "1,234.50",
-            "1.234,50",
-            "1 234",
-            "€12",
-            "12.",
-            ".5",
-            "1e3",
-            "12.5.0",
-            "NaN",
-            "99999999999999999999999999999999",
-        ] {
-            assert!(parse_price(bad, Currency::EUR).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn delimiters_are_detected_from_the_header() {

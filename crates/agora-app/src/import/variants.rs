@@ -11,7 +11,7 @@ pub(super) fn variant(
     catalog: &Catalog,
     options: &ImportOptions,
     problems: &mut Problems,
-) -> AppResult<NewVariant> {
+) -> AppResult<VariantInput> {
     let sku = r.cell(columns, Field::Sku).unwrap_or_default().to_owned();
     let currency = match r.given(columns, Field::Currency) {
         Some(code) => match Currency::parse(&code.to_ascii_uppercase()) {
@@ -27,7 +27,7 @@ pub(super) fn variant(
         },
     };
     let price = match (r.given(columns, Field::Price), currency) {
-        (Some(raw), Some(currency)) => match parse_price(raw, currency) {
+        (Some(raw), Some(currency)) => match Money::parse_major(raw, currency) {
             Ok(price) => Some(price),
             Err(message) => {
                 problems.add(r.line, "price", message);
@@ -74,7 +74,7 @@ pub(super) fn variant(
             .collect(),
         None => Vec::new(),
     };
-    Ok(NewVariant {
+    Ok(VariantInput {
         sku,
         gtin,
         price,
@@ -90,14 +90,14 @@ pub(super) fn plan_variants(
     plan: &mut Plan,
     catalog: &mut Catalog,
     shop: &ShopRow,
-    input: &NewProduct,
+    input: &ProductDraft,
     existing: Vec<Option<VariantRow>>,
     mut next_position: i64,
 ) -> i64 {
     let product_changed = plan.new_product.is_some() || plan.product_changes.is_some();
     for (v, ev) in input.variants.iter().zip(existing) {
-        let sku = v.sku.clone();
-        let gtin = v.gtin.clone();
+        let sku = v.sku.as_str().to_owned();
+        let gtin = v.gtin.as_ref().map(|g| g.as_str().to_owned());
         let attributes = Value::Object(v.attributes.clone()).to_string();
         let outcome = match ev {
             None => {

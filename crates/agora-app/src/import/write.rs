@@ -43,7 +43,7 @@ pub(super) async fn write(conn: &mut Conn, plans: &[&Plan], actor: &str, now: i6
         .filter(|v| v.stock > 0)
         .map(|v| store::NewMovement {
             variant_id: &v.id,
-            kind: "received",
+            kind: StockMovementKind::Received,
             delta: v.stock,
             stock_after: v.stock,
             actor: Some(actor),
@@ -68,7 +68,9 @@ pub(super) async fn write(conn: &mut Conn, plans: &[&Plan], actor: &str, now: i6
             // A difference, so that a sale meanwhile is never lost; if one happened, the count in
             // the file is stale and the product fails (as `stock::set` refuses a stale count).
             let delta = m.to - m.from;
-            let kind = if delta > 0 { "received" } else { "adjusted" };
+            let Some(kind) = StockMovementKind::for_count(delta) else {
+                continue;
+            };
             let after =
                 catalog_store::move_stock(conn, &m.variant_id, delta, kind, Some(actor), MOVEMENT_REASON, now).await?;
             if after != Some(m.to) {

@@ -4,6 +4,7 @@
 //! only if nobody moved the order meanwhile.
 
 use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction};
+use agora_core::catalog::StockMovementKind;
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::now_ms;
@@ -57,7 +58,7 @@ async fn apply(
                 &mut tx,
                 &l.variant_id,
                 l.quantity,
-                "returned",
+                StockMovementKind::Returned,
                 Some(&actor.account_id),
                 &format!("order {id} cancelled"),
                 now,

@@ -4,6 +4,7 @@
 //! reserved or none is and nothing is ever oversold.
 
 use agora_core::address::{Address, AddressInput};
+use agora_core::catalog::StockMovementKind;
 use agora_core::checkout::{order_totals, split_by_shop, CheckoutError, CheckoutLine, OrderInput, OrderTotals};
 use agora_core::country::Country;
 use agora_core::money::Money;
@@ -213,7 +214,7 @@ pub async fn checkout(
                 &mut tx,
                 &l.variant_id,
                 -l.quantity,
-                "sold",
+                StockMovementKind::Sold,
                 Some(&actor.account_id),
                 &format!("order {order_id}"),
                 now,

@@ -4,6 +4,7 @@ use agora_app::audit::{self, Verdict};
 use agora_app::categories::{self, NewCategory};
 use agora_app::shops::{self, Decision, QualificationView, ShopPage, ShopView};
 use agora_core::category::AttributeDef;
+use agora_core::shop::ShopStatus;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -32,7 +33,7 @@ pub async fn queue(
     Auth(actor): Auth,
     Query(q): Query<QueueParams>,
 ) -> ApiResult<Json<ShopPage>> {
-    let status = q.status.as_deref().unwrap_or("pending");
+    let status = q.status.as_deref().unwrap_or(ShopStatus::Pending.as_str());
     Ok(Json(
         shops::queue(&state.app, &actor, status, q.cursor.as_deref(), q.limit).await?,
     ))

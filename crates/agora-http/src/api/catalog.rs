@@ -1,7 +1,7 @@
 //! Categories and product pages.
 
 use agora_app::idempotency::Render;
-use agora_app::products::{self, NewVariant, ProductPatch};
+use agora_app::products;
 use agora_app::stock::{self, MovementView, StockChange};
 use agora_app::variants;
 use agora_app::{categories, images, price_comparison};
@@ -19,6 +19,7 @@ use super::bodies::each;
 use super::bodies::money::{MoneySchema, PriceTierSchema};
 use super::bodies::offers::OfferView;
 use super::bodies::products::{ImageView, ProductSummary, ProductView, VariantView};
+use super::listing_input::{NewVariant, ProductPatch};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
@@ -51,7 +52,7 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(products::update(&state.app, &actor, &id, body).await?.into()))
+    Ok(Json(products::update(&state.app, &actor, &id, body.into()).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -244,7 +245,7 @@ pub async fn add_variant(
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(variants::add(&state.app, &actor, &id, body).await?.into()),
+        Json(variants::add(&state.app, &actor, &id, body.into()).await?.into()),
     ))
 }
 

@@ -8,6 +8,7 @@ mod cart;
 mod catalog;
 mod companies;
 mod orders;
+mod listing_input;
 pub(crate) mod search;
 mod shops;
 

@@ -1,6 +1,6 @@
 //! Shop applications, their documents, and listing products.
 
-use agora_app::products::{self, NewProduct};
+use agora_app::products;
 use agora_app::shops::{self, ApplyInput, QualificationView, ShopView, Upload};
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::bodies::products::ProductView;
+use super::listing_input::NewProduct;
 use crate::extract::{ApiJson, Auth, MaybeAuth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -110,6 +111,6 @@ pub async fn create_product(
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(products::create(&state.app, &actor, &id, body).await?.into()),
+        Json(products::create(&state.app, &actor, &id, body.into()).await?.into()),
     ))
 }

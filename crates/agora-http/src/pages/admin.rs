@@ -2,6 +2,7 @@
 
 use agora_app::shops::{self, Decision, ShopView};
 use agora_app::AppError;
+use agora_core::shop::ShopStatus;
 use agora_core::ValidationErrors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -44,30 +45,30 @@ pub async fn queue(
 ) -> PageResult {
     let actor = user.require("/admin/shops")?;
     let status = if q.status.is_empty() {
-        "pending".to_owned()
+        ShopStatus::Pending.to_string()
     } else {
         q.status
     };
     let cursor = (!q.cursor.is_empty()).then_some(q.cursor.as_str());
     let page = shops::queue(&state.app, &actor, &status, cursor, Some(50)).await?;
-    let tabs = [
-        ("pending", "Waiting"),
-        ("info_requested", "Asked for information"),
-        ("approved", "Approved"),
-        ("rejected", "Rejected"),
-    ]
-    .into_iter()
-    .map(|(s, label)| Tab {
-        status: s,
-        label,
-        current: s == status,
-    })
-    .collect();
-    let notice = match q.done.as_str() {
-        "approved" => Some("The shop was approved.".to_owned()),
-        "rejected" => Some("The shop was rejected.".to_owned()),
-        "info_requested" => Some("The applicant was asked for more information.".to_owned()),
-        _ => None,
+    let tabs = ShopStatus::ALL
+        .iter()
+        .map(|s| Tab {
+            status: s.as_str(),
+            label: match s {
+                ShopStatus::Pending => "Waiting",
+                ShopStatus::InfoRequested => "Asked for information",
+                ShopStatus::Approved => "Approved",
+                ShopStatus::Rejected => "Rejected",
+            },
+            current: s.as_str() == status,
+        })
+        .collect();
+    let notice = match q.done.parse() {
+        Ok(ShopStatus::Approved) => Some("The shop was approved.".to_owned()),
+        Ok(ShopStatus::Rejected) => Some("The shop was rejected.".to_owned()),
+        Ok(ShopStatus::InfoRequested) => Some("The applicant was asked for more information.".to_owned()),
+        Ok(ShopStatus::Pending) | Err(_) => None,
     };
     let layout = Layout::new(&state, Some(actor), &csrf, "Shop review queue")
         .await
@@ -101,7 +102,7 @@ async fn shop_page(
 ) -> Result<ShopPage, PageError> {
     actor.require_operator()?;
     let shop = shops::get(&state.app, Some(&actor), id).await?;
-    let decidable = shop.status == "pending" || shop.status == "info_requested";
+    let decidable = shop.status.awaits_decision();
     let layout = Layout::new(state, Some(actor), csrf, format!("Review: {}", shop.name)).await;
     Ok(ShopPage {
         layout,

@@ -2,11 +2,12 @@
 //! with stock counts.
 
 use agora_app::categories;
-use agora_app::products::{self, NewProduct, NewVariant, ProductPatch, ProductSummary, ProductView};
+use agora_app::products::{self, ProductSummary, ProductView};
 use agora_app::shops::{self, ShopView};
 use agora_app::stock::{self, StockChange};
 use agora_app::{AppError, AppResult};
 use agora_core::money::{Currency, Money};
+use agora_core::product::{ProductDraft, ProductInput, ProductPatch, ProductStatus, VariantInput};
 use agora_core::ValidationErrors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -106,15 +107,16 @@ pub async fn new_form(
     let form = NewProductForm {
         currency: "EUR".into(),
         stock: "0".into(),
-        status: "active".into(),
+        status: ProductStatus::Active.to_string(),
         ..Default::default()
     };
     Ok(render(&new_page(&state, actor, &csrf, shop, form).await?))
 }
 
-/// Turns the form into the API's input. Every problem is reported at once: those of the typed
-/// numbers here, and the product rules' own (title, SKU, GTIN, …) checked on the rest.
-fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
+/// Turns the form into the listing's input, which the use case parses into its draft. When typed
+/// numbers are wrong, every problem is still reported at once: those of the numbers here, and the
+/// product rules' own (title, SKU, GTIN, …) on the rest.
+fn parse_form(form: &NewProductForm) -> Result<ProductInput, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let variant = typed_variant(
         &mut errors,
@@ -124,23 +126,26 @@ fn parse_form(form: &NewProductForm) -> Result<NewProduct, ValidationErrors> {
         &form.currency,
         &form.stock,
     );
-    let input = NewProduct {
+    let status = match form.status.parse() {
+        Ok(ProductStatus::Draft) => ProductStatus::Draft,
+        _ => ProductStatus::Active,
+    };
+    let input = ProductInput {
         title: form.title.clone(),
         description: form.description.clone(),
         category: form.category.clone(),
         attributes: Default::default(),
         variants: vec![variant],
         min_order_qty: None,
-        status: Some(if form.status == "draft" {
-            "draft".into()
-        } else {
-            "active".into()
-        }),
+        status: Some(status.to_string()),
     };
-    if let Err(more) = products::parse_product(&input) {
-        errors.0.extend(more.0);
+    if errors.is_empty() {
+        return Ok(input);
     }
-    errors.into_result().map(|()| input)
+    if let Err(more) = ProductDraft::parse(input) {
+        errors.0.extend(ValidationErrors::from(more).0);
+    }
+    Err(errors)
 }
 
 /// A variant from typed form fields. Problems with the typed numbers are added to `errors` (and
@@ -152,7 +157,7 @@ fn typed_variant(
     price: &str,
     currency: &str,
     stock: &str,
-) -> NewVariant {
+) -> VariantInput {
     let currency = errors.check("currency", Currency::parse(currency.trim()));
     let price = currency.and_then(|c| errors.check("price", Money::parse_major(price, c)));
     let stock = errors.check(
@@ -163,7 +168,7 @@ fn typed_variant(
             .map_err(|_| "must be a whole number".to_owned()),
     );
     let gtin = gtin.trim();
-    NewVariant {
+    VariantInput {
         sku: sku.to_owned(),
         gtin: (!gtin.is_empty()).then(|| gtin.to_owned()),
         price: price.unwrap_or(Money::new(0, currency.unwrap_or(Currency::EUR))),
@@ -215,6 +220,7 @@ pub async fn create(
 struct EditPage {
     layout: Layout,
     product: ProductView,
+    statuses: &'static [ProductStatus],
     errors: ValidationErrors,
     error: Option<String>,
 }
@@ -236,6 +242,7 @@ async fn edit_page(
     Ok(EditPage {
         layout,
         product,
+        statuses: ProductStatus::ALL,
         errors: ValidationErrors::new(),
         error: None,
     })

@@ -677,3 +677,60 @@ db_test!(a_seller_sets_when_stock_counts_as_low, |t| {
         "a refused change leaves both the stock and the threshold as they were"
     );
 });
+
+db_test!(
+    listing_errors_name_each_variant_by_index_and_a_blank_gtin_means_none,
+    |t| {
+        let (seller, shop, _) = seller_with_shop(&t).await;
+        let path = format!("/api/v1/shops/{shop}/products");
+        let mut two = headphones("TWO-1", "4006381333931", 14900, 1);
+        let mut second = two["variants"][0].clone();
+        second["sku"] = json!("TWO 2");
+        second["stock"] = json!(-1);
+        two["variants"].as_array_mut().unwrap().push(second);
+        let r = t.post(&path, Some(&seller), two).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let fields: Vec<_> = r.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, ["variants[1].sku", "variants[1].stock"], "{}", r.text);
+
+        let r = t.post(&path, Some(&seller), headphones("BLANK-1", " ", 14900, 1)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["variants"][0]["gtin"], Value::Null);
+    }
+);
+
+db_test!(an_archived_product_goes_back_on_sale, |t| {
+    let (seller, shop, _) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("BACK-1", "4006381333931", 14900, 5),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    for status in ["archived", "draft", "active"] {
+        let r = t
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/products/{id}"),
+                Some(&seller),
+                Some(json!({ "status": status })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{status}: {}", r.text);
+        assert_eq!(r.body["status"], status);
+        let public = t.get(&format!("/api/v1/products/{id}"), None).await.status;
+        let expected = if status == "active" {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(public, expected, "{status}");
+    }
+});
