@@ -176,7 +176,7 @@ pub async fn search(
     } else {
         format!(
             "Products matching “{}” on Agora: filter by category, shop, price and stock, and compare verified sellers.",
-            super::markdown::summary(&q, 60)
+            super::markdown::shorten(&q, 60)
         )
     };
     let mut layout = Layout::new(&state, user, &csrf, title).await.describe(description);

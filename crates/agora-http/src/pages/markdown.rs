@@ -53,8 +53,8 @@ pub fn render(source: &str) -> String {
     out
 }
 
-/// The text of `source` without its Markdown, whitespace folded, cut at a word boundary to at most
-/// `max` characters (with an ellipsis when cut): a page's meta description.
+/// The text of `source` without its Markdown, [shortened](shorten) to `max` characters: a page's
+/// meta description.
 pub fn summary(source: &str, max: usize) -> String {
     let mut text = String::new();
     for event in Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
@@ -73,6 +73,12 @@ pub fn summary(source: &str, max: usize) -> String {
             _ => {}
         }
     }
+    shorten(&text, max)
+}
+
+/// `text` with its whitespace folded, cut at a word boundary to at most `max` characters (the last
+/// one an ellipsis when cut).
+pub fn shorten(text: &str, max: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let folded = words.join(" ");
     if folded.chars().count() <= max {
@@ -88,13 +94,17 @@ pub fn summary(source: &str, max: usize) -> String {
         }
         out.push_str(word);
     }
+    if out.is_empty() {
+        // One word longer than the whole: cut inside it.
+        out = folded.chars().take(max.saturating_sub(1)).collect();
+    }
     let out = out.trim_end_matches(|c: char| c.is_ascii_punctuation());
     format!("{out}…")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{render, summary};
+    use super::{render, shorten, summary};
 
     #[test]
     fn summary_is_plain_text_cut_at_a_word() {
@@ -108,6 +118,8 @@ mod tests {
         assert!(s.ends_with("word…"), "{s}");
         assert_eq!(summary("<b>x</b>", 50), "<b>x</b>");
         assert_eq!(summary("", 50), "");
+        assert_eq!(shorten("Schraubenschlüssel", 8), "Schraub…");
+        assert_eq!(shorten("  two\n words ", 50), "two words");
     }
 
     #[test]
