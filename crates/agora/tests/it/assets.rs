@@ -9,7 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{headphones, seller_with_shop};
-use crate::support::{db_test, TestApp, PASSWORD};
+use crate::support::{db_test, pdf, TestApp, PASSWORD};
 
 /// A raw response: status, headers and the undecoded body bytes.
 struct Raw {
