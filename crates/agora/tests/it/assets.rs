@@ -125,6 +125,24 @@ db_test!(
         assert_eq!(login.header("cache-control"), "no-store");
         let body: serde_json::Value = serde_json::from_str(&login.text()).expect("JSON");
         assert!(body["token"].is_string(), "{body}");
+
+        // A downloaded PDF is compressed already: it goes as it is, byte for byte.
+        let seller = t.user("pdf@example.com").await;
+        let shop = t.shop(&seller, "Deli Nord", &[]).await;
+        let r = t.upload(&seller, &shop, "trade", None, "licence.pdf", pdf()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let path = format!("/api/v1/qualifications/{}/document", r.body["id"].as_str().unwrap());
+        let doc = fetch(
+            t.client
+                .get(t.url(&path))
+                .header("accept-encoding", "br, gzip")
+                .bearer_auth(&seller),
+        )
+        .await;
+        assert_eq!(doc.status, StatusCode::OK);
+        assert_eq!(doc.header("content-type"), "application/pdf");
+        assert_eq!(doc.header("content-encoding"), "");
+        assert_eq!(doc.bytes, pdf());
     }
 );
 
