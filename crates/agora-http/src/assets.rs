@@ -1,38 +1,145 @@
-//! Static assets, built into the binary: the stylesheet, htmx and our small script.
+//! Static assets, built into the binary: the stylesheet, htmx, our small script and the favicon.
+//!
+//! Each asset is served under a name that holds a hash of its content (`/assets/app.3f2a9c1d0b.css`),
+//! cached for a year as immutable: a new release changes the name, never the content behind one.
+//! Pages get these names from [`urls`]. The plain names (`/assets/app.css`) keep working with a
+//! short cache, for anything that still links them.
+
+use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use sha2::{Digest, Sha256};
 
 use crate::AppState;
 
-const CSS: &str = include_str!("../assets/app.css");
-const HTMX: &str = include_str!("../assets/htmx.min.js");
-const APP_JS: &str = include_str!("../assets/app.js");
+/// How long a response under a content-hashed name may be cached: it never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// How long a response under a plain name may be cached: it changes with each release.
+const SHORT: &str = "public, max-age=3600";
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+/// One embedded asset.
+struct Asset {
+    /// The plain file name, such as `app.css`.
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: [Asset; 4] = [
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/app.css"),
+    },
+    Asset {
+        name: "htmx.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/htmx.min.js"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/app.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../assets/favicon.svg"),
+    },
+];
+
+/// The addresses pages link, each naming its asset's content.
+#[derive(Debug)]
+pub struct Urls {
+    pub css: String,
+    pub htmx: String,
+    pub app_js: String,
+    pub favicon: String,
+}
+
+/// `/assets/<stem>.<first 10 hex digits of the SHA-256 of the body>.<extension>`.
+fn hashed_path(asset: &Asset) -> String {
+    let digest = Sha256::digest(asset.body);
+    let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    let (stem, ext) = asset.name.split_once('.').unwrap_or((asset.name, ""));
+    format!("/assets/{stem}.{hash}.{ext}")
+}
+
+static URLS: LazyLock<Urls> = LazyLock::new(|| {
+    let [css, htmx, app_js, favicon] = &ASSETS;
+    Urls {
+        css: hashed_path(css),
+        htmx: hashed_path(htmx),
+        app_js: hashed_path(app_js),
+        favicon: hashed_path(favicon),
+    }
+});
+
+/// The content-hashed addresses of the assets, computed once.
+pub fn urls() -> &'static Urls {
+    &URLS
+}
+
+fn serve(asset: &'static Asset, cache: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, cache),
         ],
-        body,
+        asset.body,
     )
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/assets/app.css",
-            get(|| async { asset("text/css; charset=utf-8", CSS) }),
-        )
-        .route(
-            "/assets/htmx.min.js",
-            get(|| async { asset("text/javascript; charset=utf-8", HTMX) }),
-        )
-        .route(
-            "/assets/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
+    let mut router = Router::new();
+    for asset in &ASSETS {
+        router = router
+            .route(&hashed_path(asset), get(move || async move { serve(asset, IMMUTABLE) }))
+            .route(
+                &format!("/assets/{}", asset.name),
+                get(move || async move { serve(asset, SHORT) }),
+            );
+    }
+    let favicon = &ASSETS[3];
+    router
+        .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
+        .route("/robots.txt", get(robots))
+}
+
+/// Crawlers may index the storefront; the account, seller and back-office pages and the API are
+/// nobody's search result.
+async fn robots() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, SHORT),
+        ],
+        "User-agent: *\nDisallow: /account\nDisallow: /sell/\nDisallow: /admin/\nDisallow: /api/\nDisallow: /documents/\nDisallow: /cart\nDisallow: /checkout\nDisallow: /orders\n",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_keep_the_extension_and_follow_the_content() {
+        let u = urls();
+        assert!(
+            u.css.starts_with("/assets/app.") && u.css.ends_with(".css"),
+            "{}",
+            u.css
+        );
+        assert_eq!(u.css.len(), "/assets/app..css".len() + 10);
+        assert!(u.htmx.ends_with(".min.js") || u.htmx.ends_with(".js"), "{}", u.htmx);
+        let other = Asset {
+            name: "app.css",
+            content_type: "text/css",
+            body: b"body{}",
+        };
+        assert_ne!(hashed_path(&other), u.css);
+    }
 }

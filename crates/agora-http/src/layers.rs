@@ -1,5 +1,5 @@
 //! Cross-cutting request and response rules: security headers, problem+json for the router's own
-//! 404 and 405, no NUL in addresses, request ids in logs and responses.
+//! 404 and 405, no NUL in addresses, request ids in logs and responses, compressed bodies.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -7,6 +7,8 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -88,4 +90,16 @@ fn span_for(req: &Request<Body>) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+}
+
+/// Compresses responses with brotli or gzip, as the client accepts, adding `Vary: Accept-Encoding`.
+/// Tiny bodies, images (but SVG), event streams and formats that are compressed already go as they
+/// are; every other header (request id, `Cache-Control`) is kept.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/gzip"))
+        .and(NotForContentType::const_new("application/x-gzip"));
+    CompressionLayer::new().gzip(true).br(true).compress_when(predicate)
 }

@@ -72,6 +72,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(layers::refuse_nul_in_path))
         .layer(axum::middleware::from_fn(ops::track))
+        .layer(layers::compression())
         .with_state(state);
     layers::with_request_ids(router)
 }

@@ -171,7 +171,16 @@ pub async fn search(
         .filter(|(k, _)| !["sort", "cursor", "q", "in_stock"].contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let mut layout = Layout::new(&state, user, &csrf, title).await;
+    let description = if q.is_empty() {
+        "Browse every product on Agora: filter by category, shop, price and stock, and compare verified sellers."
+            .to_owned()
+    } else {
+        format!(
+            "Products matching “{}” on Agora: filter by category, shop, price and stock, and compare verified sellers.",
+            super::markdown::shorten(&q, 60)
+        )
+    };
+    let mut layout = Layout::new(&state, user, &csrf, title).await.describe(description);
     layout.q = q;
     let sort = params.get("sort").cloned().unwrap_or_else(|| "relevance".into());
     let in_stock = params.contains_key("in_stock");
@@ -237,6 +246,17 @@ fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// A product page's meta description: the start of the product's own description, or what it is
+/// and who sells it when it has none.
+fn product_description(product: &ProductView) -> String {
+    let own = super::markdown::summary(&product.description, 160);
+    if own.is_empty() {
+        format!("{}, sold by {} on Agora.", product.title, product.shop.name)
+    } else {
+        own
+    }
+}
+
 pub async fn product(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -255,7 +275,10 @@ pub async fn product(
         };
     let attributes = attribute_rows(&product.attributes);
     let description_html = super::markdown::render(&product.description);
-    let layout = Layout::new(&state, user, &csrf, product.title.clone()).await;
+    let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
+        .await
+        .describe(product_description(&product));
+    layout.og_type = "product";
     Ok(render(&ProductPage {
         layout,
         description_html,
@@ -285,6 +308,12 @@ pub async fn storefront(
 ) -> PageResult {
     let shop = shops::by_slug(&state.app, user.as_ref(), &slug).await?;
     let products = products::of_shop(&state.app, None, &shop.id).await?;
-    let layout = Layout::new(&state, user, &csrf, shop.name.clone()).await;
+    let description = format!(
+        "{}: products from {}, a shop verified by Agora.",
+        shop.name, shop.legal_name
+    );
+    let layout = Layout::new(&state, user, &csrf, shop.name.clone())
+        .await
+        .describe(description);
     Ok(render(&StorefrontPage { layout, shop, products }))
 }

@@ -1,7 +1,7 @@
 //! Product descriptions are Markdown, rendered to HTML that is safe to put in a page: raw HTML in
 //! the source is shown as text, and links go only to web or mail addresses.
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -53,9 +53,74 @@ pub fn render(source: &str) -> String {
     out
 }
 
+/// The text of `source` without its Markdown, [shortened](shorten) to `max` characters: a page's
+/// meta description.
+pub fn summary(source: &str, max: usize) -> String {
+    let mut text = String::new();
+    for event in Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            // The end of a block (not of an inline span such as a link) separates words.
+            Event::End(end)
+                if !matches!(
+                    end,
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
+                ) =>
+            {
+                text.push(' ')
+            }
+            _ => {}
+        }
+    }
+    shorten(&text, max)
+}
+
+/// `text` with its whitespace folded, cut at a word boundary to at most `max` characters (the last
+/// one an ellipsis when cut).
+pub fn shorten(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let folded = words.join(" ");
+    if folded.chars().count() <= max {
+        return folded;
+    }
+    let mut out = String::new();
+    for word in words {
+        if out.chars().count() + word.chars().count() + 2 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        // One word longer than the whole: cut inside it.
+        out = folded.chars().take(max.saturating_sub(1)).collect();
+    }
+    let out = out.trim_end_matches(|c: char| c.is_ascii_punctuation());
+    format!("{out}…")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{render, shorten, summary};
+
+    #[test]
+    fn summary_is_plain_text_cut_at_a_word() {
+        assert_eq!(
+            summary("# Grinder\n\nA **burr** grinder, [steel](https://x.example).", 200),
+            "Grinder A burr grinder, steel."
+        );
+        let long = "word ".repeat(100);
+        let s = summary(&long, 30);
+        assert!(s.chars().count() <= 30, "{s}");
+        assert!(s.ends_with("word…"), "{s}");
+        assert_eq!(summary("<b>x</b>", 50), "<b>x</b>");
+        assert_eq!(summary("", 50), "");
+        assert_eq!(shorten("Schraubenschlüssel", 8), "Schraub…");
+        assert_eq!(shorten("  two\n words ", 50), "two words");
+    }
 
     #[test]
     fn markdown_becomes_html() {

@@ -117,7 +117,17 @@ pub struct Layout {
     pub q: String,
     /// A one-off message ("Your shop application was sent").
     pub notice: Option<String>,
+    /// The page's meta description (and Open Graph description): plain text, about 160 characters.
+    pub description: String,
+    /// The Open Graph type: `website`, or `product` on a product page.
+    pub og_type: &'static str,
+    /// The content-hashed addresses of the stylesheet, scripts and icon.
+    pub assets: &'static crate::assets::Urls,
 }
+
+/// What a page says about itself when it says nothing more particular.
+pub const SITE_DESCRIPTION: &str = "Agora is a marketplace for businesses and people: buy from verified shops, \
+                                    compare sellers by total price, ask for quotes and pay safely through escrow.";
 
 impl Layout {
     pub async fn new(state: &AppState, user: Option<Actor>, csrf: &CsrfToken, title: impl Into<String>) -> Layout {
@@ -139,7 +149,16 @@ impl Layout {
             categories,
             q: String::new(),
             notice: None,
+            description: SITE_DESCRIPTION.to_owned(),
+            og_type: "website",
+            assets: crate::assets::urls(),
         }
+    }
+
+    /// The page's own meta description.
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
     }
 
     pub fn with_notice(mut self, notice: Option<String>) -> Self {
@@ -230,6 +249,9 @@ fn render_error(status: StatusCode, heading: &str, message: String) -> Response 
         categories: vec![],
         q: String::new(),
         notice: None,
+        description: SITE_DESCRIPTION.to_owned(),
+        og_type: "website",
+        assets: crate::assets::urls(),
     };
     let page = ErrorPage {
         layout,

@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod api_shell;
+mod assets;
 mod audit;
 mod bad_input;
 mod cart;
