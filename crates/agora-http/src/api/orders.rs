@@ -22,7 +22,7 @@ use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
 /// A postal address. Missing fields are read as empty, so that each is named in the errors.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct AddressBody {
     name: String,
@@ -34,21 +34,6 @@ pub struct AddressBody {
     /// ISO 3166-1 alpha-2, like `DE`.
     country: String,
     phone: Option<String>,
-}
-
-impl Default for AddressBody {
-    fn default() -> Self {
-        AddressBody {
-            name: String::new(),
-            line1: String::new(),
-            line2: None,
-            city: String::new(),
-            postal_code: String::new(),
-            region: None,
-            country: String::new(),
-            phone: None,
-        }
-    }
 }
 
 impl AddressBody {
