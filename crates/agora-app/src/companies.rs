@@ -2,6 +2,7 @@
 //! through [`crate::invitations`]).
 
 use agora_core::account::CompanyRole;
+use agora_core::audit::AuditAction;
 use agora_core::invitation::InvitationStatus;
 use agora_store::invitations::InvitationRow;
 use agora_store::{companies, invitations};
@@ -118,7 +119,7 @@ pub async fn set_role(app: &App, actor: &Actor, company_id: &str, account_id: &s
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.role_changed",
+        AuditAction::CompanyRoleChanged,
         company_id,
         data,
     )
@@ -139,7 +140,7 @@ pub async fn remove_member(app: &App, actor: &Actor, company_id: &str, account_i
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.member_removed",
+        AuditAction::CompanyMemberRemoved,
         company_id,
         data,
     )

@@ -1,6 +1,7 @@
 //! Products: listing and editing by approved shops (with the restricted-category rule), product
 //! pages, the home page's featured list and shop listings.
 
+use agora_core::audit::AuditAction;
 use agora_core::catalog::{check_attributes, parse_gtin, parse_sku};
 use agora_core::category::AttributeDef;
 use agora_core::money::{Currency, Money};
@@ -227,7 +228,14 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: NewProduct) 
         }
     }
     let data = serde_json::json!({ "title": product.title, "category": product.category, "variants": variants.len() });
-    audit::record(&mut tx, Some(&actor.account_id), "product.created", &product.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ProductCreated,
+        &product.id,
+        data,
+    )
+    .await?;
     publish_change(&mut tx, &product.id, now).await?;
     let view = load(&mut tx, &product.id, Some(actor))
         .await?
@@ -296,7 +304,14 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
     };
     store::update(&mut tx, product_id, &changes, now).await?;
     let data = serde_json::json!({ "status": changes.status, "category": changes.category, "title": changes.title });
-    audit::record(&mut tx, Some(&actor.account_id), "product.updated", product_id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ProductUpdated,
+        product_id,
+        data,
+    )
+    .await?;
     publish_change(&mut tx, product_id, now).await?;
     let view = load(&mut tx, product_id, Some(actor))
         .await?

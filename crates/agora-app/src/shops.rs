@@ -1,5 +1,7 @@
 //! Shop applications, qualification documents and the operator's review.
 
+use agora_core::audit::AuditAction;
+use agora_core::events::Event;
 use agora_core::shop::{self, QualificationStatus, ShopApplication, ShopEvent, ShopStatus};
 use agora_core::text;
 use agora_store::qualifications::QualificationRow;
@@ -203,7 +205,14 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
     }
     let data =
         serde_json::json!({ "name": row.name, "company_id": row.company_id, "categories": application.categories });
-    audit::record(&mut tx, Some(&actor.account_id), "shop.applied", &row.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopApplied,
+        &row.id,
+        data,
+    )
+    .await?;
     let view = view_of(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)
@@ -319,7 +328,14 @@ pub async fn upload_qualification(
         shops::set_status(&mut tx, &s.id, status.as_str(), next.as_str(), None, None, now).await?;
     }
     let data = serde_json::json!({ "qualification_id": row.id, "kind": row.kind, "expires_on": row.expires_on, "size": row.size_bytes });
-    audit::record(&mut tx, Some(&actor.account_id), "shop.document_uploaded", &s.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopDocumentUploaded,
+        &s.id,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(qualification_view(row))
 }
@@ -446,11 +462,15 @@ pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision)
         }
         _ => {}
     }
-    let action = format!("shop.{}", to.as_str());
+    let action = AuditAction::shop_moved_to(to);
     let data = serde_json::json!({ "from": from, "to": to, "note": note });
-    audit::record(&mut tx, Some(&actor.account_id), &action, &s.id, data.clone()).await?;
-    let payload = serde_json::json!({ "shop_id": s.id, "from": from, "to": to }).to_string();
-    outbox::publish(&mut tx, "shop.status_changed", &payload, now).await?;
+    audit::record(&mut tx, Some(&actor.account_id), action, &s.id, data.clone()).await?;
+    let event = Event::ShopStatusChanged {
+        shop_id: s.id.clone(),
+        from,
+        to,
+    };
+    outbox::publish(&mut tx, &event, now).await?;
     let reloaded = shops::by_id(&mut tx, &s.id).await?.ok_or(AppError::NotFound("shop"))?;
     let view = view_of(&mut tx, reloaded).await?;
     tx.commit().await?;
@@ -488,7 +508,7 @@ pub async fn decide_document(
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "shop.document_decided",
+        AuditAction::ShopDocumentDecided,
         &q.shop_id,
         data,
     )

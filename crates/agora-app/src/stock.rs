@@ -1,6 +1,7 @@
 //! Inventory: stock per variant changes only through recorded movements (received, sold, returned,
 //! adjusted), applied atomically in the database so that it never goes below zero.
 
+use agora_core::audit::AuditAction;
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::{now_ms, Conn};
@@ -58,7 +59,7 @@ pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange
         audit::record(
             &mut tx,
             Some(&actor.account_id),
-            "stock.threshold_set",
+            AuditAction::StockThresholdSet,
             &product_id,
             data,
         )
@@ -80,7 +81,14 @@ pub async fn set(app: &App, actor: &Actor, variant_id: &str, change: StockChange
             return Err(changed());
         }
         let data = serde_json::json!({ "variant_id": variant_id, "from": current, "to": stock, "reason": reason });
-        audit::record(&mut tx, Some(&actor.account_id), "stock.set", &product_id, data).await?;
+        audit::record(
+            &mut tx,
+            Some(&actor.account_id),
+            AuditAction::StockSet,
+            &product_id,
+            data,
+        )
+        .await?;
         publish_change(&mut tx, &product_id, now).await?;
     }
     let view = load(&mut tx, &product_id, Some(actor))

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod category;
 pub mod common_passwords;
+pub mod events;
 pub mod invitation;
 pub mod jobs;
 pub mod money;

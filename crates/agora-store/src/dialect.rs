@@ -100,6 +100,25 @@ impl Engine {
         }
     }
 
+    /// An expression for the next log-wide audit sequence number. PostgreSQL takes it from a
+    /// sequence, which holds no lock until commit; on SQLite the writer holds the database's
+    /// write lock anyway, so the highest number so far plus one is safe.
+    pub(crate) fn next_audit_seq(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)",
+            Engine::Postgres => "nextval('audit_log_seq')",
+        }
+    }
+
+    /// The engine behind an open connection.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Engine {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        }
+    }
+
     /// The channel on which the database announces new outbox events to every connection that
     /// listens (a trigger in the PostgreSQL migrations). SQLite has none: a node finds what other
     /// processes wrote there (an import beside it) by polling.

@@ -171,7 +171,7 @@ pub async fn verify_audit(State(state): State<AppState>, Auth(actor): Auth) -> A
         Verdict::Broken(err) => AuditVerdict {
             intact: false,
             entries: 0,
-            first_bad_entry: Some(err.seq()),
+            first_bad_entry: err.entry(),
             problem: Some(err.to_string()),
         },
     }))
