@@ -58,27 +58,21 @@ pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> 
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    sqlx::query(
-        "INSERT INTO audit_log (seq, chain, chain_seq, at, actor, action, subject, data, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(entry.seq)
-    .bind(entry.chain)
-    .bind(entry.chain_seq)
-    .bind(entry.at_ms)
-    .bind(entry.actor.as_deref())
-    .bind(&entry.action)
-    .bind(&entry.subject)
-    .bind(&entry.data)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_chains SET hash = $1 WHERE chain = $2")
-        .bind(&entry.hash)
-        .bind(entry.chain)
-        .execute(conn)
-        .await?;
+    for statement in Engine::of(conn).write_audit_entry() {
+        sqlx::query(statement)
+            .bind(entry.seq)
+            .bind(entry.chain)
+            .bind(entry.chain_seq)
+            .bind(entry.at_ms)
+            .bind(entry.actor.as_deref())
+            .bind(&entry.action)
+            .bind(&entry.subject)
+            .bind(&entry.data)
+            .bind(&entry.prev_hash)
+            .bind(&entry.hash)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(entry)
 }
 
