@@ -1,6 +1,8 @@
 //! Registration, login and logout, bearer tokens and web sessions, password changes.
 
 use agora_core::account::{AccountKind, CompanyRole, Email, Password, Registration, RegistrationInput};
+use agora_core::audit::AuditAction;
+use agora_core::events::Event;
 use agora_core::{text, ValidationErrors};
 use agora_store::accounts::AccountRow;
 use agora_store::tokens::{TokenRow, KIND_API, KIND_WEB};
@@ -121,8 +123,10 @@ pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<Acco
         }
         drop(tx);
         let mut tx = app.db.begin().await?;
-        let payload = serde_json::json!({ "email": account.email }).to_string();
-        outbox::publish(&mut tx, "account.registration_attempted", &payload, now).await?;
+        let event = Event::RegistrationAttempted {
+            email: account.email.clone(),
+        };
+        outbox::publish(&mut tx, &event, now).await?;
         tx.commit().await?;
         return Ok(unsaved_view(&account, reg.company_name));
     }
@@ -134,7 +138,14 @@ pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<Acco
         company = Some(company_id);
     }
     let data = serde_json::json!({ "email": account.email, "kind": account.kind, "company": company });
-    audit::record(&mut tx, Some(&account.id), "account.registered", &account.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&account.id),
+        AuditAction::AccountRegistered,
+        &account.id,
+        data,
+    )
+    .await?;
     let view = view_of(&mut tx, &account).await?;
     tx.commit().await?;
     Ok(view)
@@ -187,7 +198,7 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str, channel
         attempt.failed(&mut tx, app, now).await?;
         if attempt.was_last_allowed(app) {
             let data = serde_json::json!({ "email": email, "client": client });
-            audit::record(&mut tx, None, "login.failure_burst", &email, data).await?;
+            audit::record(&mut tx, None, AuditAction::LoginFailureBurst, &email, data).await?;
         }
         tx.commit().await?;
         return Err(wrong());
@@ -201,7 +212,7 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str, channel
     audit::record(
         &mut tx,
         Some(&account.id),
-        "account.logged_in",
+        AuditAction::AccountLoggedIn,
         &account.id,
         serde_json::json!({ "via": kind }),
     )
@@ -276,7 +287,7 @@ pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "account.logged_out",
+        AuditAction::AccountLoggedOut,
         &actor.account_id,
         serde_json::json!({}),
     )
@@ -353,7 +364,7 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "account.password_changed",
+        AuditAction::AccountPasswordChanged,
         &actor.account_id,
         data,
     )
@@ -394,7 +405,7 @@ pub async fn create_token(app: &App, actor: &Actor, name: &str) -> AppResult<New
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "token.created",
+        AuditAction::TokenCreated,
         &row.id,
         serde_json::json!({ "name": name }),
     )
@@ -415,7 +426,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: &str) -> AppResult
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "token.revoked",
+        AuditAction::TokenRevoked,
         token_id,
         serde_json::json!({}),
     )
@@ -468,7 +479,7 @@ pub async fn create_operator(app: &App, email: &str, password: &str, name: &str)
     audit::record(
         &mut tx,
         None,
-        "account.made_operator",
+        AuditAction::AccountMadeOperator,
         &account_id,
         serde_json::json!({ "email": email.as_str() }),
     )

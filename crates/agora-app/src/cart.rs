@@ -147,7 +147,9 @@ fn variant_label(sku: &str, attributes: &str) -> String {
 
 /// Whether a product in this status, of a shop in this status, is for sale.
 fn for_sale(product_status: &str, shop_status: &str) -> bool {
-    product_status.parse::<ProductStatus>().is_ok_and(ProductStatus::is_public)
+    product_status
+        .parse::<ProductStatus>()
+        .is_ok_and(ProductStatus::is_public)
         && shop_status.parse::<ShopStatus>().is_ok_and(ShopStatus::is_public)
 }
 

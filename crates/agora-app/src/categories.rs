@@ -1,5 +1,6 @@
 //! The category tree: read by everyone, shaped by operators.
 
+use agora_core::audit::AuditAction;
 use agora_core::category::{self, AttributeDef, CategoryRule};
 use agora_core::text;
 use agora_core::ValidationErrors;
@@ -141,7 +142,14 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
     };
     store::insert(&mut tx, &row).await?;
     let data = serde_json::json!({ "name": row.name, "parent": row.parent, "restricted": row.restricted });
-    audit::record(&mut tx, Some(&actor.account_id), "category.created", &slug, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::CategoryCreated,
+        &slug,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(node(&row, &[]))
 }

@@ -2,6 +2,7 @@
 //! through [`crate::invitations`]).
 
 use agora_core::account::CompanyRole;
+use agora_core::audit::AuditAction;
 use agora_core::invitation::InvitationStatus;
 use agora_store::invitations::InvitationRow;
 use agora_store::{companies, invitations};
@@ -115,7 +116,7 @@ pub async fn set_role(app: &App, actor: &Actor, company_id: &str, account_id: &s
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.role_changed",
+        AuditAction::CompanyRoleChanged,
         company_id,
         data,
     )
@@ -136,7 +137,7 @@ pub async fn remove_member(app: &App, actor: &Actor, company_id: &str, account_i
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.member_removed",
+        AuditAction::CompanyMemberRemoved,
         company_id,
         data,
     )

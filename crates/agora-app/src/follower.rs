@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use agora_store::outbox::{self, Event, Signal};
+use agora_core::events::Event;
+use agora_store::outbox::{self, Signal, StoredEvent};
 use agora_store::{new_id, nodes, now_ms};
 
 use crate::{search, App, AppResult};
@@ -53,7 +54,7 @@ impl Position {
     }
 
     /// Takes note of events read after `applied` (in id order), remembering skipped ids.
-    fn advance(&mut self, events: &[Event]) {
+    fn advance(&mut self, events: &[StoredEvent]) {
         let now = Instant::now();
         for e in events {
             if e.id <= self.applied {
@@ -71,21 +72,26 @@ impl Position {
     }
 }
 
-/// The products an event changed (the shop's products for a shop event).
-async fn products_of(conn: &mut agora_store::Conn, e: &Event, into: &mut Vec<String>) -> AppResult<()> {
-    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
-    match e.topic.as_str() {
-        "product.changed" => {
-            if let Some(id) = payload["product_id"].as_str() {
-                into.push(id.to_owned());
-            }
+/// Counts outbox events this node could not read (an unknown topic, a payload that does not fit).
+pub const UNREADABLE_EVENTS: &str = "agora_outbox_unreadable_events_total";
+
+/// The products an event changed (the shop's products for a shop event). An event that cannot
+/// be read is logged, counted and skipped: guessing at its meaning could index the wrong thing.
+async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut Vec<String>) -> AppResult<()> {
+    let event = match e.decode() {
+        Ok(event) => event,
+        Err(err) => {
+            tracing::error!(event_id = e.id, topic = %e.topic, error = %err, "skipping an unreadable outbox event");
+            metrics::counter!(UNREADABLE_EVENTS).increment(1);
+            return Ok(());
         }
-        "shop.status_changed" => {
-            if let Some(shop) = payload["shop_id"].as_str() {
-                into.extend(agora_store::search_feed::product_ids_of_shop(conn, shop).await?);
-            }
+    };
+    match event {
+        Event::ProductChanged { product_id } => into.push(product_id),
+        Event::ShopStatusChanged { shop_id, .. } => {
+            into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
-        _ => {}
+        Event::RegistrationAttempted { .. } => {}
     }
     Ok(())
 }

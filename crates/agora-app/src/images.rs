@@ -1,6 +1,7 @@
 //! Product images: checked to be real images (decoded, not just named so), stored in the blob
 //! folder with a thumbnail for listings, shown in the product's gallery.
 
+use agora_core::audit::AuditAction;
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -204,7 +205,7 @@ pub async fn upload(app: &App, actor: &Actor, product_id: &str, bytes: Vec<u8>) 
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "product.image_added",
+        AuditAction::ProductImageAdded,
         product_id,
         data,
     )
@@ -231,7 +232,7 @@ pub async fn delete(app: &App, actor: &Actor, product_id: &str, image_id: &str) 
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "product.image_removed",
+        AuditAction::ProductImageRemoved,
         product_id,
         serde_json::json!({ "image_id": image_id }),
     )

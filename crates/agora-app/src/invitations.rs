@@ -4,6 +4,7 @@
 //! has an account.
 
 use agora_core::account::{CompanyRole, Email};
+use agora_core::audit::AuditAction;
 use agora_core::invitation::{InvitationEvent, InvitationStatus};
 use agora_store::invitations::InvitationRow;
 use agora_store::{companies, invitations, new_id, now_ms, Conn};
@@ -70,7 +71,7 @@ pub async fn invite(app: &App, actor: &Actor, company_id: &str, email: &str, rol
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.member_invited",
+        AuditAction::CompanyMemberInvited,
         company_id,
         data,
     )
@@ -166,7 +167,7 @@ pub async fn accept(app: &App, actor: &Actor, id: &str) -> AppResult<Joined> {
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.invitation_accepted",
+        AuditAction::CompanyInvitationAccepted,
         &invitation.company_id,
         data,
     )
@@ -193,7 +194,7 @@ pub async fn decline(app: &App, actor: &Actor, id: &str) -> AppResult<()> {
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.invitation_declined",
+        AuditAction::CompanyInvitationDeclined,
         &invitation.company_id,
         data,
     )
@@ -215,7 +216,7 @@ pub async fn withdraw(app: &App, actor: &Actor, company_id: &str, id: &str) -> A
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "company.invitation_withdrawn",
+        AuditAction::CompanyInvitationWithdrawn,
         company_id,
         data,
     )

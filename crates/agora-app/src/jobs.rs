@@ -6,6 +6,8 @@ use agora_core::jobs::{JobEvent, JobKind, JobStatus};
 use agora_store::jobs::{self as store, JobRow, NewJob};
 use agora_store::{now_ms, Conn};
 
+use agora_core::audit::AuditAction;
+
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The most jobs one page lists.
@@ -173,7 +175,7 @@ pub async fn retry(app: &App, actor: &Actor, id: &str) -> AppResult<JobView> {
     }
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound("job"))?;
     let data = serde_json::json!({ "kind": row.kind, "attempts": job.attempts, "last_error": job.last_error });
-    audit::record(&mut tx, Some(&actor.account_id), "job.retried", id, data).await?;
+    audit::record(&mut tx, Some(&actor.account_id), AuditAction::JobRetried, id, data).await?;
     tx.commit().await?;
     tracing::info!(job = id, operator = %actor.account_id, "dead job sent back to the queue");
     view_of(row)

@@ -1,6 +1,7 @@
 //! Price comparison across sellers, and the prices one buyer pays: volume tiers, company prices,
 //! shipping to the buyer's country.
 
+use agora_core::audit::AuditAction;
 use std::cmp::Reverse;
 
 use agora_core::money::{Currency, Money};
@@ -185,7 +186,14 @@ pub async fn set_company_price(
     }
     catalog_store::set_company_price(&mut tx, variant_id, company_id, price.minor).await?;
     let data = serde_json::json!({ "variant_id": variant_id, "company_id": company_id, "unit_price": price });
-    audit::record(&mut tx, Some(&actor.account_id), "price.company_set", &product_id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::PriceCompanySet,
+        &product_id,
+        data,
+    )
+    .await?;
     products::publish_change(&mut tx, &product_id, now).await?;
     tx.commit().await?;
     app.products.invalidate(&product_id);
@@ -202,7 +210,14 @@ pub async fn set_shipping_rate(app: &App, actor: &Actor, shop_id: &str, country:
     check_price(amount).map_err(|m| AppError::invalid("amount", m))?;
     catalog_store::set_shipping_rate(&mut tx, &s.id, country, amount.minor, amount.currency.code()).await?;
     let data = serde_json::json!({ "country": country, "amount": amount });
-    audit::record(&mut tx, Some(&actor.account_id), "shop.shipping_rate_set", &s.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopShippingRateSet,
+        &s.id,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

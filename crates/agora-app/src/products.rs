@@ -1,6 +1,7 @@
 //! Products: listing and editing by approved shops (with the restricted-category rule), product
 //! pages, the home page's featured list and shop listings.
 
+use agora_core::audit::AuditAction;
 use agora_core::catalog::{StockMovementKind, DEFAULT_LOW_STOCK};
 use agora_core::category::AttributeDef;
 use agora_core::money::{Currency, Money};
@@ -12,7 +13,6 @@ use agora_store::products::{self as store, ProductChanges, ProductRow, VariantRo
 use agora_store::shops::ShopRow;
 use agora_store::{new_id, now_ms, Conn};
 use std::sync::Arc;
-
 
 use crate::product_cache::CachedProduct;
 pub(crate) use crate::product_changes::publish_change;
@@ -129,7 +129,14 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: ProductInput
         stock_and_tiers(&mut tx, &row.id, v, actor, now).await?;
     }
     let data = serde_json::json!({ "title": product.title, "category": product.category, "variants": variants.len() });
-    audit::record(&mut tx, Some(&actor.account_id), "product.created", &product.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ProductCreated,
+        &product.id,
+        data,
+    )
+    .await?;
     publish_change(&mut tx, &product.id, now).await?;
     let view = load(&mut tx, &product.id, Some(actor))
         .await?
@@ -174,7 +181,14 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
     };
     store::update(&mut tx, product_id, &changes, now).await?;
     let data = serde_json::json!({ "status": changes.status, "category": changes.category, "title": changes.title });
-    audit::record(&mut tx, Some(&actor.account_id), "product.updated", product_id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ProductUpdated,
+        product_id,
+        data,
+    )
+    .await?;
     publish_change(&mut tx, product_id, now).await?;
     let view = load(&mut tx, product_id, Some(actor))
         .await?

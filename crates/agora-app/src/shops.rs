@@ -1,5 +1,7 @@
 //! Shop applications, qualification documents and the operator's review.
 
+use agora_core::audit::AuditAction;
+use agora_core::events::Event;
 use agora_core::shop::{self, QualificationStatus, ShopApplication, ShopEvent, ShopStatus};
 use agora_core::text;
 use agora_store::qualifications::QualificationRow;
@@ -8,12 +10,11 @@ use agora_store::{categories, new_id, now_ms, outbox, qualifications, shops, Con
 use serde::Serialize;
 use time::macros::format_description;
 use time::Date;
-use utoipa::ToSchema;
 
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
 /// A shop as its staff and the operators see it; the public sees the same for approved shops.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ShopView {
     pub id: String,
     pub slug: String,
@@ -21,7 +22,6 @@ pub struct ShopView {
     pub legal_name: String,
     pub registration_number: Option<String>,
     /// `pending`, `info_requested`, `approved` or `rejected`.
-    #[schema(value_type = String)]
     pub status: ShopStatus,
     /// The operator's reason for a rejection or question for more information.
     pub decision_note: Option<String>,
@@ -34,7 +34,7 @@ pub struct ShopView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct QualificationView {
     pub id: String,
     pub kind: String,
@@ -49,7 +49,7 @@ pub struct QualificationView {
 }
 
 /// A page of the review queue.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ShopPage {
     pub items: Vec<ShopView>,
     pub next_cursor: Option<String>,
@@ -198,7 +198,14 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
     }
     let data =
         serde_json::json!({ "name": row.name, "company_id": row.company_id, "categories": application.categories });
-    audit::record(&mut tx, Some(&actor.account_id), "shop.applied", &row.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopApplied,
+        &row.id,
+        data,
+    )
+    .await?;
     let view = view_of(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)
@@ -313,7 +320,14 @@ pub async fn upload_qualification(
         shops::set_status(&mut tx, &s.id, s.status, next, None, None, now).await?;
     }
     let data = serde_json::json!({ "qualification_id": row.id, "kind": row.kind, "expires_on": row.expires_on, "size": row.size_bytes });
-    audit::record(&mut tx, Some(&actor.account_id), "shop.document_uploaded", &s.id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopDocumentUploaded,
+        &s.id,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(qualification_view(row))
 }
@@ -430,11 +444,15 @@ pub async fn decide(app: &App, actor: &Actor, shop_id: &str, decision: Decision)
         }
         _ => {}
     }
-    let action = format!("shop.{}", to.as_str());
+    let action = AuditAction::shop_moved_to(to);
     let data = serde_json::json!({ "from": from, "to": to, "note": note });
-    audit::record(&mut tx, Some(&actor.account_id), &action, &s.id, data.clone()).await?;
-    let payload = serde_json::json!({ "shop_id": s.id, "from": from, "to": to }).to_string();
-    outbox::publish(&mut tx, "shop.status_changed", &payload, now).await?;
+    audit::record(&mut tx, Some(&actor.account_id), action, &s.id, data.clone()).await?;
+    let event = Event::ShopStatusChanged {
+        shop_id: s.id.clone(),
+        from,
+        to,
+    };
+    outbox::publish(&mut tx, &event, now).await?;
     let reloaded = shops::by_id(&mut tx, &s.id).await?.ok_or(AppError::NotFound("shop"))?;
     let view = view_of(&mut tx, reloaded).await?;
     tx.commit().await?;
@@ -472,7 +490,7 @@ pub async fn decide_document(
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "shop.document_decided",
+        AuditAction::ShopDocumentDecided,
         &q.shop_id,
         data,
     )

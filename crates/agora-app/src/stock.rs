@@ -1,12 +1,12 @@
 //! Inventory: stock per variant changes only through recorded movements (received, sold, returned,
 //! adjusted), applied atomically in the database so that it never goes below zero.
 
+use agora_core::audit::AuditAction;
 use agora_core::catalog::{check_stock, StockMovementKind};
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::{now_ms, Conn};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::products::{load, publish_change, VariantView};
@@ -67,7 +67,7 @@ pub async fn set(
         audit::record(
             &mut tx,
             Some(&actor.account_id),
-            "stock.threshold_set",
+            AuditAction::StockThresholdSet,
             &product_id,
             data,
         )
@@ -88,7 +88,14 @@ pub async fn set(
             return Err(changed());
         }
         let data = serde_json::json!({ "variant_id": variant_id, "from": current, "to": stock, "reason": reason });
-        audit::record(&mut tx, Some(&actor.account_id), "stock.set", &product_id, data).await?;
+        audit::record(
+            &mut tx,
+            Some(&actor.account_id),
+            AuditAction::StockSet,
+            &product_id,
+            data,
+        )
+        .await?;
         publish_change(&mut tx, &product_id, now).await?;
     }
     let view = load(&mut tx, &product_id, Some(actor))
@@ -120,10 +127,9 @@ pub async fn take(conn: &mut Conn, variant_id: &str, qty: i64, actor: Option<&st
 }
 
 /// A stock movement as the seller sees it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MovementView {
     /// `received`, `sold`, `returned` or `adjusted`.
-    #[schema(value_type = String)]
     pub kind: StockMovementKind,
     pub delta: i64,
     pub stock_after: i64,

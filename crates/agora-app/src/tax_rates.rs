@@ -1,6 +1,7 @@
 //! The operator's tax rates, by destination country and tax category (`standard` for goods,
 //! `shipping` for shipping charges, or a category of the operator's own).
 
+use agora_core::audit::AuditAction;
 use agora_core::country::Country;
 use agora_core::rate::BasisPoints;
 use agora_core::tax::TaxCategory;
@@ -32,7 +33,14 @@ pub async fn set(app: &App, actor: &Actor, country: &str, rates: &[(String, i64)
         .iter()
         .map(|(c, r)| (c.as_str().to_owned(), r.get()))
         .collect::<std::collections::BTreeMap<_, _>>());
-    audit::record(&mut tx, Some(&actor.account_id), "tax.rates_set", country.code(), data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::TaxRatesSet,
+        country.code(),
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(parsed
         .into_iter()

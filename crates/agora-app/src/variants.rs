@@ -1,5 +1,6 @@
 //! Editing a product's variants after it is listed: adding a variant, setting volume prices.
 
+use agora_core::audit::AuditAction;
 use agora_core::catalog::MAX_VARIANTS;
 use agora_core::money::{Currency, Money};
 use agora_core::pricing::{check_tiers, PriceTier};
@@ -45,7 +46,7 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, input: VariantInput
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        "product.variant_added",
+        AuditAction::ProductVariantAdded,
         product_id,
         data,
     )
@@ -82,7 +83,14 @@ pub async fn set_tiers(app: &App, actor: &Actor, variant_id: &str, tiers: Vec<Pr
         catalog_store::insert_tier(&mut tx, variant_id, i64::from(t.min_qty), t.unit_price.minor).await?;
     }
     let data = serde_json::json!({ "variant_id": variant_id, "price_tiers": tiers });
-    audit::record(&mut tx, Some(&actor.account_id), "price.tiers_set", &product_id, data).await?;
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::PriceTiersSet,
+        &product_id,
+        data,
+    )
+    .await?;
     publish_change(&mut tx, &product_id, now).await?;
     let view = load(&mut tx, &product_id, Some(actor))
         .await?

@@ -109,6 +109,41 @@ impl Engine {
         }
     }
 
+    /// An expression for the next log-wide audit sequence number. PostgreSQL takes it from a
+    /// sequence, which holds no lock until commit; on SQLite the writer holds the database's
+    /// write lock anyway, so the highest number so far plus one is safe.
+    pub(crate) fn next_audit_seq(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)",
+            Engine::Postgres => "nextval('audit_log_seq')",
+        }
+    }
+
+    /// The statements that write an audit entry (bound to its ten columns, `$1` the sequence
+    /// number, `$2` the chain, `$10` the hash) and move its chain's head to it. PostgreSQL does
+    /// both in one statement, one round trip less while the chain's head is locked; SQLite runs
+    /// in-process, where two statements cost nothing more.
+    pub(crate) fn write_audit_entry(self) -> &'static [&'static str] {
+        const INSERT: &str =
+            "INSERT INTO audit_log (seq, chain, chain_seq, at, actor, action, subject, data, prev_hash, hash) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        match self {
+            Engine::Sqlite => &[INSERT, "UPDATE audit_chains SET hash = $10 WHERE chain = $2"],
+            Engine::Postgres => &["WITH entry AS (INSERT INTO audit_log (seq, chain, chain_seq, at, actor, action, subject, data, prev_hash, hash) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
+                                   UPDATE audit_chains SET hash = $10 WHERE chain = $2"],
+        }
+    }
+
+    /// The engine behind an open connection.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Engine {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        }
+    }
+
     /// The channel on which the database announces new outbox events to every connection that
     /// listens (a trigger in the PostgreSQL migrations). SQLite has none: a node finds what other
     /// processes wrote there (an import beside it) by polling.

@@ -145,7 +145,15 @@ impl Db {
     /// Brings the schema up to date.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
-        migrate::run(&mut conn, self.engine).await
+        migrate::run(&mut conn, self.engine, i64::MAX).await
+    }
+
+    /// Applies only the migrations numbered below `version`: for testing what a migration does
+    /// to a database written before it.
+    #[doc(hidden)]
+    pub async fn migrate_before(&self, version: i64) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        migrate::run(&mut conn, self.engine, version).await
     }
 
     /// A connection for reads (and single-statement writes).

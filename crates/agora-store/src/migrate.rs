@@ -35,31 +35,33 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_sign_in"),
     migration!(5, "0005_nodes"),
     migration!(6, "0006_jobs"),
+    migration!(7, "0007_audit_chains"),
     migration!(8, "0008_idempotency_lease"),
     migration!(10, "0010_carts"),
     migration!(11, "0011_orders"),
 ];
 
-pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {
+/// Applies the migrations not yet applied whose version is below `before`.
+pub(crate) async fn run(conn: &mut AnyConnection, engine: Engine, before: i64) -> anyhow::Result<()> {
     let lock = engine.migration_lock();
     if let Some((take, _)) = lock {
         sqlx::query(take).execute(&mut *conn).await?;
     }
-    let result = apply_all(conn, engine).await;
+    let result = apply_all(conn, engine, before).await;
     if let Some((_, release)) = lock {
         sqlx::query(release).execute(&mut *conn).await?;
     }
     result
 }
 
-async fn apply_all(conn: &mut AnyConnection, engine: Engine) -> anyhow::Result<()> {
+async fn apply_all(conn: &mut AnyConnection, engine: Engine, before: i64) -> anyhow::Result<()> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS agora_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .execute(&mut *conn)
     .await?;
-    for m in MIGRATIONS {
+    for m in MIGRATIONS.iter().filter(|m| m.version < before) {
         let sql = match engine {
             Engine::Sqlite => m.sqlite,
             Engine::Postgres => m.postgres,

@@ -1,28 +1,36 @@
 //! The outbox: events written in the same transaction as the change, for whatever reacts later
 //! (search indexing, notifications, other nodes).
 
+use agora_core::events::Event;
 use sqlx::AnyConnection;
 
-pub async fn publish(conn: &mut AnyConnection, topic: &str, payload: &str, now: i64) -> sqlx::Result<()> {
+/// Writes `event` in the caller's transaction.
+pub async fn publish(conn: &mut AnyConnection, event: &Event, now: i64) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)")
-        .bind(topic)
-        .bind(payload)
+        .bind(event.topic())
+        .bind(event.payload())
         .bind(now)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// One outbox event.
+/// One outbox event as stored; [`StoredEvent::decode`] reads it.
 #[derive(Debug, Clone)]
-pub struct Event {
+pub struct StoredEvent {
     pub id: i64,
     pub topic: String,
     pub payload: String,
 }
 
+impl StoredEvent {
+    pub fn decode(&self) -> Result<Event, agora_core::events::EventError> {
+        Event::decode(&self.topic, &self.payload)
+    }
+}
+
 /// Up to `limit` events after `after_id`, oldest first.
-pub async fn after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> sqlx::Result<Vec<Event>> {
+pub async fn after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> sqlx::Result<Vec<StoredEvent>> {
     use sqlx::Row;
     let rows = sqlx::query("SELECT id, topic, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after_id)
@@ -31,7 +39,7 @@ pub async fn after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> sqlx:
         .await?;
     rows.iter()
         .map(|r| {
-            Ok(Event {
+            Ok(StoredEvent {
                 id: r.try_get(0)?,
                 topic: r.try_get(1)?,
                 payload: r.try_get(2)?,
@@ -50,14 +58,14 @@ pub async fn last_id(conn: &mut AnyConnection) -> sqlx::Result<i64> {
 }
 
 /// The event `id`, if it is there (the follower looks again for ids it saw skipped).
-pub async fn one(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Event>> {
+pub async fn one(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<StoredEvent>> {
     use sqlx::Row;
     let row = sqlx::query("SELECT id, topic, payload FROM outbox WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?;
     row.map(|r| {
-        Ok(Event {
+        Ok(StoredEvent {
             id: r.try_get(0)?,
             topic: r.try_get(1)?,
             payload: r.try_get(2)?,

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use agora_app::audit::Verdict;
 use agora_app::import::{ExportOptions, ImportOptions, Progress};
 use agora_app::job_handlers;
 use agora_app::job_runner::Worker;
@@ -230,19 +229,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify,
         } => {
             let app = open(&config, Search::Unused).await?;
-            match agora_app::audit::verify(&app)
+            let report = agora_app::audit::report(&app)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
-                Verdict::Intact { entries } => {
-                    println!("audit log intact: {entries} entries verified");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Verdict::Broken(err) => {
-                    println!("audit log BROKEN at entry {}: {err}", err.seq());
-                    Ok(ExitCode::from(2))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some((seq, hash)) = &report.newest_anchor {
+                println!("newest anchor: entry {seq}, hash {hash}");
+            }
+            if report.breaks.is_empty() {
+                println!("audit log intact: {} entries verified", report.entries);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut breaks = report.breaks;
+            breaks.sort_by_key(|b| b.entry().unwrap_or(i64::MAX));
+            for err in &breaks {
+                match err.entry() {
+                    Some(seq) => println!("audit log BROKEN at entry {seq}: {err}"),
+                    None => println!("audit log BROKEN: {err}"),
                 }
             }
+            Ok(ExitCode::from(2))
         }
         Command::Reindex => {
             let app = open(&config, Search::Own).await?;
@@ -400,6 +405,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         let worker = Worker::new(app.clone(), job_handlers::standard(), config.worker_settings());
         tokio::spawn(worker.run(jobs_stopping))
     });
+    tokio::spawn(agora_app::audit::anchor_periodically(
+        app.clone(),
+        agora_app::audit::ANCHOR_EVERY,
+    ));
     if demo {
         seed_demo(&app).await?;
     }

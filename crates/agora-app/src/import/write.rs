@@ -1,4 +1,5 @@
 use super::*;
+use agora_core::audit::AuditAction;
 
 /// Why writing a plan failed.
 pub(super) enum WriteError {
@@ -95,7 +96,7 @@ pub(super) async fn record(conn: &mut Conn, actor: &str, shop_id: &str, run: &st
         "variants_updated": count(&|p| p.outcomes.iter().filter(|o| **o == Outcome::Updated).count()),
         "skus": plans.iter().flat_map(|p| p.changed_skus.iter()).collect::<Vec<_>>(),
     });
-    audit::record(conn, Some(actor), "catalog.imported", shop_id, data).await?;
+    audit::record(conn, Some(actor), AuditAction::CatalogImported, shop_id, data).await?;
     Ok(())
 }
 

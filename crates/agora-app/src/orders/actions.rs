@@ -3,8 +3,9 @@
 //! `agora_core::order::transition`, recorded on the timeline and in the audit log, and applied
 //! only if nobody moved the order meanwhile.
 
-use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction};
+use agora_core::audit::AuditAction;
 use agora_core::catalog::StockMovementKind;
+use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction};
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::now_ms;
@@ -79,7 +80,7 @@ async fn apply(
     audit::record(
         &mut tx,
         Some(&actor.account_id),
-        &format!("order.{}", action.event_name()),
+        AuditAction::order_moved_by(action),
         id,
         data,
     )

@@ -4,6 +4,7 @@
 //! reserved or none is and nothing is ever oversold.
 
 use agora_core::address::{Address, AddressInput};
+use agora_core::audit::AuditAction;
 use agora_core::catalog::StockMovementKind;
 use agora_core::checkout::{order_totals, split_by_shop, CheckoutError, CheckoutLine, OrderInput, OrderTotals};
 use agora_core::country::Country;
@@ -207,6 +208,7 @@ pub async fn checkout(
     let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
     let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
     let mut order_ids = Vec::new();
+    let mut placed_data = Vec::new();
     for o in shop_orders {
         let order_id = new_id("ord");
         for l in &o.lines {
@@ -285,10 +287,19 @@ pub async fn checkout(
             at: now,
         };
         store::insert_event(&mut tx, &order_id, &placed).await?;
-        let data = serde_json::json!({"group_id": group_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()});
-        audit::record(&mut tx, Some(&actor.account_id), "order.placed", &order_id, data).await?;
+        placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
         order_ids.push(order_id);
     }
+    // One entry for the whole checkout: one audit chain locked per transaction.
+    let data = serde_json::json!({"orders": placed_data, "payment_method": payment.as_str()});
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::OrdersPlaced,
+        &group_id,
+        data,
+    )
+    .await?;
     store::clear_cart(&mut tx, &cart_id).await?;
     let mut orders = Vec::new();
     for id in &order_ids {

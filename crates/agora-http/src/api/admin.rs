@@ -2,7 +2,7 @@
 
 use agora_app::audit::{self, Verdict};
 use agora_app::categories::{self, NewCategory};
-use agora_app::shops::{self, Decision, QualificationView, ShopPage, ShopView};
+use agora_app::shops::{self, Decision};
 use agora_core::category::AttributeDef;
 use agora_core::shop::ShopStatus;
 use axum::extract::{Path, State};
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::bodies::categories::CategoryNode;
+use super::bodies::shops::{QualificationView, ShopPage, ShopView};
 use crate::extract::{ApiJson, Auth, Query};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -35,7 +36,9 @@ pub async fn queue(
 ) -> ApiResult<Json<ShopPage>> {
     let status = q.status.as_deref().unwrap_or(ShopStatus::Pending.as_str());
     Ok(Json(
-        shops::queue(&state.app, &actor, status, q.cursor.as_deref(), q.limit).await?,
+        shops::queue(&state.app, &actor, status, q.cursor.as_deref(), q.limit)
+            .await?
+            .into(),
     ))
 }
 
@@ -47,7 +50,9 @@ pub async fn approve(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ShopView>> {
-    Ok(Json(shops::decide(&state.app, &actor, &id, Decision::Approve).await?))
+    Ok(Json(
+        shops::decide(&state.app, &actor, &id, Decision::Approve).await?.into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,7 +70,9 @@ pub async fn reject(
     ApiJson(body): ApiJson<RejectBody>,
 ) -> ApiResult<Json<ShopView>> {
     Ok(Json(
-        shops::decide(&state.app, &actor, &id, Decision::Reject { reason: body.reason }).await?,
+        shops::decide(&state.app, &actor, &id, Decision::Reject { reason: body.reason })
+            .await?
+            .into(),
     ))
 }
 
@@ -84,7 +91,9 @@ pub async fn request_info(
     ApiJson(body): ApiJson<RequestInfoBody>,
 ) -> ApiResult<Json<ShopView>> {
     Ok(Json(
-        shops::decide(&state.app, &actor, &id, Decision::RequestInfo { message: body.message }).await?,
+        shops::decide(&state.app, &actor, &id, Decision::RequestInfo { message: body.message })
+            .await?
+            .into(),
     ))
 }
 
@@ -96,7 +105,11 @@ pub async fn approve_document(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<QualificationView>> {
-    Ok(Json(shops::decide_document(&state.app, &actor, &id, true, None).await?))
+    Ok(Json(
+        shops::decide_document(&state.app, &actor, &id, true, None)
+            .await?
+            .into(),
+    ))
 }
 
 /// Reject one pending document with a reason.
@@ -109,7 +122,9 @@ pub async fn reject_document(
     ApiJson(body): ApiJson<RejectBody>,
 ) -> ApiResult<Json<QualificationView>> {
     Ok(Json(
-        shops::decide_document(&state.app, &actor, &id, false, Some(&body.reason)).await?,
+        shops::decide_document(&state.app, &actor, &id, false, Some(&body.reason))
+            .await?
+            .into(),
     ))
 }
 
@@ -173,7 +188,7 @@ pub async fn verify_audit(State(state): State<AppState>, Auth(actor): Auth) -> A
         Verdict::Broken(err) => AuditVerdict {
             intact: false,
             entries: 0,
-            first_bad_entry: Some(err.seq()),
+            first_bad_entry: err.entry(),
             problem: Some(err.to_string()),
         },
     }))

@@ -2,7 +2,7 @@
 
 use agora_app::idempotency::Render;
 use agora_app::products;
-use agora_app::stock::{self, MovementView, StockChange};
+use agora_app::stock::{self, StockChange};
 use agora_app::variants;
 use agora_app::{categories, images, price_comparison};
 use agora_core::money::Money;
@@ -19,6 +19,7 @@ use super::bodies::each;
 use super::bodies::money::{MoneySchema, PriceTierSchema};
 use super::bodies::offers::OfferView;
 use super::bodies::products::{ImageView, ProductSummary, ProductView, VariantView};
+use super::bodies::shops::MovementView;
 use super::listing_input::{NewVariant, ProductPatch};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::idempotency::{self, TxKey};
@@ -52,7 +53,9 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(products::update(&state.app, &actor, &id, body.into()).await?.into()))
+    Ok(Json(
+        products::update(&state.app, &actor, &id, body.into()).await?.into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,7 +105,7 @@ pub async fn movements(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MovementList>> {
     Ok(Json(MovementList {
-        items: stock::movements(&state.app, &actor, &id).await?,
+        items: each(stock::movements(&state.app, &actor, &id).await?),
         next_cursor: None,
     }))
 }

@@ -7,8 +7,8 @@ mod bodies;
 mod cart;
 mod catalog;
 mod companies;
-mod orders;
 mod listing_input;
+mod orders;
 pub(crate) mod search;
 mod shops;
 

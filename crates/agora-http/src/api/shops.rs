@@ -1,7 +1,7 @@
 //! Shop applications, their documents, and listing products.
 
 use agora_app::products;
-use agora_app::shops::{self, ApplyInput, QualificationView, ShopView, Upload};
+use agora_app::shops::{self, ApplyInput, Upload};
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::bodies::products::ProductView;
+use super::bodies::shops::{QualificationView, ShopView};
 use super::listing_input::NewProduct;
 use crate::extract::{ApiJson, Auth, MaybeAuth};
 use crate::problem::{ApiResult, Problem};
@@ -45,7 +46,7 @@ pub async fn apply(
     };
     Ok((
         StatusCode::CREATED,
-        Json(shops::apply(&state.app, &actor, input).await?),
+        Json(shops::apply(&state.app, &actor, input).await?.into()),
     ))
 }
 
@@ -57,7 +58,7 @@ pub async fn get_shop(
     MaybeAuth(actor): MaybeAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ShopView>> {
-    Ok(Json(shops::get(&state.app, actor.as_ref(), &id).await?))
+    Ok(Json(shops::get(&state.app, actor.as_ref(), &id).await?.into()))
 }
 
 /// Upload a qualification document (PDF, PNG or JPEG, at most 10 MiB) as multipart fields
@@ -83,7 +84,11 @@ pub async fn upload_qualification(
     };
     Ok((
         StatusCode::CREATED,
-        Json(shops::upload_qualification(&state.app, &actor, &id, upload).await?),
+        Json(
+            shops::upload_qualification(&state.app, &actor, &id, upload)
+                .await?
+                .into(),
+        ),
     ))
 }
 

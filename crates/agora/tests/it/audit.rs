@@ -1,11 +1,12 @@
 use agora_app::audit::{verify, Verdict};
 use agora_core::audit::ChainBreak;
 use reqwest::StatusCode;
+use sqlx::Row;
 
 use crate::support::{db_test, TestApp};
 
 /// Some activity: registrations, logins, a shop decision.
-async fn activity(t: &TestApp) -> String {
+pub(crate) async fn activity(t: &TestApp) -> String {
     let operator = t.operator().await;
     t.category(&operator, "books", false).await;
     let seller = t.user("seller@example.com").await;
@@ -19,6 +20,13 @@ async fn activity(t: &TestApp) -> String {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     operator
+}
+
+/// The three integers of the first row `sql` returns.
+pub(crate) async fn row3(t: &TestApp, sql: &str) -> (i64, i64, i64) {
+    let mut conn = t.app.db.conn().await.unwrap();
+    let r = sqlx::query(sql).fetch_one(&mut *conn).await.unwrap();
+    (r.get(0), r.get(1), r.get(2))
 }
 
 async fn entries(t: &TestApp) -> i64 {
@@ -49,10 +57,30 @@ db_test!(an_edited_entry_is_found_and_named, |t| {
 
 db_test!(a_deleted_entry_is_found_and_named, |t| {
     activity(&t).await;
-    t.sql("DELETE FROM audit_log WHERE seq = 4").await;
+    // An entry with a successor in its chain: the successor names the gap.
+    let (seq, chain, chain_seq) = row3(
+        &t,
+        "SELECT seq, chain, chain_seq FROM audit_log a WHERE EXISTS \
+         (SELECT 1 FROM audit_log b WHERE b.chain = a.chain AND b.chain_seq = a.chain_seq + 1) ORDER BY seq LIMIT 1",
+    )
+    .await;
+    let (successor, ..) = row3(
+        &t,
+        &format!(
+            "SELECT seq, chain, chain_seq FROM audit_log WHERE chain = {chain} AND chain_seq = {}",
+            chain_seq + 1
+        ),
+    )
+    .await;
+    t.sql(&format!("DELETE FROM audit_log WHERE seq = {seq}")).await;
     assert_eq!(
         verify(&t.app).await.unwrap(),
-        Verdict::Broken(ChainBreak::Gap { seq: 5, expected: 4 })
+        Verdict::Broken(ChainBreak::Gap {
+            seq: successor,
+            chain,
+            found: chain_seq + 1,
+            expected: chain_seq
+        })
     );
 });
 
@@ -63,16 +91,27 @@ db_test!(reordered_entries_are_found_and_named, |t| {
     t.sql("UPDATE audit_log SET seq = 2 WHERE seq = 3").await;
     t.sql("UPDATE audit_log SET seq = 3 WHERE seq = -1").await;
     let verdict = verify(&t.app).await.unwrap();
-    assert!(matches!(verdict, Verdict::Broken(ref b) if b.seq() == 2), "{verdict:?}");
+    assert!(
+        matches!(verdict, Verdict::Broken(ref b) if b.entry() == Some(2)),
+        "{verdict:?}"
+    );
 });
 
 db_test!(a_cut_off_tail_is_found, |t| {
     activity(&t).await;
-    let n = entries(&t).await;
-    t.sql(&format!("DELETE FROM audit_log WHERE seq = {n}")).await;
+    let (newest, chain, chain_seq) = row3(
+        &t,
+        "SELECT seq, chain, chain_seq FROM audit_log ORDER BY seq DESC LIMIT 1",
+    )
+    .await;
+    t.sql(&format!("DELETE FROM audit_log WHERE seq = {newest}")).await;
     assert_eq!(
         verify(&t.app).await.unwrap(),
-        Verdict::Broken(ChainBreak::Truncated { last: n - 1, head: n })
+        Verdict::Broken(ChainBreak::Truncated {
+            chain,
+            last: chain_seq - 1,
+            head: chain_seq
+        })
     );
 });
 

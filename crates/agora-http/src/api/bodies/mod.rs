@@ -9,6 +9,7 @@ pub(crate) mod money;
 pub(crate) mod offers;
 pub(crate) mod products;
 pub(crate) mod search;
+pub(crate) mod shops;
 
 /// Converts each item of a list into its body.
 pub(crate) fn each<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
