@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cart;
 pub mod categories;
 pub mod companies;
+pub mod coupons;
 pub mod demo;
 mod error;
 pub mod follower;

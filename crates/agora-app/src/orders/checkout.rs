@@ -6,7 +6,10 @@
 use agora_core::address::{Address, AddressInput};
 use agora_core::audit::AuditAction;
 use agora_core::catalog::StockMovementKind;
-use agora_core::checkout::{order_totals, split_by_shop, CheckoutError, CheckoutLine, OrderInput, OrderTotals};
+use agora_core::checkout::{
+    checkout_totals, order_totals, split_by_shop, CheckoutError, CheckoutLine, CouponAtCheckout, OrderInput,
+    OrderTotals,
+};
 use agora_core::country::Country;
 use agora_core::money::Money;
 use agora_core::order::{initial_status, Party, PaymentMethod};
@@ -21,6 +24,7 @@ use agora_store::{new_id, now_ms, Conn};
 
 use super::{stored, view_of, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
+use crate::coupons::{self, Entered};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -30,6 +34,8 @@ pub struct CheckoutInput<'a> {
     pub shipping_address: AddressInput<'a>,
     pub payment_method: &'a str,
     pub purchase_order: Option<&'a str>,
+    /// A coupon code (case-insensitive); blank or `None` for none.
+    pub coupon: Option<&'a str>,
 }
 
 /// The orders one checkout placed (one per shop).
@@ -96,6 +102,9 @@ struct ShopOrder {
     price_mode: PriceMode,
     lines: Vec<CartLine>,
     totals: OrderTotals,
+    /// What the totals were computed from, to compute them again with a coupon.
+    checkout_lines: Vec<CheckoutLine>,
+    shipping: Option<ShippingMethod>,
 }
 
 async fn price_shop_order(
@@ -164,6 +173,8 @@ async fn price_shop_order(
         price_mode,
         lines,
         totals,
+        checkout_lines,
+        shipping: method,
     })
 }
 
@@ -185,6 +196,7 @@ pub async fn checkout(
         .map_err(|m| AppError::invalid("payment_method", m))?;
     let purchase_order =
         text::optional(input.purchase_order, 100).map_err(|m| AppError::invalid("purchase_order", m))?;
+    let coupon_code = coupons::entered_code(input.coupon)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let pending = match idempotency::claim_in(&mut tx, key).await? {
@@ -201,6 +213,10 @@ pub async fn checkout(
     for (shop_id, lines) in split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
         shop_orders.push(price_shop_order(&mut tx, shop_id, lines, &taxes, address.country).await?);
     }
+    let coupon = match coupon_code {
+        Some(code) => Some(apply_coupon(&mut tx, &code, &mut shop_orders, &taxes, address.country, actor, now).await?),
+        None => None,
+    };
 
     let group_id = new_id("grp");
     store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
@@ -290,6 +306,9 @@ pub async fn checkout(
         placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
         order_ids.push(order_id);
     }
+    if let Some((entered, discount)) = &coupon {
+        coupons::redeem(&mut tx, entered, &actor.account_id, &group_id, *discount, now).await?;
+    }
     // One entry for the whole checkout: one audit chain locked per transaction.
     let data = serde_json::json!({"orders": placed_data, "payment_method": payment.as_str()});
     audit::record(
@@ -312,4 +331,50 @@ pub async fn checkout(
     pending.save_in(&mut tx, &placed).await?;
     tx.commit().await?;
     Ok(Answer::Done(placed))
+}
+
+/// Applies the buyer's coupon to the checkout: finds it, and computes every shop's order again
+/// with the core's rules ([`checkout_totals`]: a shop's coupon discounts that shop's order, the
+/// operator's the whole checkout; never below zero). Returns the coupon and the discount it gives
+/// in all, for [`coupons::redeem`] to consume it once the orders exist.
+async fn apply_coupon(
+    conn: &mut Conn,
+    code: &str,
+    shop_orders: &mut [ShopOrder],
+    taxes: &TaxTable,
+    destination: Country,
+    actor: &Actor,
+    now: i64,
+) -> AppResult<(Entered, Money)> {
+    let shop_ids: Vec<&str> = shop_orders.iter().map(|o| o.shop_id.as_str()).collect();
+    let entered = coupons::find_entered(conn, code, &shop_ids, &actor.account_id, now).await?;
+    let inputs: Vec<OrderInput<'_>> = shop_orders
+        .iter()
+        .map(|o| OrderInput {
+            shop_id: &o.shop_id,
+            currency: o.totals.total.currency,
+            lines: &o.checkout_lines,
+            price_mode: o.price_mode,
+            taxes,
+            destination,
+            shipping: o.shipping.as_ref(),
+        })
+        .collect();
+    let at_checkout = CouponAtCheckout {
+        coupon: &entered.coupon,
+        usage: entered.usage,
+    };
+    let totals = checkout_totals(&inputs, Some(at_checkout)).map_err(checkout_error)?;
+    let mut discount: Option<Money> = None;
+    for (o, t) in shop_orders.iter_mut().zip(totals) {
+        if entered.coupon.covers_shop(&o.shop_id) {
+            discount = Some(match discount {
+                Some(sum) => sum.checked_add(t.discount).map_err(|e| AppError::Internal(e.into()))?,
+                None => t.discount,
+            });
+        }
+        o.totals = t;
+    }
+    let discount = discount.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the coupon covers no order")))?;
+    Ok((entered, discount))
 }

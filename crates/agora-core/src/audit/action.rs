@@ -57,6 +57,8 @@ pub enum AuditAction {
     OrderRefunded,
     OrderPartiallyRefunded,
     JobRetried,
+    CouponCreated,
+    CouponDeactivated,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -108,6 +110,8 @@ string_enum!(AuditAction {
     OrderRefunded = "order.refunded",
     OrderPartiallyRefunded = "order.partially_refunded",
     JobRetried = "job.retried",
+    CouponCreated = "coupon.created",
+    CouponDeactivated = "coupon.deactivated",
     AuditAnchored = "audit.anchored",
 });
 

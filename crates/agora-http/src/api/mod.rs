@@ -7,6 +7,7 @@ mod bodies;
 mod cart;
 mod catalog;
 mod companies;
+mod coupons;
 mod listing_input;
 mod orders;
 pub(crate) mod search;
@@ -103,7 +104,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::ship))
         .routes(routes!(orders::confirm_receipt))
         .routes(routes!(orders::cancel))
-        .routes(routes!(orders::set_tax_rates));
+        .routes(routes!(orders::set_tax_rates))
+        .routes(routes!(coupons::shop_coupons, coupons::create_shop_coupon))
+        .routes(routes!(coupons::platform_coupons, coupons::create_platform_coupon))
+        .routes(routes!(coupons::deactivate));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

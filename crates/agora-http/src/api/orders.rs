@@ -58,6 +58,12 @@ pub struct CheckoutBody {
     payment_method: String,
     /// The buyer's purchase-order reference, printed on the order.
     purchase_order: Option<String>,
+    /// A coupon code (case-insensitive). A shop's coupon discounts that shop's order, an
+    /// operator's the whole checkout. One that cannot be used here (unknown, expired, not yet
+    /// valid, used up — also when another checkout took its last use at the same moment —, used
+    /// by you as often as allowed, another shop's, below its minimum spend) is a 422 naming the
+    /// field `coupon`, and nothing is reserved or created.
+    coupon: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,7 +212,7 @@ impl From<OrderView> for OrderBody {
 /// Check out the cart: one order per shop, stock reserved for every line, or nothing at all.
 #[utoipa::path(post, path = "/checkout", tag = "orders", security(("bearer" = [])), request_body = CheckoutBody,
     responses((status = 201, body = CheckoutReply), (status = 409, body = Problem, description = "out of stock"),
-        (status = 422, body = Problem)))]
+        (status = 422, body = Problem, description = "bad input, naming the field (`coupon` for a coupon that cannot be used)")))]
 pub async fn checkout(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -217,6 +223,7 @@ pub async fn checkout(
         shipping_address: body.shipping_address.input(),
         payment_method: &body.payment_method,
         purchase_order: body.purchase_order.as_deref(),
+        coupon: body.coupon.as_deref(),
     };
     // It creates orders and moves stock: the Idempotency-Key is claimed in the checkout's own
     // transaction, so a retried or double-clicked checkout places one order group.

@@ -12,6 +12,7 @@ mod markdown;
 pub(crate) mod orders;
 mod sell;
 mod seller_catalog;
+mod seller_coupons;
 
 use agora_app::shops::QualificationView;
 use agora_app::{Actor, AppError};
@@ -68,6 +69,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/sell/shops/{id}", get(sell::shop))
         .route("/sell/shops/{id}/documents", post(sell::upload))
         .route("/sell/shops/{id}/products", get(seller_catalog::list))
+        .route(
+            "/sell/shops/{id}/coupons",
+            get(seller_coupons::list).post(seller_coupons::create),
+        )
+        .route("/sell/coupons/{id}/deactivate", post(seller_coupons::deactivate))
         .route(
             "/sell/shops/{id}/products/new",
             get(seller_catalog::new_form).post(seller_catalog::create),

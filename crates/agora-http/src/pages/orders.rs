@@ -74,6 +74,7 @@ pub struct CheckoutForm {
     country: String,
     payment_method: String,
     purchase_order: String,
+    coupon: String,
 }
 
 #[derive(Template)]
@@ -128,6 +129,7 @@ pub async fn checkout(
         },
         payment_method: &form.payment_method,
         purchase_order: Some(form.purchase_order.as_str()),
+        coupon: Some(form.coupon.as_str()),
     };
     let (status, errors, error) = match checkout::checkout(&state.app, &actor, input, None).await {
         Ok(agora_app::idempotency::Answer::Done(placed)) => {

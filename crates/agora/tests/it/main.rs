@@ -14,6 +14,7 @@ mod cli;
 mod companies;
 mod company_shops;
 mod contention;
+mod coupons;
 mod crawl;
 mod events;
 mod hostile;
