@@ -46,7 +46,7 @@ pub struct CouponRowView {
 fn day(rfc3339: &Option<String>) -> String {
     rfc3339
         .as_deref()
-        .map(|t| super::orders::when(t))
+        .map(super::orders::when)
         .unwrap_or_else(|| "—".into())
 }
 
