@@ -156,6 +156,8 @@ db_test!(percentage_and_fixed_coupons_take_exact_amounts_off, |t| {
     let again = t.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
     assert_eq!(again.body["discount"], eur(201), "the discount is stored on the order");
     assert_eq!(used_count(&t, &seller, &shop, "TEN-OFF").await, 1);
+    let page = page_session::get(&t, &format!("/orders/{id}"), &buyer).await;
+    assert!(page.text.contains("id=\"order-discount\">−2.01 EUR<"), "{}", page.text);
 
     // A fixed 5.00 off 3 × 10.05 = 30.15.
     add(&t, &buyer, &lamp, 3).await;
