@@ -419,3 +419,102 @@ db_test!(order_again_skips_what_is_no_longer_for_sale, |t| {
         r.text
     );
 });
+
+db_test!(admins_approve_and_buyers_order_again_through_the_pages, |t| {
+    use crate::page_session::{get, post};
+    let w = world(&t).await;
+    let big = buy(&t, &w.purchaser, &w.variant, 6, "card").await;
+    let id = big["id"].as_str().unwrap();
+    let path = format!("/orders/{id}");
+
+    let admin_view = get(&t, &path, &w.admin).await;
+    assert_eq!(admin_view.status, StatusCode::OK);
+    assert!(admin_view.text.contains("Approve order"), "{}", admin_view.text);
+    assert!(admin_view.text.contains("Decline order"));
+    assert!(!admin_view.text.contains("Order again"), "only the buyer orders again");
+    let buyer_view = get(&t, &path, &w.purchaser).await;
+    assert!(!buyer_view.text.contains("Approve order"), "{}", buyer_view.text);
+    assert!(buyer_view.text.contains("Order again"));
+
+    // The purchaser forging the approve form is refused, on the page.
+    let forged = post(&t, &format!("{path}/approve"), &w.purchaser, &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.text);
+    let approved = post(&t, &format!("{path}/approve"), &w.admin, &[]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
+    let after = get(&t, &path, &w.admin).await;
+    assert!(after.text.contains("Waiting for payment"), "{}", after.text);
+    assert!(!after.text.contains("Approve order"));
+
+    let again = post(&t, &format!("{path}/reorder"), &w.purchaser, &[]).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert!(again.text.contains("in your cart again"), "{}", again.text);
+    assert!(again.text.contains("href=\"/cart\""));
+    let cart = t.get("/api/v1/cart", Some(&w.purchaser)).await;
+    assert_eq!(cart.body["lines"][0]["quantity"], 6, "{}", cart.text);
+
+    // The company's orders, by role.
+    let list = get(&t, "/account/company/orders", &w.admin).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert!(list.text.contains(&format!("/orders/{id}")), "{}", list.text);
+    assert!(list.text.contains("<h1>Your company"), "{}", list.text);
+});
+
+db_test!(the_company_page_sets_the_approval_limit, |t| {
+    use crate::page_session::{get, post};
+    let w = world(&t).await;
+    let page = get(&t, "/account/company", &w.admin).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains("Approval limit: <strong>50.00 EUR</strong>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("action=\"/account/company/approval-limit\""));
+    assert!(page.text.contains("href=\"/account/company/orders\""));
+    let member_page = get(&t, "/account/company", &w.purchaser).await;
+    assert!(
+        !member_page.text.contains("action=\"/account/company/approval-limit\""),
+        "{}",
+        member_page.text
+    );
+    assert!(member_page.text.contains("href=\"/account/company/orders\""));
+
+    let bad = post(
+        &t,
+        "/account/company/approval-limit",
+        &w.admin,
+        &[("amount", "12.345"), ("currency", "EUR")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("amount.amount-error"), "{}", bad.text);
+    let refused = post(
+        &t,
+        "/account/company/approval-limit",
+        &w.purchaser,
+        &[("amount", "1"), ("currency", "EUR")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+
+    let saved = post(
+        &t,
+        "/account/company/approval-limit",
+        &w.admin,
+        &[("amount", "75.50"), ("currency", "EUR")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let company = t.get(&format!("/api/v1/companies/{}", w.company), Some(&w.admin)).await;
+    assert_eq!(company.body["approval_limit"], eur(7550), "{}", company.text);
+    let cleared = post(
+        &t,
+        "/account/company/approval-limit",
+        &w.admin,
+        &[("amount", ""), ("currency", "EUR")],
+    )
+    .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.text);
+    let company = t.get(&format!("/api/v1/companies/{}", w.company), Some(&w.admin)).await;
+    assert_eq!(company.body["approval_limit"], Value::Null);
+});
