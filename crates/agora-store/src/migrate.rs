@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_idempotency_lease"),
     migration!(10, "0010_carts"),
     migration!(11, "0011_orders"),
+    migration!(14, "0014_company_approval_limits"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

@@ -115,6 +115,19 @@ pub async fn cancel(app: &App, actor: &Actor, id: &str, reason: Option<&str>) ->
     apply(app, actor, id, OrderAction::Cancel, None, reason).await
 }
 
+/// A company admin approves an order awaiting approval: it goes on to `pending_payment`, or to
+/// `confirmed` for cash on delivery. Only an admin of the buying company, by their current role.
+pub async fn approve(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
+    apply(app, actor, id, OrderAction::Approve, None, None).await
+}
+
+/// A company admin declines an order awaiting approval: it is cancelled and its reserved stock
+/// goes back on sale.
+pub async fn decline(app: &App, actor: &Actor, id: &str, reason: Option<&str>) -> AppResult<OrderView> {
+    let reason = text::optional(reason, 500).map_err(|m| AppError::invalid("reason", m))?;
+    apply(app, actor, id, OrderAction::Decline, None, reason).await
+}
+
 /// Whether `party` may take `action` on an order in its current state (for showing buttons).
 pub fn may(view: &OrderView, action: OrderAction) -> bool {
     let state = agora_core::order::OrderState {

@@ -9,7 +9,7 @@ use agora_core::catalog::StockMovementKind;
 use agora_core::checkout::{order_totals, split_by_shop, CheckoutError, CheckoutLine, OrderInput, OrderTotals};
 use agora_core::country::Country;
 use agora_core::money::Money;
-use agora_core::order::{initial_status, Party, PaymentMethod};
+use agora_core::order::{initial_status, needs_approval, Party, PaymentMethod};
 use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
@@ -21,6 +21,7 @@ use agora_store::{new_id, now_ms, Conn};
 
 use super::{stored, view_of, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
+use crate::companies;
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -167,6 +168,17 @@ async fn price_shop_order(
     })
 }
 
+/// Whether this checkout waits for a company admin's approval: by the actor's current company
+/// role and the company's approval limit, against the totals of all its orders.
+async fn approval_needed(conn: &mut Conn, actor: &Actor, orders: &[ShopOrder]) -> AppResult<bool> {
+    let Some((company_id, role)) = &actor.company else {
+        return Ok(false);
+    };
+    let limit = companies::approval_limit(conn, company_id).await?;
+    let totals: Vec<Money> = orders.iter().map(|o| o.totals.total).collect();
+    Ok(needs_approval(Some(*role), limit, &totals))
+}
+
 /// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
 /// emptied; all in one transaction, or nothing at all.
 ///
@@ -204,7 +216,7 @@ pub async fn checkout(
 
     let group_id = new_id("grp");
     store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
-    let status = initial_status(payment, false);
+    let status = initial_status(payment, approval_needed(&mut tx, actor, &shop_orders).await?);
     let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
     let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
     let mut order_ids = Vec::new();

@@ -66,6 +66,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(companies::accept_invitation))
         .routes(routes!(companies::decline_invitation))
         .routes(routes!(companies::set_role, companies::remove_member))
+        .routes(routes!(companies::set_approval_limit))
         .routes(routes!(shops::apply))
         .routes(routes!(shops::get_shop))
         .routes(routes!(shops::upload_qualification))
@@ -103,6 +104,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::ship))
         .routes(routes!(orders::confirm_receipt))
         .routes(routes!(orders::cancel))
+        .routes(routes!(orders::approve))
+        .routes(routes!(orders::decline))
+        .routes(routes!(orders::reorder))
         .routes(routes!(orders::set_tax_rates));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

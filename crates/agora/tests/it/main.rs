@@ -12,6 +12,7 @@ mod cart;
 mod catalog;
 mod cli;
 mod companies;
+mod company_orders;
 mod company_shops;
 mod contention;
 mod crawl;
