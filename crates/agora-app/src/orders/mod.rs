@@ -4,6 +4,8 @@
 
 pub mod actions;
 pub mod checkout;
+pub mod emails;
+pub mod follow_ups;
 
 use agora_core::account::CompanyRole;
 use agora_core::money::{Currency, Money};
