@@ -19,7 +19,7 @@ use agora_store::catalog as catalog_store;
 use agora_store::orders::{self as store, EventRow, LineRow, OrderRow};
 use agora_store::{new_id, now_ms, Conn};
 
-use super::{stored, view_of, OrderView};
+use super::{follow_ups, stored, view_of, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
 use crate::companies;
 use crate::idempotency::{self, Answer, Claimed, Keyed};
@@ -299,6 +299,9 @@ pub async fn checkout(
             at: now,
         };
         store::insert_event(&mut tx, &order_id, &placed).await?;
+        // The reservation's expiry and the confirmation email, committed with the order.
+        let state = agora_core::order::OrderState { status, payment };
+        follow_ups::after_move(&mut tx, &app.settings, &order_id, state, "placed", now).await?;
         placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
         order_ids.push(order_id);
     }

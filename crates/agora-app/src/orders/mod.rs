@@ -5,6 +5,8 @@
 pub mod actions;
 pub mod checkout;
 pub mod reorder;
+pub mod emails;
+pub mod follow_ups;
 
 use agora_core::account::CompanyRole;
 use agora_core::money::{Currency, Money};

@@ -22,6 +22,7 @@ mod idempotency;
 mod import;
 mod jobs;
 mod nodes;
+mod order_jobs;
 mod order_pages;
 mod orders;
 mod page_session;
