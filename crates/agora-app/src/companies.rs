@@ -4,8 +4,9 @@
 use agora_core::account::CompanyRole;
 use agora_core::audit::AuditAction;
 use agora_core::invitation::InvitationStatus;
+use agora_core::money::{Currency, Money};
 use agora_store::invitations::InvitationRow;
-use agora_store::{companies, invitations};
+use agora_store::{companies, invitations, now_ms, Conn};
 
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -17,6 +18,8 @@ pub struct CompanyView {
     pub members: Vec<MemberView>,
     /// Pending invitations: an email joins only when its account accepts.
     pub invitations: Vec<InvitationView>,
+    /// A purchaser's checkout above it waits for an admin's approval; `None`: no limit.
+    pub approval_limit: Option<Money>,
 }
 
 /// A member of a company and their role there.
@@ -89,11 +92,13 @@ pub async fn get(app: &App, actor: &Actor, company_id: &str) -> AppResult<Compan
         .into_iter()
         .filter_map(InvitationView::of)
         .collect();
+    let approval_limit = approval_limit(&mut conn, company_id).await?;
     Ok(CompanyView {
         id: company_id.to_owned(),
         name,
         members,
         invitations,
+        approval_limit,
     })
 }
 
@@ -159,4 +164,61 @@ async fn ensure_not_last_admin(conn: &mut agora_store::Conn, company_id: &str, a
         ));
     }
     Ok(())
+}
+
+/// The largest approval limit, in minor units: far above any real order, far below overflow.
+pub const MAX_APPROVAL_LIMIT: i64 = 1_000_000_000_000;
+
+/// The company's approval limit, if it set one.
+pub(crate) async fn approval_limit(conn: &mut Conn, company_id: &str) -> AppResult<Option<Money>> {
+    match companies::approval_limit(conn, company_id).await? {
+        Some((amount, code)) => {
+            let currency = Currency::parse(&code)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored currency {code}: {e}")))?;
+            Ok(Some(Money::new(amount, currency)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Sets the company's approval limit (`amount` in minor units of `currency`), or removes it with
+/// `None`. Company admins only, by their current role: a member who is no longer admin gets 403,
+/// anyone who is no longer a member 404.
+pub async fn set_approval_limit(
+    app: &App,
+    actor: &Actor,
+    company_id: &str,
+    limit: Option<(i64, &str)>,
+) -> AppResult<Option<Money>> {
+    require_admin(actor, company_id)?;
+    let limit = match limit {
+        Some((amount, code)) => {
+            let currency = Currency::parse(code).map_err(|m| AppError::invalid("amount.currency", m))?;
+            if !(0..=MAX_APPROVAL_LIMIT).contains(&amount) {
+                return Err(AppError::invalid(
+                    "amount.amount",
+                    format!("must be a whole number of minor units from 0 to {MAX_APPROVAL_LIMIT}"),
+                ));
+            }
+            Some(Money::new(amount, currency))
+        }
+        None => None,
+    };
+    let mut tx = app.db.begin().await?;
+    if !companies::lock(&mut tx, company_id).await? {
+        return Err(AppError::NotFound("company"));
+    }
+    let stored = limit.map(|m| (m.minor, m.currency.code()));
+    companies::set_approval_limit(&mut tx, company_id, stored, now_ms()).await?;
+    let data = serde_json::json!({ "approval_limit": limit });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::CompanyApprovalLimitSet,
+        company_id,
+        data,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(limit)
 }

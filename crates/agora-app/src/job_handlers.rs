@@ -1,10 +1,13 @@
 //! What each kind of job does: the handlers every node's worker runs.
 
 use agora_core::jobs::JobKind;
+use agora_core::order::OrderAction;
 use agora_store::{jobs, now_ms, rate_limits};
 
 use crate::job_runner::{Handlers, Job, Outcome};
-use crate::{App, AppResult};
+use crate::orders::follow_ups::OrderJob;
+use crate::orders::{actions, emails};
+use crate::{App, AppError, AppResult};
 
 /// Rows deleted per statement, so that a large backlog never holds SQLite's write lock long.
 const PRUNE_BATCH: i64 = 5_000;
@@ -22,10 +25,22 @@ pub fn standard() -> Handlers {
     })
 }
 
-async fn run(kind: JobKind, app: App, _job: Job) -> AppResult<Outcome> {
+async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
     let removed = match kind {
         JobKind::PruneRateLimits => prune_rate_limits(&app).await?,
         JobKind::PruneJobs => prune_done_jobs(&app).await?,
+        JobKind::ExpireReservation => {
+            move_order(&app, &job, OrderAction::Cancel, "the reservation ran out").await?;
+            0
+        }
+        JobKind::AutoComplete => {
+            move_order(&app, &job, OrderAction::AutoComplete, "receipt not confirmed in time").await?;
+            0
+        }
+        JobKind::SendEmail => {
+            emails::send(&app, &job).await?;
+            0
+        }
     };
     if removed > 0 {
         tracing::debug!(kind = %kind, removed, "pruned");
@@ -34,6 +49,17 @@ async fn run(kind: JobKind, app: App, _job: Job) -> AppResult<Outcome> {
         Some(every) => Outcome::Again { at: now_ms() + every },
         None => Outcome::Done,
     })
+}
+
+/// Moves the job's order by `action` as the system, if it is still in the status the job expects.
+async fn move_order(app: &App, job: &Job, action: OrderAction, note: &str) -> AppResult<()> {
+    let target: OrderJob = serde_json::from_str(&job.payload)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
+    match actions::by_system(app, &target.order_id, target.status, action, note).await? {
+        Some(order) => tracing::info!(order = %order.id, status = %order.status, "order moved by the system"),
+        None => tracing::debug!(order = %target.order_id, "the order moved on first; nothing to do"),
+    }
+    Ok(())
 }
 
 /// Deletes the rate-limit buckets whose window has ended; returns how many.

@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod job_handlers;
 pub mod job_runner;
 pub mod jobs;
+pub mod mail;
 pub mod orders;
 mod passwords;
 pub mod price_comparison;
@@ -72,6 +73,15 @@ pub struct Settings {
     /// a running request renews it, so only the key of a request that died comes free, this long
     /// after it died.
     pub idempotency_lease_ms: i64,
+    /// How long an order waits for payment or approval, holding its stock, before the system
+    /// cancels it.
+    pub reservation: agora_core::order::ReservationPolicy,
+    /// Days after shipping at which a prepaid order the buyer did not confirm completes.
+    pub auto_complete_days: u32,
+    /// Where order emails go; `None`: `.eml` files in `mail/` beside the blob folder.
+    pub mailer: Option<mail::Mailer>,
+    /// The sender of order emails.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -88,6 +98,10 @@ impl Default for Settings {
             hash_queue: 16,
             max_upload_bytes: 10 * 1024 * 1024,
             idempotency_lease_ms: 10 * 1000,
+            reservation: agora_core::order::ReservationPolicy::default(),
+            auto_complete_days: agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS,
+            mailer: None,
+            mail_from: mail::DEFAULT_FROM.into(),
         }
     }
 }
@@ -106,12 +120,19 @@ pub struct App {
     pub(crate) hasher: passwords::Hasher,
     /// Bounds how many uploaded images decode at once.
     pub image_decoders: images::DecodeGate,
+    /// Where order emails go (see [`Settings::mailer`]).
+    pub mailer: mail::Mailer,
 }
 
 impl App {
     /// `search` is the index (in RAM for tests, on disk for a server).
     pub fn new(db: Db, blob_dir: PathBuf, settings: Settings, search: agora_search::SearchIndex) -> Self {
+        let mailer = settings.mailer.clone().unwrap_or_else(|| {
+            let data_dir = blob_dir.parent().map_or_else(|| PathBuf::from("."), PathBuf::from);
+            mail::Mailer::File(data_dir.join("mail"))
+        });
         Self {
+            mailer,
             db,
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),

@@ -28,15 +28,31 @@ pub enum JobKind {
     PruneRateLimits,
     /// Deletes finished jobs once they are old (recurring).
     PruneJobs,
+    /// Cancels an order, as the system, that still waits for payment or approval when its
+    /// reservation runs out, so its stock goes back on sale.
+    ExpireReservation,
+    /// Completes a shipped prepaid order, as the system, that its buyer did not confirm in time.
+    AutoComplete,
+    /// Renders one email about an order and hands it to the mailer.
+    SendEmail,
 }
 
-string_enum!(JobKind { PruneRateLimits = "prune_rate_limits", PruneJobs = "prune_jobs" });
+string_enum!(JobKind {
+    PruneRateLimits = "prune_rate_limits",
+    PruneJobs = "prune_jobs",
+    ExpireReservation = "expire_reservation",
+    AutoComplete = "auto_complete",
+    SendEmail = "send_email",
+});
 
 impl JobKind {
     /// Attempts before a job of this kind is given up as dead.
     pub fn max_attempts(self) -> i64 {
         match self {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
+            JobKind::ExpireReservation | JobKind::AutoComplete => 10,
+            // About a day of retries (the delay doubles up to an hour) before a message is dead.
+            JobKind::SendEmail => 30,
         }
     }
 
@@ -45,6 +61,7 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail => None,
         }
     }
 

@@ -15,7 +15,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::pages::PageError;
 use crate::problem::ApiError;
 use crate::strict_json::StrictValue;
 use crate::AppState;
@@ -108,7 +107,7 @@ impl InputRejection {
 impl IntoResponse for InputRejection {
     fn into_response(self) -> Response {
         if self.page {
-            PageError::App(self.error).into_response()
+            crate::frame::error_response(self.error)
         } else {
             ApiError(self.error).into_response()
         }
@@ -217,4 +216,45 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddr(addr))
     }
+}
+
+/// Reads the search parameters from a query string. Attribute filters are `attr.KEY=VALUE`.
+pub fn search_input(
+    params: &std::collections::HashMap<String, String>,
+) -> Result<agora_app::search::SearchInput, agora_app::AppError> {
+    let price = |name: &str| -> Result<Option<i64>, agora_app::AppError> {
+        match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v.parse::<i64>().ok().filter(|p| *p >= 0).map(Some).ok_or_else(|| {
+                agora_app::AppError::invalid(name, "must be a whole number of minor units (cents), 0 or more")
+            }),
+        }
+    };
+    let limit = match params.get("limit").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            v.parse::<usize>()
+                .map_err(|_| agora_app::AppError::invalid("limit", "must be between 1 and 100"))?,
+        ),
+    };
+    let mut attributes: Vec<(String, String)> = params
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("attr.").map(|key| (key.to_owned(), v.clone())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    attributes.sort();
+    Ok(agora_app::search::SearchInput {
+        q: params.get("q").cloned().unwrap_or_default(),
+        category: params.get("category").cloned(),
+        shop: params.get("shop").cloned(),
+        min_price: price("min_price")?,
+        max_price: price("max_price")?,
+        attributes,
+        in_stock: params
+            .get("in_stock")
+            .is_some_and(|v| v == "true" || v == "1" || v == "on"),
+        sort: params.get("sort").cloned(),
+        cursor: params.get("cursor").cloned(),
+        limit,
+    })
 }

@@ -4,7 +4,9 @@
 
 mod api;
 mod assets;
+mod cookies;
 mod extract;
+mod frame;
 mod idempotency;
 mod layers;
 mod media;

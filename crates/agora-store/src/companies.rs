@@ -119,3 +119,43 @@ pub async fn lock(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<bo
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The company's approval limit: `(amount in minor units, currency)`, or `None` when it set none.
+pub async fn approval_limit(conn: &mut AnyConnection, company_id: &str) -> sqlx::Result<Option<(i64, String)>> {
+    let row = sqlx::query("SELECT amount, currency FROM company_approval_limits WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Sets the company's approval limit, or removes it with `None`.
+pub async fn set_approval_limit(
+    conn: &mut AnyConnection,
+    company_id: &str,
+    limit: Option<(i64, &str)>,
+    now: i64,
+) -> sqlx::Result<()> {
+    match limit {
+        Some((amount, currency)) => {
+            sqlx::query(
+                "INSERT INTO company_approval_limits (company_id, amount, currency, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (company_id) DO UPDATE SET amount = excluded.amount, currency = excluded.currency,
+                 updated_at = excluded.updated_at",
+            )
+            .bind(company_id)
+            .bind(amount)
+            .bind(currency)
+            .bind(now)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM company_approval_limits WHERE company_id = $1")
+                .bind(company_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_carts"),
     migration!(11, "0011_orders"),
     migration!(13, "0013_coupons"),
+    migration!(14, "0014_company_approval_limits"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

@@ -322,6 +322,11 @@ pub enum Party<'a> {
         account_id: &'a str,
         company_id: Option<&'a str>,
     },
+    /// The orders placed for a company; only `buyer`'s when given.
+    Company {
+        company_id: &'a str,
+        buyer: Option<&'a str>,
+    },
 }
 
 /// A page of orders, newest first, after the cursor `(created_at, id)`.
@@ -338,6 +343,11 @@ pub async fn list(
             "o.shop_id IN (SELECT s.id FROM shops s WHERE s.owner_account_id = $1 OR (s.company_id IS NOT NULL AND s.company_id = $2))",
             account_id,
             company_id,
+        ),
+        Party::Company { company_id, buyer } => (
+            "o.company_id = $1 AND ($2 = '' OR o.buyer_account_id = $2)",
+            company_id,
+            buyer,
         ),
     };
     let (at, id) = after.unwrap_or((i64::MAX, ""));

@@ -65,6 +65,30 @@ pub struct ServeArgs {
     /// Background jobs this node runs at once; 0 runs none here [default: 4]
     #[arg(long, env = "AGORA_JOB_CONCURRENCY", value_parser = clap::value_parser!(u32).range(0..=256))]
     pub job_concurrency: Option<u32>,
+    /// Minutes an order waiting for a card or wallet payment holds its stock before it is
+    /// cancelled [default: 30]
+    #[arg(long, env = "AGORA_RESERVATION_PAYMENT_MINUTES", value_parser = clap::value_parser!(u32).range(1..=525_600))]
+    pub reservation_payment_minutes: Option<u32>,
+    /// Hours an order waiting for a bank transfer holds its stock [default: 168]
+    #[arg(long, env = "AGORA_RESERVATION_BANK_TRANSFER_HOURS", value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub reservation_bank_transfer_hours: Option<u32>,
+    /// Hours an order waiting for a company admin's approval holds its stock [default: 168]
+    #[arg(long, env = "AGORA_RESERVATION_APPROVAL_HOURS", value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub reservation_approval_hours: Option<u32>,
+    /// Days after shipping at which a prepaid order the buyer did not confirm completes [default: 10]
+    #[arg(long, env = "AGORA_AUTO_COMPLETE_DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub auto_complete_days: Option<u32>,
+    /// Send order emails through this SMTP server, smtp://[user:password@]host[:port] (plain
+    /// SMTP, for a local relay) [default: none: emails are written to the mail folder]
+    #[arg(long, env = "AGORA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Folder that order emails are written to as .eml files when no SMTP server is set
+    /// [default: the data folder's mail/]
+    #[arg(long, env = "AGORA_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// The sender of order emails [default: Agora <orders@agora.localhost>]
+    #[arg(long, env = "AGORA_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// The optional `agora.toml`.
@@ -81,6 +105,13 @@ struct FileConfig {
     metrics_addr: Option<String>,
     job_poll_ms: Option<u64>,
     job_concurrency: Option<u32>,
+    reservation_payment_minutes: Option<u32>,
+    reservation_bank_transfer_hours: Option<u32>,
+    reservation_approval_hours: Option<u32>,
+    auto_complete_days: Option<u32>,
+    smtp_url: Option<String>,
+    mail_dir: Option<PathBuf>,
+    mail_from: Option<String>,
 }
 
 /// The settings in force.
@@ -98,6 +129,12 @@ pub struct Config {
     pub job_poll_ms: u64,
     /// 0: this node runs no background jobs.
     pub job_concurrency: u32,
+    /// How long unpaid and unapproved orders hold their stock.
+    pub reservation: agora_core::order::ReservationPolicy,
+    pub auto_complete_days: u32,
+    /// Where order emails go.
+    pub mailer: agora_app::mail::Mailer,
+    pub mail_from: String,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -123,7 +160,46 @@ impl Config {
             Some(url) => url,
             None => format!("sqlite://{}", data_dir.join("agora.db").display()),
         };
+        const MINUTE_MS: i64 = 60 * 1000;
+        const HOUR_MS: i64 = 60 * MINUTE_MS;
+        let defaults = agora_core::order::ReservationPolicy::default();
+        let reservation = agora_core::order::ReservationPolicy {
+            online_payment_ms: serve
+                .reservation_payment_minutes
+                .or(file.reservation_payment_minutes)
+                .map_or(defaults.online_payment_ms, |m| i64::from(m) * MINUTE_MS),
+            bank_transfer_ms: serve
+                .reservation_bank_transfer_hours
+                .or(file.reservation_bank_transfer_hours)
+                .map_or(defaults.bank_transfer_ms, |h| i64::from(h) * HOUR_MS),
+            approval_ms: serve
+                .reservation_approval_hours
+                .or(file.reservation_approval_hours)
+                .map_or(defaults.approval_ms, |h| i64::from(h) * HOUR_MS),
+        };
+        let mailer = match serve.smtp_url.clone().or(file.smtp_url) {
+            Some(url) => agora_app::mail::Mailer::Smtp(url),
+            None => agora_app::mail::Mailer::File(
+                serve
+                    .mail_dir
+                    .clone()
+                    .or(file.mail_dir)
+                    .unwrap_or_else(|| data_dir.join("mail")),
+            ),
+        };
+        mailer.check().map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
         Ok(Config {
+            reservation,
+            auto_complete_days: serve
+                .auto_complete_days
+                .or(file.auto_complete_days)
+                .unwrap_or(agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS),
+            mailer,
+            mail_from: serve
+                .mail_from
+                .clone()
+                .or(file.mail_from)
+                .unwrap_or_else(|| agora_app::mail::DEFAULT_FROM.into()),
             addr: serve
                 .addr
                 .clone()
@@ -147,6 +223,10 @@ impl Config {
         agora_app::Settings {
             session_idle_ms: i64::from(self.session_idle_days) * DAY_MS,
             session_ttl_ms: i64::from(self.session_lifetime_days) * DAY_MS,
+            reservation: self.reservation,
+            auto_complete_days: self.auto_complete_days,
+            mailer: Some(self.mailer.clone()),
+            mail_from: self.mail_from.clone(),
             ..Default::default()
         }
     }
@@ -305,6 +385,44 @@ mod tests {
         };
         let from_flag = Config::resolve(&store, &serve).unwrap();
         assert_eq!((from_flag.job_poll_ms, from_flag.job_concurrency), (250, 8));
+    }
+
+    #[test]
+    fn order_timeouts_and_mail_come_from_flags_then_the_file_then_defaults() {
+        let dir = std::env::temp_dir().join(format!("agora-config-orders-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agora.toml");
+        std::fs::write(&file, "data_dir = \"/srv/agora\"\nreservation_payment_minutes = 15\n").unwrap();
+        let store = StoreArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let from_file = Config::resolve(&store, &ServeArgs::default()).unwrap().app_settings();
+        assert_eq!(from_file.reservation.online_payment_ms, 15 * 60 * 1000);
+        assert_eq!(from_file.reservation.bank_transfer_ms, 7 * 24 * 60 * 60 * 1000);
+        assert_eq!(from_file.auto_complete_days, 10);
+        assert_eq!(
+            from_file.mailer,
+            Some(agora_app::mail::Mailer::File(PathBuf::from("/srv/agora/mail")))
+        );
+        let serve = ServeArgs {
+            reservation_approval_hours: Some(72),
+            auto_complete_days: Some(3),
+            smtp_url: Some("smtp://127.0.0.1:2525".into()),
+            ..Default::default()
+        };
+        let from_flags = Config::resolve(&store, &serve).unwrap().app_settings();
+        assert_eq!(from_flags.reservation.approval_ms, 72 * 60 * 60 * 1000);
+        assert_eq!(from_flags.auto_complete_days, 3);
+        assert_eq!(
+            from_flags.mailer,
+            Some(agora_app::mail::Mailer::Smtp("smtp://127.0.0.1:2525".into()))
+        );
+        let bad = ServeArgs {
+            smtp_url: Some("mail.example".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&store, &bad).is_err());
     }
 
     #[test]

@@ -5,13 +5,13 @@
 
 use agora_core::audit::AuditAction;
 use agora_core::catalog::StockMovementKind;
-use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction};
+use agora_core::order::{returns_stock, transition, IllegalTransition, OrderAction, OrderState, OrderStatus, Party};
 use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::now_ms;
 use agora_store::orders::{self as store, EventRow};
 
-use super::{party_of, state_of, view_of, OrderView};
+use super::{follow_ups, party_of, state_of, view_of, OrderView};
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// Tracking details of a shipment.
@@ -28,6 +28,13 @@ fn refused(err: IllegalTransition) -> AppError {
     }
 }
 
+/// Who moves an order: a person, as the party they are to it, or the platform itself.
+#[derive(Debug, Clone, Copy)]
+enum Mover<'a> {
+    Person(&'a Actor),
+    System,
+}
+
 async fn apply(
     app: &App,
     actor: &Actor,
@@ -36,13 +43,39 @@ async fn apply(
     shipment: Option<Shipment<'_>>,
     note: Option<String>,
 ) -> AppResult<OrderView> {
+    apply_as(app, Mover::Person(actor), id, None, action, shipment, note).await
+}
+
+/// Moves the order by `action` for `mover`, if its rules allow and (with `expected`) it is still
+/// in that status; the cancel, stock and timeline rules live here once for every party.
+async fn apply_as(
+    app: &App,
+    mover: Mover<'_>,
+    id: &str,
+    expected: Option<OrderStatus>,
+    action: OrderAction,
+    shipment: Option<Shipment<'_>>,
+    note: Option<String>,
+) -> AppResult<OrderView> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
-    let party = party_of(&mut tx, actor, &order)
-        .await?
-        .ok_or(AppError::NotFound("order"))?;
+    let (party, account_id) = match mover {
+        Mover::Person(actor) => {
+            let party = party_of(&mut tx, actor, &order)
+                .await?
+                .ok_or(AppError::NotFound("order"))?;
+            (party, Some(actor.account_id.as_str()))
+        }
+        Mover::System => (Party::System, None),
+    };
     let state = state_of(&order)?;
+    if expected.is_some_and(|s| s != state.status) {
+        return Err(AppError::conflict(
+            ConflictKind::ChangedMeanwhile,
+            format!("the order is {} by now", state.status),
+        ));
+    }
     let to = transition(state, action, party).map_err(refused)?;
     if !store::set_status(&mut tx, id, state.status.as_str(), to.as_str(), now).await? {
         return Err(AppError::conflict(
@@ -60,7 +93,7 @@ async fn apply(
                 &l.variant_id,
                 l.quantity,
                 StockMovementKind::Returned,
-                Some(&actor.account_id),
+                account_id,
                 &format!("order {id} cancelled"),
                 now,
             )
@@ -70,25 +103,49 @@ async fn apply(
     let event = EventRow {
         event: action.event_name().into(),
         status: to.as_str().into(),
-        actor: Some(actor.account_id.clone()),
+        actor: account_id.map(str::to_owned),
         party: party.as_str().into(),
         note,
         at: now,
     };
     store::insert_event(&mut tx, id, &event).await?;
     let data = serde_json::json!({"from": state.status.as_str(), "to": to.as_str(), "party": party.as_str()});
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        AuditAction::order_moved_by(action),
-        id,
-        data,
-    )
-    .await?;
+    audit::record(&mut tx, account_id, AuditAction::order_moved_by(action), id, data).await?;
+    let new_state = OrderState {
+        status: to,
+        payment: state.payment,
+    };
+    follow_ups::after_move(&mut tx, &app.settings, id, new_state, action.event_name(), now).await?;
     let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
     let view = view_of(&mut tx, order, party).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// The platform moves the order by `action` (a timeout ran out) if it is still `expected`;
+/// `None` when it moved on meanwhile, which leaves nothing to do.
+pub async fn by_system(
+    app: &App,
+    id: &str,
+    expected: OrderStatus,
+    action: OrderAction,
+    note: &str,
+) -> AppResult<Option<OrderView>> {
+    match apply_as(
+        app,
+        Mover::System,
+        id,
+        Some(expected),
+        action,
+        None,
+        Some(note.to_owned()),
+    )
+    .await
+    {
+        Ok(view) => Ok(Some(view)),
+        Err(AppError::Conflict { .. }) | Err(AppError::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// The seller hands the order to a carrier.
@@ -113,6 +170,19 @@ pub async fn confirm_receipt(app: &App, actor: &Actor, id: &str) -> AppResult<Or
 pub async fn cancel(app: &App, actor: &Actor, id: &str, reason: Option<&str>) -> AppResult<OrderView> {
     let reason = text::optional(reason, 500).map_err(|m| AppError::invalid("reason", m))?;
     apply(app, actor, id, OrderAction::Cancel, None, reason).await
+}
+
+/// A company admin approves an order awaiting approval: it goes on to `pending_payment`, or to
+/// `confirmed` for cash on delivery. Only an admin of the buying company, by their current role.
+pub async fn approve(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
+    apply(app, actor, id, OrderAction::Approve, None, None).await
+}
+
+/// A company admin declines an order awaiting approval: it is cancelled and its reserved stock
+/// goes back on sale.
+pub async fn decline(app: &App, actor: &Actor, id: &str, reason: Option<&str>) -> AppResult<OrderView> {
+    let reason = text::optional(reason, 500).map_err(|m| AppError::invalid("reason", m))?;
+    apply(app, actor, id, OrderAction::Decline, None, reason).await
 }
 
 /// Whether `party` may take `action` on an order in its current state (for showing buttons).

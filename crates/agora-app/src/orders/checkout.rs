@@ -12,7 +12,7 @@ use agora_core::checkout::{
 };
 use agora_core::country::Country;
 use agora_core::money::Money;
-use agora_core::order::{initial_status, Party, PaymentMethod};
+use agora_core::order::{initial_status, needs_approval, Party, PaymentMethod};
 use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
@@ -22,8 +22,9 @@ use agora_store::catalog as catalog_store;
 use agora_store::orders::{self as store, EventRow, LineRow, OrderRow};
 use agora_store::{new_id, now_ms, Conn};
 
-use super::{stored, view_of, OrderView};
+use super::{follow_ups, stored, view_of, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
+use crate::companies;
 use crate::coupons::{self, Entered};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
@@ -178,6 +179,17 @@ async fn price_shop_order(
     })
 }
 
+/// Whether this checkout waits for a company admin's approval: by the actor's current company
+/// role and the company's approval limit, against the totals of all its orders.
+async fn approval_needed(conn: &mut Conn, actor: &Actor, orders: &[ShopOrder]) -> AppResult<bool> {
+    let Some((company_id, role)) = &actor.company else {
+        return Ok(false);
+    };
+    let limit = companies::approval_limit(conn, company_id).await?;
+    let totals: Vec<Money> = orders.iter().map(|o| o.totals.total).collect();
+    Ok(needs_approval(Some(*role), limit, &totals))
+}
+
 /// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
 /// emptied; all in one transaction, or nothing at all.
 ///
@@ -220,7 +232,7 @@ pub async fn checkout(
 
     let group_id = new_id("grp");
     store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
-    let status = initial_status(payment, false);
+    let status = initial_status(payment, approval_needed(&mut tx, actor, &shop_orders).await?);
     let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
     let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
     let mut order_ids = Vec::new();
@@ -303,6 +315,9 @@ pub async fn checkout(
             at: now,
         };
         store::insert_event(&mut tx, &order_id, &placed).await?;
+        // The reservation's expiry and the confirmation email, committed with the order.
+        let state = agora_core::order::OrderState { status, payment };
+        follow_ups::after_move(&mut tx, &app.settings, &order_id, state, "placed", now).await?;
         placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
         order_ids.push(order_id);
     }

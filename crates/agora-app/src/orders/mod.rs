@@ -4,6 +4,9 @@
 
 pub mod actions;
 pub mod checkout;
+pub mod emails;
+pub mod follow_ups;
+pub mod reorder;
 
 use agora_core::account::CompanyRole;
 use agora_core::money::{Currency, Money};
@@ -186,6 +189,9 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
 pub enum Role {
     Buyer,
     Seller,
+    /// The orders placed for the actor's company: all of them for a company admin, only their own
+    /// for any other member (by their current role). Not a member: 403.
+    Company,
 }
 
 /// A page of orders, newest first.
@@ -201,8 +207,8 @@ fn parse_cursor(raw: &str) -> AppResult<(i64, String)> {
         .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this list gave out"))
 }
 
-/// The actor's orders as buyer, or the orders of the shops they run as seller; optionally only
-/// those in `status`.
+/// The actor's orders as buyer, the orders of the shops they run as seller, or their company's
+/// orders as its role allows (see [`Role::Company`]); optionally only those in `status`.
 pub async fn list(
     app: &App,
     actor: &Actor,
@@ -217,8 +223,22 @@ pub async fn list(
     };
     let limit = limit.clamp(1, 100);
     let after = cursor.map(parse_cursor).transpose()?;
+    let company = match role {
+        Role::Company => Some(
+            actor
+                .company
+                .as_ref()
+                .ok_or_else(|| AppError::Forbidden("only members of a company see its orders".into()))?,
+        ),
+        _ => None,
+    };
+    let company_admin = matches!(company, Some((_, CompanyRole::Admin)));
     let party = match role {
         Role::Buyer => store::Party::Buyer(&actor.account_id),
+        Role::Company => store::Party::Company {
+            company_id: company.map(|(id, _)| id.as_str()).unwrap_or_default(),
+            buyer: (!company_admin).then_some(actor.account_id.as_str()),
+        },
         Role::Seller => store::Party::ShopsOf {
             account_id: &actor.account_id,
             company_id: actor
@@ -243,6 +263,9 @@ pub async fn list(
         let viewer = match role {
             Role::Buyer => Party::Buyer,
             Role::Seller => Party::Seller,
+            // An admin's own orders are theirs as buyer, as `get` shows them.
+            Role::Company if company_admin && row.buyer_account_id != actor.account_id => Party::CompanyAdmin,
+            Role::Company => Party::Buyer,
         };
         items.push(view_of(&mut conn, row, viewer).await?);
     }

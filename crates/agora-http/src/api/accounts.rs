@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::bodies::accounts::{AccountView, LoginView, NewTokenView, TokenView};
 use super::bodies::each;
+use crate::cookies::login_cookies;
 use crate::extract::{ApiJson, Auth, ClientAddr};
-use crate::pages::login_cookies;
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 

@@ -1,6 +1,7 @@
 //! A company's members and roles, and the invitations that make new members.
 
 use agora_app::{companies, invitations};
+use agora_core::money::Money;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -9,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::bodies::companies::{CompanyView, InvitationView, Joined, ReceivedInvitation};
 use super::bodies::each;
+use super::bodies::money::MoneySchema;
 use crate::extract::{ApiJson, Auth};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
@@ -144,4 +146,42 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     companies::remove_member(&state.app, &actor, &id, &account_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An amount as a client sends it: checked by the server, so that a bad one is named.
+#[derive(Debug, Deserialize)]
+pub struct AmountInput {
+    amount: i64,
+    currency: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApprovalLimitBody {
+    /// The limit in minor units, like `{"amount": 50000, "currency": "EUR"}`; null removes it.
+    #[schema(value_type = Option<MoneySchema>)]
+    amount: Option<AmountInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalLimitReply {
+    /// A purchaser's checkout whose total exceeds it waits for a company admin's approval; null: no limit.
+    #[schema(value_type = Option<MoneySchema>)]
+    approval_limit: Option<Money>,
+}
+
+/// Set the company's approval limit (company admins only). A checkout by a member who is not an
+/// admin whose orders together exceed it (or are in another currency) creates its orders in
+/// `awaiting_approval`, with their stock reserved, until an admin approves or declines them.
+#[utoipa::path(put, path = "/companies/{id}/approval-limit", tag = "companies", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ApprovalLimitBody,
+    responses((status = 200, body = ApprovalLimitReply), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_approval_limit(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ApprovalLimitBody>,
+) -> ApiResult<Json<ApprovalLimitReply>> {
+    let limit = body.amount.as_ref().map(|a| (a.amount, a.currency.as_str()));
+    let approval_limit = companies::set_approval_limit(&state.app, &actor, &id, limit).await?;
+    Ok(Json(ApprovalLimitReply { approval_limit }))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use agora_app::idempotency::Render;
 use agora_app::orders::actions::{self, Shipment};
 use agora_app::orders::checkout::{self, CheckoutInput, Placed};
-use agora_app::orders::{self, OrderEventView, OrderLineView, OrderView, Role};
+use agora_app::orders::{self, reorder, OrderEventView, OrderLineView, OrderView, Role};
 use agora_app::tax_rates;
 use agora_core::address::AddressInput;
 use agora_core::money::Money;
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::bodies::money::MoneySchema;
+use super::cart::CartBody;
 use crate::extract::{ApiJson, Auth, Query};
 use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
@@ -239,7 +240,9 @@ pub async fn checkout(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListParams {
-    /// `buyer` (default): the orders you placed; `seller`: the orders of the shops you run.
+    /// `buyer` (default): the orders you placed; `seller`: the orders of the shops you run;
+    /// `company`: your company's orders, all of them for a company admin and only your own for
+    /// any other member (403 when you belong to no company).
     role: Option<String>,
     /// Only orders in this status.
     status: Option<String>,
@@ -264,7 +267,8 @@ pub async fn list(
     let role = match q.role.as_deref() {
         None | Some("buyer") => Role::Buyer,
         Some("seller") => Role::Seller,
-        Some(_) => return Err(agora_app::AppError::invalid("role", "must be buyer or seller").into()),
+        Some("company") => Role::Company,
+        Some(_) => return Err(agora_app::AppError::invalid("role", "must be buyer, seller or company").into()),
     };
     let page = orders::list(
         &state.app,
@@ -331,6 +335,16 @@ pub struct CancelBody {
     reason: Option<String>,
 }
 
+/// The reason of an optional `{"reason": …}` body: no body means no reason.
+fn optional_reason(body: &[u8]) -> Result<Option<String>, agora_app::AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<CancelBody>(body)
+        .map(|b| b.reason)
+        .map_err(|e| agora_app::AppError::BadRequest(format!("the body is not a cancellation: {e}")))
+}
+
 /// Cancel the order while its status allows (buyer or seller); its stock goes back on sale.
 #[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
     request_body = CancelBody,
@@ -341,19 +355,88 @@ pub async fn cancel(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<OrderBody>> {
-    // The body is optional: no body cancels without a reason.
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<CancelBody>(&body)
-            .map_err(|e| agora_app::AppError::BadRequest(format!("the body is not a cancellation: {e}")))?
-            .reason
-    };
+    let reason = optional_reason(&body)?;
     Ok(Json(
         actions::cancel(&state.app, &actor, &id, reason.as_deref())
             .await?
             .into(),
     ))
+}
+
+/// Approve an order awaiting approval (an admin of the buying company): it goes on to
+/// `pending_payment`, or `confirmed` for cash on delivery.
+#[utoipa::path(post, path = "/orders/{id}/approve", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderBody>> {
+    Ok(Json(actions::approve(&state.app, &actor, &id).await?.into()))
+}
+
+/// Decline an order awaiting approval (an admin of the buying company): it is cancelled and its
+/// stock goes back on sale. The body (`{"reason": …}`) is optional.
+#[utoipa::path(post, path = "/orders/{id}/decline", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = CancelBody,
+    responses((status = 200, body = OrderBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn decline(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<OrderBody>> {
+    let reason = optional_reason(&body)?;
+    Ok(Json(
+        actions::decline(&state.app, &actor, &id, reason.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+/// A line of the old order that did not go back into the cart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedLineBody {
+    variant_id: String,
+    title: String,
+    sku: String,
+    quantity: i64,
+    /// Why, like "this product is not for sale".
+    reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReorderReply {
+    /// The cart, with the order's lines added at today's prices.
+    cart: CartBody,
+    /// The lines that could not be added.
+    skipped: Vec<SkippedLineBody>,
+}
+
+/// Order again (the order's buyer): each line's variant and quantity goes into the cart, priced as
+/// it is today; lines no longer for sale (or out of stock) are skipped and listed.
+#[utoipa::path(post, path = "/orders/{id}/reorder", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ReorderReply), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn reorder(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReorderReply>> {
+    let done = reorder::reorder(&state.app, &actor, &id).await?;
+    Ok(Json(ReorderReply {
+        cart: done.cart.into(),
+        skipped: done
+            .skipped
+            .into_iter()
+            .map(|s| SkippedLineBody {
+                variant_id: s.variant_id,
+                title: s.title,
+                sku: s.sku,
+                quantity: s.quantity,
+                reason: s.reason,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

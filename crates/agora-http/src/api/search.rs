@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use agora_app::search::{self, SearchInput};
+use agora_app::search;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
@@ -12,45 +12,6 @@ use super::bodies::search::SearchPage;
 use crate::extract::Query;
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
-
-/// Reads the search parameters from a query string. Attribute filters are `attr.KEY=VALUE`.
-pub fn input_of(params: &HashMap<String, String>) -> Result<SearchInput, agora_app::AppError> {
-    let price = |name: &str| -> Result<Option<i64>, agora_app::AppError> {
-        match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => v.parse::<i64>().ok().filter(|p| *p >= 0).map(Some).ok_or_else(|| {
-                agora_app::AppError::invalid(name, "must be a whole number of minor units (cents), 0 or more")
-            }),
-        }
-    };
-    let limit = match params.get("limit").filter(|v| !v.is_empty()) {
-        None => None,
-        Some(v) => Some(
-            v.parse::<usize>()
-                .map_err(|_| agora_app::AppError::invalid("limit", "must be between 1 and 100"))?,
-        ),
-    };
-    let mut attributes: Vec<(String, String)> = params
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("attr.").map(|key| (key.to_owned(), v.clone())))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    attributes.sort();
-    Ok(SearchInput {
-        q: params.get("q").cloned().unwrap_or_default(),
-        category: params.get("category").cloned(),
-        shop: params.get("shop").cloned(),
-        min_price: price("min_price")?,
-        max_price: price("max_price")?,
-        attributes,
-        in_stock: params
-            .get("in_stock")
-            .is_some_and(|v| v == "true" || v == "1" || v == "on"),
-        sort: params.get("sort").cloned(),
-        cursor: params.get("cursor").cloned(),
-        limit,
-    })
-}
 
 /// Search the catalog: relevance-ranked, typo-tolerant, with filters and facet counts.
 /// Parameters: `q`, `category` (a slug; its whole subtree), `shop` (an id), `min_price` and
@@ -65,7 +26,7 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<SearchPage>> {
-    let input = input_of(&params)?;
+    let input = crate::extract::search_input(&params)?;
     Ok(Json(search::search(&state.app, input).await?.into()))
 }
 

@@ -101,7 +101,7 @@ pub async fn download_document(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let (doc, bytes) = shops::document(&state.app, &actor, &id).await?;
-    Ok(crate::pages::document_response(doc, bytes))
+    Ok(crate::frame::document_response(doc, bytes))
 }
 
 /// List a product in the shop (approved shops; restricted categories need a valid licence).

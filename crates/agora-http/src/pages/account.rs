@@ -5,6 +5,7 @@ use agora_app::companies::{self, CompanyView};
 use agora_app::invitations::{self, ReceivedInvitation};
 use agora_app::AppError;
 use agora_core::account::CompanyRole;
+use agora_core::money::{Currency, Money};
 use agora_core::ValidationErrors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -47,6 +48,7 @@ fn notice_text(done: &str) -> Option<String> {
         "withdrawn" => Some("The invitation was withdrawn.".into()),
         "joined" => Some("You joined the company.".into()),
         "declined" => Some("You declined the invitation.".into()),
+        "limit" => Some("The approval limit was saved.".into()),
         _ => None,
     }
 }
@@ -228,6 +230,9 @@ struct CompanyPage {
     roles: Vec<&'static str>,
     form_email: String,
     form_role: String,
+    /// The approval-limit form: major units and currency.
+    limit_amount: String,
+    limit_currency: String,
     errors: ValidationErrors,
     error: Option<String>,
 }
@@ -243,7 +248,13 @@ async fn company_page(
     let layout = Layout::new(state, Some(actor), csrf, format!("{} — members", company.name))
         .await
         .with_notice(notice);
+    let (limit_amount, limit_currency) = match company.approval_limit {
+        Some(m) => (m.to_decimal().to_string(), m.currency.code().to_owned()),
+        None => (String::new(), "EUR".to_owned()),
+    };
     Ok(CompanyPage {
+        limit_amount,
+        limit_currency,
         layout,
         company,
         is_admin: role == CompanyRole::Admin,
@@ -367,5 +378,58 @@ pub async fn withdraw_invitation(
     match invitations::withdraw(&state.app, &actor, &company, &id).await {
         Ok(()) => Ok(see_other("/account/company?done=withdrawn")),
         Err(err) => company_error(&state, actor, &csrf, err, None).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitForm {
+    csrf: String,
+    /// Major units, like `500.00`; empty removes the limit.
+    amount: String,
+    currency: String,
+}
+
+/// The limit a form means: `None` for an empty amount, else minor units and currency.
+fn limit_of(form: &LimitForm) -> Result<Option<(i64, String)>, AppError> {
+    if form.amount.trim().is_empty() {
+        return Ok(None);
+    }
+    let currency = Currency::parse(form.currency.trim()).map_err(|m| AppError::invalid("amount.currency", m))?;
+    let money = Money::parse_major(&form.amount, currency).map_err(|m| AppError::invalid("amount.amount", m))?;
+    Ok(Some((money.minor, currency.code().to_owned())))
+}
+
+/// Sets or removes the company's approval limit (company admins).
+pub async fn set_approval_limit(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<LimitForm>,
+) -> PageResult {
+    let actor = user.require("/account/company")?;
+    csrf.check(&form.csrf)?;
+    let company = company_id(&actor)?;
+    let result = match limit_of(&form) {
+        Ok(limit) => {
+            let limit = limit.as_ref().map(|(minor, code)| (*minor, code.as_str()));
+            companies::set_approval_limit(&state.app, &actor, &company, limit).await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/account/company?done=limit")),
+        Err(err) => {
+            let status = crate::problem::problem_of(&err).status();
+            let mut page = company_page(&state, actor, &csrf, None).await?;
+            match err {
+                AppError::Invalid(errors) => page.errors = errors,
+                AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => page.error = Some(m),
+                other => return Err(other.into()),
+            }
+            page.limit_amount = form.amount;
+            page.limit_currency = form.currency;
+            Ok((status, render(&page)).into_response())
+        }
     }
 }

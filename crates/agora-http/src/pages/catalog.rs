@@ -92,7 +92,7 @@ pub async fn search(
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
     let params: BTreeMap<String, String> = raw.clone().into_iter().filter(|(_, v)| !v.is_empty()).collect();
-    let (page, error) = match crate::api::search::input_of(&raw) {
+    let (page, error) = match crate::extract::search_input(&raw) {
         Ok(input) => match agora_app::search::search(&state.app, input).await {
             Ok(page) => (page, None),
             Err(AppError::Invalid(e)) => (SearchPage::default(), Some(e.to_string())),

@@ -6,34 +6,15 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine as _;
-use rand::RngCore;
 
 use super::PageError;
+use crate::cookies::{csrf_cookie_with as cookie_with, new_csrf_token as new_token, CSRF_COOKIE as COOKIE};
 use crate::AppState;
 use agora_app::AppError;
-
-const COOKIE: &str = "agora_csrf";
 
 /// This request's CSRF token, for the forms of the page it renders.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn cookie_with(state: &AppState, token: &str) -> String {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
-}
-
-/// A cookie with a new CSRF token, for a login.
-pub fn fresh_cookie(state: &AppState) -> String {
-    cookie_with(state, &new_token())
-}
 
 /// Gives every page visitor a CSRF cookie.
 pub async fn ensure_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {

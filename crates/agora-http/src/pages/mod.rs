@@ -14,22 +14,22 @@ mod sell;
 mod seller_catalog;
 mod seller_coupons;
 
-use agora_app::shops::QualificationView;
 use agora_app::{Actor, AppError};
-use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
 
+pub use crate::cookies::{clear_session_cookie, login_cookies, SESSION_COOKIE};
+pub use crate::frame::document_response;
+use crate::frame::render_error;
+pub use crate::frame::{render, CategoryLink, Layout, SITE_DESCRIPTION};
 pub use csrf::CsrfToken;
-
-pub const SESSION_COOKIE: &str = "agora_session";
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -47,6 +47,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/orders/{id}/ship", post(orders::ship))
         .route("/orders/{id}/confirm-receipt", post(orders::confirm_receipt))
         .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/approve", post(orders::approve))
+        .route("/orders/{id}/decline", post(orders::decline))
+        .route("/orders/{id}/reorder", post(orders::reorder))
         .route("/sell/orders", get(orders::seller_list))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -58,6 +61,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/account/invitations/{id}/accept", post(account::accept_invitation))
         .route("/account/invitations/{id}/decline", post(account::decline_invitation))
         .route("/account/company", get(account::company))
+        .route("/account/company/orders", get(orders::company_list))
+        .route("/account/company/approval-limit", post(account::set_approval_limit))
         .route("/account/company/members", post(account::invite_member))
         .route("/account/company/members/{id}/role", post(account::set_role))
         .route("/account/company/members/{id}/remove", post(account::remove_member))
@@ -104,36 +109,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(admin_jobs::retry))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
 }
-
-/// A link in the category bar.
-#[derive(Debug, Clone)]
-pub struct CategoryLink {
-    pub slug: String,
-    pub name: String,
-}
-
-/// What every page's frame shows: who is logged in, the categories, the CSRF token for its forms.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    pub title: String,
-    pub user: Option<Actor>,
-    pub csrf: String,
-    pub categories: Vec<CategoryLink>,
-    /// The search box's text.
-    pub q: String,
-    /// A one-off message ("Your shop application was sent").
-    pub notice: Option<String>,
-    /// The page's meta description (and Open Graph description): plain text, about 160 characters.
-    pub description: String,
-    /// The Open Graph type: `website`, or `product` on a product page.
-    pub og_type: &'static str,
-    /// The content-hashed addresses of the stylesheet, scripts and icon.
-    pub assets: &'static crate::assets::Urls,
-}
-
-/// What a page says about itself when it says nothing more particular.
-pub const SITE_DESCRIPTION: &str = "Agora is a marketplace for businesses and people: buy from verified shops, \
-                                    compare sellers by total price, ask for quotes and pay safely through escrow.";
 
 impl Layout {
     pub async fn new(state: &AppState, user: Option<Actor>, csrf: &CsrfToken, title: impl Into<String>) -> Layout {
@@ -205,26 +180,6 @@ impl PageUser {
     }
 }
 
-/// The `Set-Cookie` value of a session.
-pub fn session_cookie(state: &AppState, secret: &str) -> String {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let max_age = state.app.settings.session_ttl_ms / 1000;
-    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
-}
-
-/// What a login sets: the new session, and a new CSRF token (one known before login is worthless
-/// after it).
-pub fn login_cookies(state: &AppState, secret: &str) -> [(header::HeaderName, String); 2] {
-    [
-        (header::SET_COOKIE, session_cookie(state, secret)),
-        (header::SET_COOKIE, csrf::fresh_cookie(state)),
-    ]
-}
-
-pub fn clear_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-}
-
 /// A page that failed: a friendly page with the right status, or a trip to the login page.
 #[derive(Debug)]
 pub enum PageError {
@@ -238,52 +193,11 @@ impl<E: Into<AppError>> From<E> for PageError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    layout: Layout,
-    status: u16,
-    heading: String,
-    message: String,
-}
-
-fn render_error(status: StatusCode, heading: &str, message: String) -> Response {
-    let layout = Layout {
-        title: heading.to_owned(),
-        user: None,
-        csrf: String::new(),
-        categories: vec![],
-        q: String::new(),
-        notice: None,
-        description: SITE_DESCRIPTION.to_owned(),
-        og_type: "website",
-        assets: crate::assets::urls(),
-    };
-    let page = ErrorPage {
-        layout,
-        status: status.as_u16(),
-        heading: heading.to_owned(),
-        message,
-    };
-    (status, render(&page)).into_response()
-}
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::Login(back_to) => Redirect::to(&format!("/login?next={}", urlencode(&back_to))).into_response(),
-            PageError::App(err) => {
-                if let AppError::Internal(e) = &err {
-                    tracing::error!(error = ?e, "internal error on a page");
-                }
-                let problem = crate::problem::problem_of(&err);
-                let mut res = render_error(problem.status(), &problem.title, problem.detail);
-                if let AppError::RateLimited { retry_after_s } | AppError::Busy { retry_after_s } = err {
-                    res.headers_mut()
-                        .insert(axum::http::header::RETRY_AFTER, retry_after_s.into());
-                }
-                res
-            }
+            PageError::App(err) => crate::frame::error_response(err),
         }
     }
 }
@@ -297,17 +211,6 @@ pub async fn not_found_page(_req: Request) -> Response {
 }
 
 pub type PageResult = Result<Response, PageError>;
-
-/// Renders a template into an HTML response.
-pub fn render<T: Template>(page: &T) -> Response {
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
-}
 
 /// A form body; a body that is not a form, or holds a NUL character, gets a friendly error page.
 pub struct PageForm<T>(pub T);
@@ -351,29 +254,4 @@ pub fn see_other(to: &str) -> Response {
         })
         .collect();
     Redirect::to(&location).into_response()
-}
-
-/// A document download: served as an attachment, never rendered inline.
-pub fn document_response(doc: QualificationView, bytes: Vec<u8>) -> Response {
-    let safe_name: String = doc
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(crate::NO_STORE.0, HeaderValue::from_static(crate::NO_STORE.1));
-    res
 }

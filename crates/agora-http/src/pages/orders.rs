@@ -4,10 +4,10 @@
 use agora_app::cart::{self, Cart, CartOf};
 use agora_app::orders::actions::{self, Shipment};
 use agora_app::orders::checkout::{self, CheckoutInput};
-use agora_app::orders::{self, OrderView, Role};
+use agora_app::orders::{self, reorder, OrderView, Role};
 use agora_app::AppError;
 use agora_core::address::AddressInput;
-use agora_core::order::{OrderAction, OrderStatus};
+use agora_core::order::{OrderAction, OrderStatus, Party};
 use agora_core::ValidationErrors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -183,15 +183,17 @@ struct OrdersPage {
     orders: Vec<OrderView>,
     next_cursor: Option<String>,
     seller: bool,
+    /// The company's orders (`/account/company/orders`).
+    company: bool,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
 }
 
 async fn list_page(state: &AppState, user: PageUser, csrf: &CsrfToken, q: ListQuery, role: Role) -> PageResult {
-    let back_to = if role == Role::Seller {
-        "/sell/orders"
-    } else {
-        "/orders"
+    let back_to = match role {
+        Role::Seller => "/sell/orders",
+        Role::Company => "/account/company/orders",
+        Role::Buyer => "/orders",
     };
     let actor = user.require(back_to)?;
     let page = orders::list(
@@ -203,10 +205,10 @@ async fn list_page(state: &AppState, user: PageUser, csrf: &CsrfToken, q: ListQu
         20,
     )
     .await?;
-    let title = if role == Role::Seller {
-        "Orders to fulfil"
-    } else {
-        "Your orders"
+    let title = match role {
+        Role::Seller => "Orders to fulfil",
+        Role::Company => "Your company's orders",
+        Role::Buyer => "Your orders",
     };
     let notice = q.placed.map(|_| "Thank you: your orders were placed.".to_owned());
     let layout = Layout::new(state, Some(actor), csrf, title).await.with_notice(notice);
@@ -216,6 +218,7 @@ async fn list_page(state: &AppState, user: PageUser, csrf: &CsrfToken, q: ListQu
         orders: page.items,
         next_cursor: page.next_cursor,
         seller: role == Role::Seller,
+        company: role == Role::Company,
         status: q.status,
         statuses,
     }))
@@ -239,6 +242,17 @@ pub async fn seller_list(
     list_page(&state, user, &csrf, q, Role::Seller).await
 }
 
+/// The orders placed for the actor's company: all of them for its admins, their own for the
+/// other members.
+pub async fn company_list(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    list_page(&state, user, &csrf, q, Role::Company).await
+}
+
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
@@ -247,6 +261,12 @@ struct OrderPage {
     may_ship: bool,
     may_confirm: bool,
     may_cancel: bool,
+    may_approve: bool,
+    may_decline: bool,
+    /// Only the buyer orders again.
+    may_reorder: bool,
+    /// Just ordered again: the page links to the cart.
+    reordered: bool,
     error: Option<String>,
 }
 
@@ -272,6 +292,10 @@ async fn detail_page(
         may_ship: actions::may(&order, OrderAction::Ship),
         may_confirm: actions::may(&order, OrderAction::ConfirmReceipt),
         may_cancel: actions::may(&order, OrderAction::Cancel),
+        may_approve: actions::may(&order, OrderAction::Approve),
+        may_decline: actions::may(&order, OrderAction::Decline),
+        may_reorder: order.viewer == Party::Buyer,
+        reordered: false,
         layout,
         order,
         error,
@@ -318,21 +342,15 @@ async fn act(
             actions::ship(&state.app, &actor, &id, shipment).await
         }
         OrderAction::ConfirmReceipt => actions::confirm_receipt(&state.app, &actor, &id).await,
+        OrderAction::Approve => actions::approve(&state.app, &actor, &id).await,
+        OrderAction::Decline => actions::decline(&state.app, &actor, &id, Some(form.reason.as_str())).await,
         _ => actions::cancel(&state.app, &actor, &id, Some(form.reason.as_str())).await,
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
             let status = crate::problem::problem_of(&err).status();
-            let message = match &err {
-                AppError::Invalid(errors) => errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.to_string(),
-            };
+            let message = message_of(&err);
             let page = detail_page(
                 &state,
                 actor,
@@ -345,6 +363,18 @@ async fn act(
             Ok((status, render(&page)).into_response())
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+fn message_of(err: &AppError) -> String {
+    match err {
+        AppError::Invalid(errors) => errors
+            .0
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
     }
 }
 
@@ -376,4 +406,63 @@ pub async fn cancel(
     PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
     act(state, user, csrf, id, form, OrderAction::Cancel).await
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    act(state, user, csrf, id, form, OrderAction::Approve).await
+}
+
+pub async fn decline(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    act(state, user, csrf, id, form, OrderAction::Decline).await
+}
+
+/// "Order again": the order's lines go into the cart; the order page says what was added and
+/// which lines were skipped, with a link to the cart.
+pub async fn reorder(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    csrf.check(&form.csrf)?;
+    let actor = user.require(&format!("/orders/{id}"))?;
+    let done = match reorder::reorder(&state.app, &actor, &id).await {
+        Ok(done) => done,
+        Err(err @ AppError::Forbidden(_)) => {
+            let status = crate::problem::problem_of(&err).status();
+            let message = format!("That did not work: {}.", message_of(&err));
+            let page = detail_page(&state, actor, &csrf, &id, None, Some(message)).await?;
+            return Ok((status, render(&page)).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let notice = if done.skipped.is_empty() {
+        "The order's items are in your cart again, at today's prices.".to_owned()
+    } else {
+        let skipped: Vec<String> = done
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({}): {}", s.title, s.sku, s.reason))
+            .collect();
+        format!(
+            "The order's items are in your cart again, at today's prices, except: {}.",
+            skipped.join("; ")
+        )
+    };
+    let mut page = detail_page(&state, actor, &csrf, &id, Some(notice), None).await?;
+    page.reordered = true;
+    Ok(render(&page))
 }

@@ -10,7 +10,7 @@ use crate::hostile::{marketplace, seller_with_shop};
 use crate::support::{db_test, read, Reply, TestApp, PASSWORD};
 
 /// Lists a product with one variant; returns the variant's id.
-async fn variant(t: &TestApp, seller: &str, shop: &str, sku: &str, cents: i64, stock: i64) -> String {
+pub(crate) async fn variant(t: &TestApp, seller: &str, shop: &str, sku: &str, cents: i64, stock: i64) -> String {
     let r = t
         .post(
             &format!("/api/v1/shops/{shop}/products"),
@@ -24,7 +24,7 @@ async fn variant(t: &TestApp, seller: &str, shop: &str, sku: &str, cents: i64, s
 }
 
 /// German VAT: 19 % on goods and shipping.
-async fn tax_rates(t: &TestApp) {
+pub(crate) async fn tax_rates(t: &TestApp) {
     let operator = t.login("operator@agora.test").await;
     let r = t
         .call(
@@ -37,7 +37,7 @@ async fn tax_rates(t: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-async fn add(t: &TestApp, buyer: &str, variant: &str, quantity: i64) {
+pub(crate) async fn add(t: &TestApp, buyer: &str, variant: &str, quantity: i64) {
     let r = t
         .post(
             "/api/v1/cart/items",
@@ -48,22 +48,22 @@ async fn add(t: &TestApp, buyer: &str, variant: &str, quantity: i64) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
-fn address(country: &str) -> Value {
+pub(crate) fn address(country: &str) -> Value {
     json!({"name": "Bea Buyer", "line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115", "country": country})
 }
 
-async fn checkout(t: &TestApp, buyer: &str, body: Value) -> Reply {
+pub(crate) async fn checkout(t: &TestApp, buyer: &str, body: Value) -> Reply {
     t.post("/api/v1/checkout", Some(buyer), body).await
 }
 
-async fn stock_of(t: &TestApp, seller: &str, variant: &str) -> i64 {
+pub(crate) async fn stock_of(t: &TestApp, seller: &str, variant: &str) -> i64 {
     let r = t
         .get(&format!("/api/v1/variants/{variant}/movements"), Some(seller))
         .await;
     r.body["items"][0]["stock_after"].as_i64().expect("a movement")
 }
 
-fn eur(amount: i64) -> Value {
+pub(crate) fn eur(amount: i64) -> Value {
     json!({"amount": amount, "currency": "EUR"})
 }
 

@@ -3,10 +3,12 @@
 use agora_app::{companies as app, invitations as app_invitations};
 use agora_core::account::CompanyRole;
 use agora_core::invitation::InvitationStatus;
+use agora_core::money::Money;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::each;
+use super::money::MoneySchema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompanyView {
@@ -15,6 +17,9 @@ pub struct CompanyView {
     pub members: Vec<MemberView>,
     /// Pending invitations: an email joins only when its account accepts.
     pub invitations: Vec<InvitationView>,
+    /// A purchaser's checkout whose total exceeds it waits for a company admin's approval; null: no limit.
+    #[schema(value_type = Option<MoneySchema>)]
+    pub approval_limit: Option<Money>,
 }
 
 impl From<app::CompanyView> for CompanyView {
@@ -24,6 +29,7 @@ impl From<app::CompanyView> for CompanyView {
             name: c.name,
             members: each(c.members),
             invitations: each(c.invitations),
+            approval_limit: c.approval_limit,
         }
     }
 }
