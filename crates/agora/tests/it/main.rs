@@ -28,3 +28,4 @@ mod schema;
 mod search;
 mod shops;
 mod sign_in;
+mod statements;
