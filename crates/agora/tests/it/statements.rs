@@ -30,10 +30,15 @@ use tracing::{Event, Metadata};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
-/// The most statements a 3-line, one-shop checkout may issue, by engine (what it issues today;
-/// a change that adds one fails here).
-const MOST_ON_SQLITE: usize = 37;
-const MOST_ON_POSTGRES: usize = 37;
+/// The most statements a 3-line, one-shop checkout may issue, by engine: what it issues today
+/// (18, within the goal of 20), so that a change that adds one fails here. They are: the
+/// idempotency claim (2), the cart and its lines (2), the price rules of all lines (1), the tax
+/// rates (1), the shop's price mode and shipping rates (1), the order group (1), the stock of all
+/// lines and its movements (2), the order, its lines and its first event (3), the audit entry
+/// (3 on SQLite, 2 on PostgreSQL), emptying the cart (1), keeping the response with the key (1),
+/// and on PostgreSQL the COMMIT.
+const MOST_ON_SQLITE: usize = 18;
+const MOST_ON_POSTGRES: usize = 18;
 
 /// One statement the driver reported: on which thread, and its SQL.
 struct Statement {
