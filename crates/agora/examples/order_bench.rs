@@ -17,7 +17,6 @@
 
 use std::time::{Duration, Instant};
 
-use agora_app::cart::CartOf;
 use agora_app::idempotency::{Answer, Render, RequestKey, Stored};
 use agora_app::orders::checkout::{self, CheckoutInput, Placed};
 use agora_app::{Actor, App, AppError, ConflictKind};
