@@ -121,8 +121,8 @@ pub async fn move_stock(
 /// zero, and records the movements in one more. Returns each variant's stock after, or the
 /// variants that had too few units (then the caller rolls the transaction back: some variants
 /// may have been decremented). A variant named twice is taken once with the units added up.
-/// The variants are updated in the order of their ids, so that concurrent sales of the same
-/// variants lock them in one order.
+/// The variants are locked in the order of their ids, so that concurrent sales of the same
+/// variants never deadlock.
 pub async fn take_stock(
     conn: &mut AnyConnection,
     takes: &[(&str, i64)],
@@ -140,10 +140,16 @@ pub async fn take_stock(
     let values: Vec<String> = (0..wanted.len())
         .map(|i| format!("(${}, CAST(${} AS BIGINT))", 2 * i + 1, 2 * i + 2))
         .collect();
+    // The rows are locked in the order of their ids before the update (on PostgreSQL; SQLite has
+    // one writer), so that two sales of the same variants never wait for each other in a circle.
     let sql = format!(
-        "WITH d(vid, qty) AS (VALUES {}) UPDATE variants SET stock = stock - d.qty FROM d \
-         WHERE variants.id = d.vid AND variants.stock >= d.qty RETURNING id, stock",
-        values.join(", ")
+        "WITH d(vid, qty) AS (VALUES {}), \
+         locked AS (SELECT id FROM variants WHERE id IN (SELECT vid FROM d) ORDER BY id{}) \
+         UPDATE variants SET stock = stock - d.qty FROM d \
+         WHERE variants.id = d.vid AND variants.id IN (SELECT id FROM locked) AND variants.stock >= d.qty \
+         RETURNING id, stock",
+        values.join(", "),
+        crate::Engine::of(conn).lock_for_update()
     );
     let mut query = sqlx::query(&sql);
     for (variant, quantity) in &wanted {
