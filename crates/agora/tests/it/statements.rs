@@ -21,6 +21,7 @@ use agora_app::orders::checkout::{self, CheckoutInput, Placed};
 use agora_app::{Actor, App, Settings};
 use agora_core::address::AddressInput;
 use agora_store::accounts::AccountRow;
+use agora_store::carts::Owner;
 use agora_store::Db;
 use rand::Rng;
 use sqlx::Row;
@@ -151,10 +152,14 @@ where
 }
 
 async fn buyer(app: &App) -> Actor {
+    buyer_numbered(app, 0).await
+}
+
+async fn buyer_numbered(app: &App, n: usize) -> Actor {
     let id = agora_store::new_id("acc");
     let row = AccountRow {
         id: id.clone(),
-        email: "counted.buyer@example.com".into(),
+        email: format!("counted.buyer{n}@example.com"),
         name: "Counted Buyer".into(),
         kind: "individual".into(),
         password_hash: "not a hash: this account never logs in".into(),
@@ -299,5 +304,109 @@ mod a_three_line_checkout_issues_few_statements {
         let report = report("PostgreSQL", &statements);
         println!("{report}");
         assert!(statements.len() <= MOST_ON_POSTGRES, "{report}");
+    }
+}
+
+/// Checkouts that share variants, each cart holding them in another order, all succeed: the
+/// stock is taken in one order whatever the cart's, so PostgreSQL never finds a deadlock.
+async fn crossing_checkouts(engine: crate::support::Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, schema) = match engine {
+        crate::support::Engine::Sqlite => (format!("sqlite://{}", dir.path().join("agora.db").display()), None),
+        crate::support::Engine::Postgres => (
+            std::env::var("AGORA_TEST_POSTGRES_URL").expect("AGORA_TEST_POSTGRES_URL"),
+            Some(format!("t_{:016x}", rand::thread_rng().gen::<u64>())),
+        ),
+    };
+    let db = Db::connect(&url, schema.as_deref()).await.unwrap();
+    db.migrate().await.unwrap();
+    let search = agora_search::SearchIndex::open(None).unwrap();
+    let app = App::new(db, dir.path().join("blobs"), Settings::default(), search);
+    agora_app::demo::seed(&app).await.unwrap();
+    let variants = three_variants(&app).await;
+    sqlx::query("UPDATE variants SET stock = 1000")
+        .execute(&mut *app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    const BUYERS: usize = 32;
+    const ROUNDS: usize = 4;
+    for round in 0..ROUNDS {
+        let mut buyers = Vec::new();
+        for i in 0..BUYERS {
+            let actor = buyer_numbered(&app, round * BUYERS + i).await;
+            // Each cart holds the three variants in another of their six orders (lines are
+            // listed by the moment they were added).
+            let order: [usize; 3] = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]][i % 6];
+            let mut tx = app.db.begin().await.unwrap();
+            let cart = agora_store::carts::find_or_create(&mut tx, Owner::Account(&actor.account_id), 0)
+                .await
+                .unwrap();
+            for (at, k) in order.into_iter().enumerate() {
+                let line = agora_store::carts::NewLine {
+                    cart_id: &cart,
+                    variant_id: &variants[k],
+                    quantity: 1,
+                    seen_unit_price: 0,
+                    currency: "EUR",
+                    now: at as i64,
+                };
+                agora_store::carts::add_units(&mut tx, &line).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            buyers.push(actor);
+        }
+        let tasks = buyers.into_iter().map(|actor| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let input = CheckoutInput {
+                    shipping_address: AddressInput {
+                        name: "Bea Buyer",
+                        line1: "Hauptstr. 1",
+                        line2: None,
+                        city: "Berlin",
+                        region: None,
+                        postal_code: "10115",
+                        country: "DE",
+                        phone: None,
+                    },
+                    payment_method: "card",
+                    purchase_order: None,
+                };
+                checkout::checkout(&app, &actor, input, None).await.map(|_| ())
+            })
+        });
+        for r in futures::future::join_all(tasks).await {
+            r.unwrap().expect("every crossing checkout is placed");
+        }
+    }
+    let mut conn = app.db.conn().await.unwrap();
+    for v in &variants {
+        let stock: i64 = sqlx::query("SELECT stock FROM variants WHERE id = $1")
+            .bind(v)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(stock, 1000 - (BUYERS * ROUNDS) as i64);
+    }
+    drop(conn);
+    if let Some(schema) = schema {
+        let mut conn = app.db.conn().await.unwrap();
+        agora_store::raw_execute(&mut conn, &format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .await
+            .ok();
+    }
+}
+
+mod checkouts_crossing_on_the_same_variants_never_deadlock {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::crossing_checkouts(crate::support::Engine::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    #[cfg_attr(not(agora_pg), ignore = "set AGORA_TEST_POSTGRES_URL to run on PostgreSQL")]
+    async fn postgres() {
+        super::crossing_checkouts(crate::support::Engine::Postgres).await;
     }
 }
