@@ -1,5 +1,7 @@
 //! How many SQL statements one checkout issues: counted through the driver's own statement log
 //! (sqlx reports every statement it runs as a `tracing` event with the target `sqlx::query`).
+//! And, since the checkout takes all its stock in one statement, that checkouts sharing variants
+//! never deadlock whatever the order of their carts.
 //!
 //! The count is deterministic: the test runs the checkout in-process on a runtime of its own, and
 //! counts only the statements run on the thread that carries the checkout's connection (on
