@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use agora_core::money::{Currency, Money};
-use agora_core::pricing::{PriceError, PriceRules};
+use agora_core::pricing::{PriceError, PriceRules, PriceTier};
 use agora_core::product::ProductStatus;
 use agora_core::shop::ShopStatus;
 use agora_store::carts::{self as store, LineRow, Owner};
+use agora_store::catalog as catalog_store;
 use agora_store::{now_ms, Conn};
 use base64::Engine as _;
 use rand::RngCore;
@@ -163,13 +164,38 @@ fn currency(code: &str) -> AppResult<Currency> {
     Currency::parse(code).map_err(|e| AppError::Internal(anyhow::anyhow!("stored currency {code}: {e}")))
 }
 
-async fn rules_for(conn: &mut Conn, actor: Option<&Actor>, row: &LineRow) -> AppResult<PriceRules> {
-    let base = Money::new(row.price_amount, currency(&row.currency)?);
-    price_rules(conn, actor, &row.product_id, &row.variant_id, base).await
+/// The pricing rules of each line's variant for this buyer, from one query for the whole cart:
+/// base price, volume tiers, minimum order quantity and the buyer's company price.
+async fn rules_of(conn: &mut Conn, actor: Option<&Actor>, rows: &[LineRow]) -> AppResult<Vec<PriceRules>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.variant_id.as_str()).collect();
+    let company = actor.and_then(|a| a.company.as_ref()).map(|(id, _)| id.as_str());
+    let facts = catalog_store::price_facts(conn, &ids, company).await?;
+    rows.iter()
+        .map(|row| {
+            let base = Money::new(row.price_amount, currency(&row.currency)?);
+            Ok(PriceRules {
+                base,
+                tiers: facts
+                    .tiers
+                    .iter()
+                    .filter(|(v, _, _)| *v == row.variant_id)
+                    .map(|(_, q, a)| PriceTier {
+                        min_qty: *q as u32,
+                        unit_price: Money::new(*a, base.currency),
+                    })
+                    .collect(),
+                min_order_qty: row.min_order_qty.max(1) as u32,
+                company_price: facts
+                    .company_prices
+                    .iter()
+                    .find(|(v, _)| *v == row.variant_id)
+                    .map(|(_, a)| Money::new(*a, base.currency)),
+            })
+        })
+        .collect()
 }
 
-async fn price_line(conn: &mut Conn, actor: Option<&Actor>, row: LineRow) -> AppResult<CartLine> {
-    let rules = rules_for(conn, actor, &row).await?;
+fn price_line(row: LineRow, rules: &PriceRules) -> AppResult<CartLine> {
     let qty = u32::try_from(row.quantity).unwrap_or(u32::MAX);
     // Below the minimum, the line is shown at the minimum's price tier but flagged.
     let unit_price = rules.unit_price(qty.max(rules.min_order_qty)).map_err(out_of_range)?;
@@ -207,15 +233,19 @@ async fn price_line(conn: &mut Conn, actor: Option<&Actor>, row: LineRow) -> App
     })
 }
 
-/// The cart with every line priced now, inside the caller's connection or transaction.
+/// The cart with every line priced now, inside the caller's connection or transaction: two
+/// queries whatever the number of lines (the lines with their variants, then their price rules).
 pub async fn priced(conn: &mut Conn, actor: Option<&Actor>, cart_id: Option<&str>) -> AppResult<Cart> {
     let Some(cart_id) = cart_id else {
         return Ok(Cart::default());
     };
-    let mut lines = Vec::new();
-    for row in store::lines(conn, cart_id).await? {
-        lines.push(price_line(conn, actor, row).await?);
-    }
+    let rows = store::lines(conn, cart_id).await?;
+    let rules = rules_of(conn, actor, &rows).await?;
+    let lines = rows
+        .into_iter()
+        .zip(&rules)
+        .map(|(row, rules)| price_line(row, rules))
+        .collect::<AppResult<Vec<_>>>()?;
     let mut totals: BTreeMap<&'static str, Money> = BTreeMap::new();
     for l in &lines {
         let entry = totals

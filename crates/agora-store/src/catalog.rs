@@ -117,6 +117,119 @@ pub async fn move_stock(
     Ok(Some(stock_after))
 }
 
+/// Takes stock for a sale: `quantity` units of each variant, all in one statement, none below
+/// zero, and records the movements in one more. Returns each variant's stock after, or the
+/// variants that had too few units (then the caller rolls the transaction back: some variants
+/// may have been decremented). A variant named twice is taken once with the units added up.
+/// The variants are locked in the order of their ids, so that concurrent sales of the same
+/// variants never deadlock.
+pub async fn take_stock(
+    conn: &mut AnyConnection,
+    takes: &[(&str, i64)],
+    actor: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Result<Vec<(String, i64)>, Vec<String>>> {
+    let mut wanted: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (variant, quantity) in takes {
+        *wanted.entry(variant).or_default() += quantity;
+    }
+    if wanted.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let values: Vec<String> = (0..wanted.len())
+        .map(|i| format!("(${}, CAST(${} AS BIGINT))", 2 * i + 1, 2 * i + 2))
+        .collect();
+    // The rows are locked in the order of their ids before the update (on PostgreSQL; SQLite has
+    // one writer), so that two sales of the same variants never wait for each other in a circle.
+    let sql = format!(
+        "WITH d(vid, qty) AS (VALUES {}), \
+         locked AS (SELECT id FROM variants WHERE id IN (SELECT vid FROM d) ORDER BY id{}) \
+         UPDATE variants SET stock = stock - d.qty FROM d \
+         WHERE variants.id = d.vid AND variants.id IN (SELECT id FROM locked) AND variants.stock >= d.qty \
+         RETURNING id, stock",
+        values.join(", "),
+        crate::Engine::of(conn).lock_for_update()
+    );
+    let mut query = sqlx::query(&sql);
+    for (variant, quantity) in &wanted {
+        query = query.bind(*variant).bind(*quantity);
+    }
+    let mut after = Vec::new();
+    for r in query.fetch_all(&mut *conn).await? {
+        after.push((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?));
+    }
+    if after.len() < wanted.len() {
+        let short = wanted
+            .keys()
+            .filter(|v| !after.iter().any(|(id, _)| id == *v))
+            .map(|v| (*v).to_owned())
+            .collect();
+        return Ok(Err(short));
+    }
+    after.sort();
+    let sql = format!(
+        "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES {}",
+        crate::products::values(after.len(), 7)
+    );
+    let mut query = sqlx::query(&sql);
+    for (variant, stock_after) in &after {
+        query = query
+            .bind(variant.as_str())
+            .bind(StockMovementKind::Sold.as_str())
+            .bind(-wanted[variant.as_str()])
+            .bind(*stock_after)
+            .bind(actor)
+            .bind(reason)
+            .bind(now);
+    }
+    query.execute(conn).await?;
+    Ok(Ok(after))
+}
+
+/// The price rules stored for some variants, for one buyer: every volume tier, and the company's
+/// own prices when `company_id` is given, in one query.
+#[derive(Debug, Clone, Default)]
+pub struct PriceFacts {
+    /// `(variant id, min qty, unit price)`, by variant then quantity.
+    pub tiers: Vec<TierRow>,
+    /// `(variant id, unit price)`.
+    pub company_prices: Vec<(String, i64)>,
+}
+
+pub async fn price_facts(
+    conn: &mut AnyConnection,
+    variant_ids: &[&str],
+    company_id: Option<&str>,
+) -> sqlx::Result<PriceFacts> {
+    if variant_ids.is_empty() {
+        return Ok(PriceFacts::default());
+    }
+    let list: Vec<String> = (2..variant_ids.len() + 2).map(|i| format!("${i}")).collect();
+    let list = list.join(", ");
+    // `$1` is the company (empty for none: no company has an empty id).
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT), variant_id, min_qty, unit_price_amount FROM price_tiers WHERE variant_id IN ({list}) \
+         UNION ALL SELECT CAST(1 AS BIGINT), variant_id, CAST(0 AS BIGINT), unit_price_amount FROM company_prices \
+         WHERE company_id = $1 AND variant_id IN ({list}) ORDER BY 1, 2, 3"
+    );
+    let mut query = sqlx::query(&sql).bind(company_id.unwrap_or(""));
+    for id in variant_ids {
+        query = query.bind(*id);
+    }
+    let mut facts = PriceFacts::default();
+    for r in query.fetch_all(conn).await? {
+        let kind: i64 = r.try_get(0)?;
+        let variant: String = r.try_get(1)?;
+        if kind == 0 {
+            facts.tiers.push((variant, r.try_get(2)?, r.try_get(3)?));
+        } else {
+            facts.company_prices.push((variant, r.try_get(3)?));
+        }
+    }
+    Ok(facts)
+}
+
 /// One stock movement.
 #[derive(Debug, Clone)]
 pub struct MovementRow {

@@ -100,6 +100,16 @@ impl Engine {
         }
     }
 
+    /// What ends a select of rows a statement is about to update, to lock them first in the
+    /// select's order: PostgreSQL's row locks are taken as rows are met, and two transactions
+    /// meeting the same rows in different orders deadlock; SQLite's one writer needs nothing.
+    pub(crate) fn lock_for_update(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR NO KEY UPDATE",
+        }
+    }
+
     /// Statements that take and release a lock held while migrating, so that several nodes
     /// starting at once migrate one after the other (SQLite has a single writer anyway).
     pub(crate) fn migration_lock(self) -> Option<(&'static str, &'static str)> {

@@ -39,20 +39,25 @@ pub struct ShopTerms {
 }
 
 pub async fn shop_terms(conn: &mut AnyConnection, shop_id: &str, country: &str) -> sqlx::Result<ShopTerms> {
-    let price_mode: String = sqlx::query("SELECT price_mode FROM shops WHERE id = $1")
-        .bind(shop_id)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    let rates = sqlx::query("SELECT country, amount, currency FROM shipping_rates WHERE shop_id = $1")
-        .bind(shop_id)
-        .fetch_all(conn)
-        .await?;
+    // One row per rate (one row of NULLs for a shop without any).
+    let rows = sqlx::query(
+        "SELECT s.price_mode, r.country, r.amount, r.currency FROM shops s \
+         LEFT JOIN shipping_rates r ON r.shop_id = s.id WHERE s.id = $1",
+    )
+    .bind(shop_id)
+    .fetch_all(conn)
+    .await?;
+    let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+    let price_mode: String = first.try_get(0)?;
     let mut own = None;
     let mut anywhere = None;
-    for r in &rates {
-        let c: String = r.try_get(0)?;
-        let rate = (r.try_get(1)?, r.try_get(2)?);
+    let mut has_rates = false;
+    for r in &rows {
+        let Some(c) = r.try_get::<Option<String>, _>(1)? else {
+            continue;
+        };
+        has_rates = true;
+        let rate = (r.try_get(2)?, r.try_get(3)?);
         if c == country {
             own = Some(rate);
         } else if c == "*" {
@@ -62,7 +67,7 @@ pub async fn shop_terms(conn: &mut AnyConnection, shop_id: &str, country: &str) 
     Ok(ShopTerms {
         price_mode,
         shipping: own.or(anywhere),
-        has_rates: !rates.is_empty(),
+        has_rates,
     })
 }
 
@@ -211,6 +216,38 @@ pub async fn insert_line(conn: &mut AnyConnection, l: &LineRow) -> sqlx::Result<
     .bind(l.tax_rate_bp)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Inserts an order's lines, a few hundred parameters per statement (one statement for a cart
+/// of up to 14 lines).
+pub async fn insert_lines(conn: &mut AnyConnection, lines: &[LineRow]) -> sqlx::Result<()> {
+    for chunk in lines.chunks(crate::products::PARAMS_PER_INSERT / 14) {
+        let sql = format!(
+            "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, sku, variant_label, quantity, \
+             unit_price, discount, net, tax, gross, tax_rate_bp) VALUES {}",
+            crate::products::values(chunk.len(), 14)
+        );
+        let mut query = sqlx::query(&sql);
+        for l in chunk {
+            query = query
+                .bind(&l.order_id)
+                .bind(l.position)
+                .bind(&l.variant_id)
+                .bind(&l.product_id)
+                .bind(&l.title)
+                .bind(&l.sku)
+                .bind(&l.variant_label)
+                .bind(l.quantity)
+                .bind(l.unit_price)
+                .bind(l.discount)
+                .bind(l.net)
+                .bind(l.tax)
+                .bind(l.gross)
+                .bind(l.tax_rate_bp);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -107,14 +107,26 @@ pub(crate) async fn party_of(conn: &mut Conn, actor: &Actor, order: &OrderRow) -
 }
 
 pub(crate) async fn view_of(conn: &mut Conn, order: OrderRow, viewer: Party) -> AppResult<OrderView> {
-    let cur = currency(&order.currency)?;
-    let money = |minor| Money::new(minor, cur);
     let shop_name = shop_store::by_id(conn, &order.shop_id)
         .await?
         .map(|s| s.name)
         .unwrap_or_default();
-    let lines = store::lines(conn, &order.id)
-        .await?
+    let lines = store::lines(conn, &order.id).await?;
+    let events = store::events(conn, &order.id).await?;
+    assemble(order, shop_name, lines, events, viewer)
+}
+
+/// The view of an order from its rows: what [`view_of`] reads, or what checkout just wrote.
+pub(crate) fn assemble(
+    order: OrderRow,
+    shop_name: String,
+    lines: Vec<store::LineRow>,
+    events: Vec<store::EventRow>,
+    viewer: Party,
+) -> AppResult<OrderView> {
+    let cur = currency(&order.currency)?;
+    let money = |minor| Money::new(minor, cur);
+    let lines = lines
         .into_iter()
         .map(|l| OrderLineView {
             variant_id: l.variant_id,
@@ -129,8 +141,7 @@ pub(crate) async fn view_of(conn: &mut Conn, order: OrderRow, viewer: Party) -> 
             tax_rate_bp: l.tax_rate_bp,
         })
         .collect();
-    let events = store::events(conn, &order.id)
-        .await?
+    let events = events
         .into_iter()
         .map(|e| OrderEventView {
             event: e.event,

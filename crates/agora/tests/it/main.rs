@@ -31,3 +31,4 @@ mod schema;
 mod search;
 mod shops;
 mod sign_in;
+mod statements;
