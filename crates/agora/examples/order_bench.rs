@@ -194,6 +194,7 @@ async fn check_out(app: &App, actor: &Actor) -> Result<Placed, AppError> {
         shipping_address: address(),
         payment_method: "card",
         purchase_order: None,
+        coupon: None,
     };
     match checkout::checkout(app, actor, input, Some(key.rendered_by(render))).await? {
         Answer::Done(placed) => Ok(placed),

@@ -34,14 +34,14 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
 /// The most statements a 3-line, one-shop checkout may issue, by engine: what it issues today
-/// (18, within the goal of 20), so that a change that adds one fails here. They are: the
+/// (20, the goal), so that a change that adds one fails here. They are: the
 /// idempotency claim (2), the cart and its lines (2), the price rules of all lines (1), the tax
 /// rates (1), the shop's price mode and shipping rates (1), the order group (1), the stock of all
 /// lines and its movements (2), the order, its lines and its first event (3), the audit entry
-/// (3 on SQLite, 2 on PostgreSQL), emptying the cart (1), keeping the response with the key (1),
-/// and on PostgreSQL the COMMIT.
-const MOST_ON_SQLITE: usize = 18;
-const MOST_ON_POSTGRES: usize = 18;
+/// (3 on SQLite, 2 on PostgreSQL), the reservation's expiry job and the confirmation email job
+/// (2), emptying the cart (1), keeping the response with the key (1), and on PostgreSQL the COMMIT.
+const MOST_ON_SQLITE: usize = 20;
+const MOST_ON_POSTGRES: usize = 20;
 
 /// One statement the driver reported: on which thread, and its SQL.
 struct Statement {
@@ -243,6 +243,7 @@ async fn count_checkout(engine: crate::support::Engine) -> Vec<String> {
         },
         payment_method: "card",
         purchase_order: None,
+        coupon: None,
     };
     let marker = format!("SELECT 'statement count {}'", rand::thread_rng().gen::<u32>());
     let mark = async {
@@ -373,6 +374,7 @@ async fn crossing_checkouts(engine: crate::support::Engine) {
                     },
                     payment_method: "card",
                     purchase_order: None,
+                    coupon: None,
                 };
                 checkout::checkout(&app, &actor, input, None).await.map(|_| ())
             })
