@@ -3,6 +3,7 @@
 use agora_core::audit::AuditAction;
 use agora_core::events::Event;
 use agora_core::shop::{self, QualificationStatus, ShopApplication, ShopEvent, ShopStatus};
+use agora_core::tax::PriceMode;
 use agora_core::text;
 use agora_store::qualifications::QualificationRow;
 use agora_store::shops::ShopRow;
@@ -32,6 +33,8 @@ pub struct ShopView {
     pub rating: Option<f32>,
     pub qualifications: Vec<QualificationView>,
     pub created_at: String,
+    /// Whether the shop's prices and shipping rates contain tax or get it added.
+    pub price_mode: PriceMode,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +93,10 @@ fn qualification_view(q: QualificationRow) -> QualificationView {
 
 async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
     let categories = shops::categories(conn, &s.id).await?;
+    let price_mode = shops::price_mode(conn, &s.id)
+        .await?
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored price mode: {e}")))?;
     let qualifications = qualifications::for_shop(conn, &s.id)
         .await?
         .into_iter()
@@ -108,7 +115,29 @@ async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
         rating: None,
         qualifications,
         created_at: rfc3339(s.created_at),
+        price_mode,
     })
+}
+
+/// Sets whether the shop's prices contain tax (its staff): checkout taxes its orders accordingly
+/// from then on; orders already placed keep the mode they were placed under.
+pub async fn set_price_mode(app: &App, actor: &Actor, id: &str, mode: &str) -> AppResult<ShopView> {
+    let mode: PriceMode = mode.parse().map_err(|m| AppError::invalid("price_mode", m))?;
+    let mut tx = app.db.begin().await?;
+    let s = managed(&mut tx, actor, id).await?;
+    shops::set_price_mode(&mut tx, id, mode.as_str()).await?;
+    let data = serde_json::json!({ "price_mode": mode.as_str() });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::ShopPriceModeSet,
+        id,
+        data,
+    )
+    .await?;
+    let view = view_of(&mut tx, s).await?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// Whether the actor runs this shop: for a company's shop, its current admins and sales members;

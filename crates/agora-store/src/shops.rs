@@ -171,3 +171,21 @@ pub async fn set_status(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether the shop's prices contain tax (`tax_inclusive`) or get it added (`tax_exclusive`).
+pub async fn price_mode(conn: &mut AnyConnection, id: &str) -> sqlx::Result<String> {
+    sqlx::query("SELECT price_mode FROM shops WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
+}
+
+pub async fn set_price_mode(conn: &mut AnyConnection, id: &str, mode: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE shops SET price_mode = $1 WHERE id = $2")
+        .bind(mode)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -70,6 +70,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(companies::set_approval_limit))
         .routes(routes!(shops::apply))
         .routes(routes!(shops::get_shop))
+        .routes(routes!(shops::set_price_mode))
         .routes(routes!(shops::upload_qualification))
         .routes(routes!(shops::download_document))
         .routes(routes!(admin::queue))

@@ -119,3 +119,26 @@ pub async fn create_product(
         Json(products::create(&state.app, &actor, &id, body.into()).await?.into()),
     ))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PriceModeBody {
+    /// `tax_inclusive` or `tax_exclusive`.
+    price_mode: String,
+}
+
+/// Set whether the shop's prices contain tax (its staff). Orders already placed keep their mode.
+#[utoipa::path(put, path = "/shops/{id}/price-mode", tag = "shops", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = PriceModeBody,
+    responses((status = 200, body = ShopView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_price_mode(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PriceModeBody>,
+) -> ApiResult<Json<ShopView>> {
+    Ok(Json(
+        shops::set_price_mode(&state.app, &actor, &id, &body.price_mode)
+            .await?
+            .into(),
+    ))
+}

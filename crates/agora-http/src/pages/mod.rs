@@ -72,6 +72,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/sell/apply", get(sell::apply_form).post(sell::apply))
         .route("/sell/shops/{id}", get(sell::shop))
+        .route("/sell/shops/{id}/price-mode", post(sell::set_price_mode))
         .route("/sell/shops/{id}/documents", post(sell::upload))
         .route("/sell/shops/{id}/products", get(seller_catalog::list))
         .route(

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::{render, see_other, CsrfToken, Layout, PageError, PageResult, PageUser};
+use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
 use crate::extract::Query;
 use crate::multipart;
 use crate::AppState;
@@ -281,4 +281,25 @@ pub async fn document(State(state): State<AppState>, user: PageUser, Path(id): P
     let actor = user.require(&format!("/documents/{id}"))?;
     let (doc, bytes) = shops::document(&state.app, &actor, &id).await?;
     Ok(super::document_response(doc, bytes))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PriceModeForm {
+    csrf: String,
+    price_mode: String,
+}
+
+/// The shop page's tax setting.
+pub async fn set_price_mode(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<PriceModeForm>,
+) -> PageResult {
+    csrf.check(&form.csrf)?;
+    let actor = user.require(&format!("/sell/shops/{id}"))?;
+    shops::set_price_mode(&state.app, &actor, &id, &form.price_mode).await?;
+    Ok(see_other(&format!("/sell/shops/{id}")))
 }

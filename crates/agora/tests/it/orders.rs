@@ -523,3 +523,83 @@ db_test!(a_retried_or_double_clicked_checkout_places_one_order_group, |t| {
     );
     assert_eq!(stock_of(&t, &seller, &v).await, 3, "the stock was taken once");
 });
+
+db_test!(a_tax_exclusive_shop_has_tax_added_at_checkout, |t| {
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (seller, shop) = seller_with_shop(&t, "seller@example.com", "B2B Supplies").await;
+    let v = variant(&t, &seller, &shop, "BOLT", 1000, 50).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/shops/{shop}/shipping-rates/DE"),
+            Some(&seller),
+            Some(json!({"amount": eur(495)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let buyer = t.user("buyer@example.com").await;
+    let path = format!("/api/v1/shops/{shop}/price-mode");
+    let theirs = t
+        .call(
+            Method::PUT,
+            &path,
+            Some(&buyer),
+            Some(json!({"price_mode": "tax_exclusive"})),
+        )
+        .await;
+    assert_eq!(
+        theirs.status,
+        StatusCode::NOT_FOUND,
+        "not the buyer's shop: {}",
+        theirs.text
+    );
+    let page = crate::page_session::post(
+        &t,
+        &format!("/sell/shops/{shop}/price-mode"),
+        &buyer,
+        &[("price_mode", "tax_exclusive")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.text);
+    let bad = t
+        .call(Method::PUT, &path, Some(&seller), Some(json!({"price_mode": "net"})))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert_eq!(bad.body["errors"][0]["field"], "price_mode");
+    let set = crate::page_session::post(
+        &t,
+        &format!("/sell/shops/{shop}/price-mode"),
+        &seller,
+        &[("price_mode", "tax_exclusive")],
+    )
+    .await;
+    assert_eq!(
+        set.status,
+        StatusCode::SEE_OTHER,
+        "the seller's shop page sets it: {}",
+        set.text
+    );
+    let shown = t.get(&format!("/api/v1/shops/{shop}"), Some(&seller)).await;
+    assert_eq!(shown.body["price_mode"], "tax_exclusive", "{}", shown.text);
+
+    add(&t, &buyer, &v, 2).await;
+    let r = checkout(
+        &t,
+        &buyer,
+        json!({"shipping_address": address("DE"), "payment_method": "card"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let o = &r.body["orders"][0];
+    // Net prices: 19 % of 20.00 is 3.80, of 4.95 shipping 0.94 (0.9405 rounded half-up).
+    assert_eq!(o["tax_inclusive"], false);
+    assert_eq!(o["subtotal"], eur(2000));
+    assert_eq!(o["shipping"], eur(495));
+    assert_eq!(o["tax"], eur(380 + 94));
+    assert_eq!(
+        o["total"],
+        eur(2000 + 495 + 380 + 94),
+        "subtotal + shipping + tax = total"
+    );
+});

@@ -27,6 +27,9 @@ pub struct ShopView {
     pub rating: Option<f32>,
     pub qualifications: Vec<QualificationView>,
     pub created_at: String,
+    /// `tax_inclusive`: prices and shipping rates contain tax (subtotal + shipping - discount =
+    /// total); `tax_exclusive`: tax is added (subtotal + shipping + tax - discount = total).
+    pub price_mode: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,6 +81,7 @@ impl From<app::ShopView> for ShopView {
             rating: s.rating,
             qualifications: each(s.qualifications),
             created_at: s.created_at,
+            price_mode: s.price_mode.as_str().to_owned(),
         }
     }
 }
