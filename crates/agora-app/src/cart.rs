@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use agora_core::money::{Currency, Money};
+use agora_core::money::Money;
 use agora_core::pricing::{PriceError, PriceRules, PriceTier};
 use agora_core::product::ProductStatus;
 use agora_core::shop::ShopStatus;
@@ -17,6 +17,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::price_comparison::price_rules;
+use crate::stored::currency;
 use crate::{Actor, App, AppError, AppResult, ConflictKind};
 
 /// The most lines one cart holds.
@@ -158,10 +159,6 @@ fn for_sale(product_status: &str, shop_status: &str) -> bool {
 /// a failure of ours.
 fn out_of_range(err: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("cart amount out of range: {err}"))
-}
-
-fn currency(code: &str) -> AppResult<Currency> {
-    Currency::parse(code).map_err(|e| AppError::Internal(anyhow::anyhow!("stored currency {code}: {e}")))
 }
 
 /// The pricing rules of each line's variant for this buyer, from one query for the whole cart:

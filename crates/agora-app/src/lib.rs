@@ -30,6 +30,7 @@ pub mod products;
 pub mod search;
 pub mod shops;
 pub mod stock;
+mod stored;
 pub mod tax_rates;
 mod throttle;
 mod time_fmt;

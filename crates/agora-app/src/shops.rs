@@ -93,10 +93,7 @@ fn qualification_view(q: QualificationRow) -> QualificationView {
 
 async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
     let categories = shops::categories(conn, &s.id).await?;
-    let price_mode = shops::price_mode(conn, &s.id)
-        .await?
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!("stored price mode: {e}")))?;
+    let price_mode = crate::stored::word("price mode", &shops::price_mode(conn, &s.id).await?)?;
     let qualifications = qualifications::for_shop(conn, &s.id)
         .await?
         .into_iter()

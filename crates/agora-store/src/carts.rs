@@ -200,12 +200,18 @@ pub async fn delete_line(conn: &mut AnyConnection, cart_id: &str, line_id: &str,
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes a whole cart with its lines (a guest cart after merging it).
-pub async fn delete(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<()> {
+/// Empties a cart (after checkout).
+pub async fn clear(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1")
         .bind(cart_id)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Removes a whole cart with its lines (a guest cart after merging it).
+pub async fn delete(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<()> {
+    clear(conn, cart_id).await?;
     sqlx::query("DELETE FROM carts WHERE id = $1")
         .bind(cart_id)
         .execute(conn)

@@ -194,31 +194,6 @@ pub struct LineRow {
     pub tax_rate_bp: i64,
 }
 
-pub async fn insert_line(conn: &mut AnyConnection, l: &LineRow) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, sku, variant_label, quantity, \
-         unit_price, discount, net, tax, gross, tax_rate_bp) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(&l.order_id)
-    .bind(l.position)
-    .bind(&l.variant_id)
-    .bind(&l.product_id)
-    .bind(&l.title)
-    .bind(&l.sku)
-    .bind(&l.variant_label)
-    .bind(l.quantity)
-    .bind(l.unit_price)
-    .bind(l.discount)
-    .bind(l.net)
-    .bind(l.tax)
-    .bind(l.gross)
-    .bind(l.tax_rate_bp)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Inserts an order's lines, a few hundred parameters per statement (one statement for a cart
 /// of up to 14 lines).
 pub async fn insert_lines(conn: &mut AnyConnection, lines: &[LineRow]) -> sqlx::Result<()> {
@@ -423,15 +398,6 @@ pub async fn set_tracking(conn: &mut AnyConnection, id: &str, carrier: &str, tra
         .bind(carrier)
         .bind(tracking)
         .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Empties a cart after checkout.
-pub async fn clear_cart(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1")
-        .bind(cart_id)
         .execute(conn)
         .await?;
     Ok(())

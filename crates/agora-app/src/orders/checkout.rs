@@ -21,11 +21,12 @@ use agora_store::catalog as catalog_store;
 use agora_store::orders::{self as store, EventRow, LineRow, OrderRow};
 use agora_store::{new_id, now_ms, Conn};
 
-use super::{assemble, follow_ups, stored, OrderView};
+use super::{assemble, follow_ups, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
 use crate::companies;
 use crate::coupons::{self, Entered};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
+use crate::stored::word;
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
 /// What the buyer sends to check out. Prices are never part of it.
@@ -115,7 +116,7 @@ async fn price_shop_order(
     destination: Country,
 ) -> AppResult<ShopOrder> {
     let terms = store::shop_terms(conn, &shop_id, destination.code()).await?;
-    let price_mode: PriceMode = stored("price mode", &terms.price_mode)?;
+    let price_mode: PriceMode = word("price mode", &terms.price_mode)?;
     let currency = lines[0].unit_price.currency;
     if lines.iter().any(|l| l.unit_price.currency != currency) {
         return Err(AppError::invalid(
@@ -330,7 +331,7 @@ pub async fn checkout(
         data,
     )
     .await?;
-    store::clear_cart(&mut tx, &cart_id).await?;
+    cart_store::clear(&mut tx, &cart_id).await?;
     let orders = written
         .into_iter()
         .map(|(row, shop_name, lines, placed)| assemble(row, shop_name, lines, vec![placed], Party::Buyer))

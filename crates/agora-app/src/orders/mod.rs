@@ -9,12 +9,13 @@ pub mod follow_ups;
 pub mod reorder;
 
 use agora_core::account::CompanyRole;
-use agora_core::money::{Currency, Money};
+use agora_core::money::Money;
 use agora_core::order::{OrderState, OrderStatus, Party, PaymentMethod};
 use agora_store::orders::{self as store, OrderRow};
 use agora_store::shops as shop_store;
 use agora_store::Conn;
 
+use crate::stored::{currency, word};
 use crate::{rfc3339, Actor, App, AppError, AppResult};
 
 /// An order as its parties see it: a snapshot of what was bought at checkout, and its timeline.
@@ -72,15 +73,6 @@ pub struct OrderEventView {
     pub actor: Option<String>,
     pub note: Option<String>,
     pub at: String,
-}
-
-pub(crate) fn currency(code: &str) -> AppResult<Currency> {
-    Currency::parse(code).map_err(|e| AppError::Internal(anyhow::anyhow!("stored currency {code}: {e}")))
-}
-
-pub(crate) fn stored<T: std::str::FromStr<Err = String>>(what: &str, raw: &str) -> AppResult<T> {
-    raw.parse()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored {what} {raw:?}: {e}")))
 }
 
 /// How `actor` takes part in `order`, by their current roles; `None` when it is none of theirs
@@ -153,8 +145,8 @@ pub(crate) fn assemble(
         })
         .collect();
     Ok(OrderView {
-        status: stored("order status", &order.status)?,
-        payment_method: stored("payment method", &order.payment_method)?,
+        status: word("order status", &order.status)?,
+        payment_method: word("payment method", &order.payment_method)?,
         tax_inclusive: order.price_mode == "tax_inclusive",
         shipping_address: serde_json::from_str(&order.shipping_address).unwrap_or(serde_json::Value::Null),
         subtotal: money(order.subtotal),
@@ -180,8 +172,8 @@ pub(crate) fn assemble(
 
 pub(crate) fn state_of(order: &OrderRow) -> AppResult<OrderState> {
     Ok(OrderState {
-        status: stored("order status", &order.status)?,
-        payment: stored("payment method", &order.payment_method)?,
+        status: word("order status", &order.status)?,
+        payment: word("payment method", &order.payment_method)?,
     })
 }
 

@@ -378,54 +378,23 @@ fn message_of(err: &AppError) -> String {
     }
 }
 
-pub async fn ship(
+/// The order page's action buttons: `ship`, `confirm-receipt`, `cancel`, `approve`, `decline`.
+pub async fn action(
     State(state): State<AppState>,
     user: PageUser,
     csrf: CsrfToken,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
-    act(state, user, csrf, id, form, OrderAction::Ship).await
-}
-
-pub async fn confirm_receipt(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<ActionForm>,
-) -> PageResult {
-    act(state, user, csrf, id, form, OrderAction::ConfirmReceipt).await
-}
-
-pub async fn cancel(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<ActionForm>,
-) -> PageResult {
-    act(state, user, csrf, id, form, OrderAction::Cancel).await
-}
-
-pub async fn approve(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<ActionForm>,
-) -> PageResult {
-    act(state, user, csrf, id, form, OrderAction::Approve).await
-}
-
-pub async fn decline(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<ActionForm>,
-) -> PageResult {
-    act(state, user, csrf, id, form, OrderAction::Decline).await
+    let action = match action.as_str() {
+        "ship" => OrderAction::Ship,
+        "confirm-receipt" => OrderAction::ConfirmReceipt,
+        "cancel" => OrderAction::Cancel,
+        "approve" => OrderAction::Approve,
+        "decline" => OrderAction::Decline,
+        _ => return Err(AppError::NotFound("page").into()),
+    };
+    act(state, user, csrf, id, form, action).await
 }
 
 /// "Order again": the order's lines go into the cart; the order page says what was added and

@@ -117,6 +117,15 @@ async fn run_shop(t: &TestApp, token: &str, shop: &Shop, sku: &str) -> Vec<(&'st
         )
         .await;
     seen.push(("set a shipping rate", r.status));
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/shops/{id}/price-mode"),
+            Some(token),
+            Some(json!({"price_mode": "tax_inclusive"})),
+        )
+        .await;
+    seen.push(("set the price mode", r.status));
     let r = t.upload(token, id, "trade", None, "more.pdf", pdf()).await;
     seen.push(("upload a document", r.status));
     let r = t
