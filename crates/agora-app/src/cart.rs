@@ -109,6 +109,8 @@ pub struct CartLine {
     pub min_order_qty: i64,
     /// The blob key of the product's first thumbnail.
     pub thumb_key: Option<String>,
+    /// The weight of one unit, for shipping by weight.
+    pub weight_grams: i64,
     pub issue: Option<LineIssue>,
 }
 
@@ -226,6 +228,7 @@ fn price_line(row: LineRow, rules: &PriceRules) -> AppResult<CartLine> {
         stock: row.stock,
         min_order_qty: row.min_order_qty,
         thumb_key: row.thumb_key,
+        weight_grams: row.weight_grams,
         issue,
     })
 }

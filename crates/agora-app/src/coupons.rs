@@ -12,7 +12,7 @@ use agora_core::coupon::{parse_code, Coupon, CouponError, CouponScope, CouponUsa
 use agora_core::money::{Currency, Money};
 use agora_core::rate::BasisPoints;
 use agora_core::ValidationErrors;
-use agora_store::coupons::{self as store, CouponRow, NotConsumed, Redemption};
+use agora_store::coupons::{self as store, CouponRow, NotConsumed, Redemption, Updated};
 use agora_store::{new_id, now_ms, Conn};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -325,6 +325,89 @@ pub async fn deactivate(app: &App, actor: &Actor, id: &str) -> AppResult<CouponV
     .await?;
     tx.commit().await?;
     Ok(view_of(CouponRow { active: false, ..row }))
+}
+
+/// Gives back the coupon use of an order group whose covered orders are all cancelled, in the
+/// transaction that cancelled the last of them (see `agora_store::coupons::give_back`).
+pub(crate) async fn give_back(conn: &mut Conn, group_id: &str, now: i64) -> AppResult<()> {
+    // The order's own audit entry records the cancellation this follows from.
+    let cancelled = agora_core::order::OrderStatus::Cancelled.as_str();
+    store::give_back(conn, group_id, cancelled, now).await?;
+    Ok(())
+}
+
+/// One coupon, for whoever may edit it: a shop's for its staff, the operator's for operators
+/// (404 for anyone else).
+pub async fn get(app: &App, actor: &Actor, id: &str) -> AppResult<CouponView> {
+    let mut conn = app.db.conn().await?;
+    let row = store::by_id(&mut conn, id).await?.ok_or(AppError::NotFound("coupon"))?;
+    match &row.shop_id {
+        Some(shop) => {
+            shops::managed(&mut conn, actor, shop)
+                .await
+                .map_err(|e| e.not_found_as("coupon"))?;
+        }
+        None if actor.is_operator => {}
+        None => return Err(AppError::NotFound("coupon")),
+    }
+    Ok(view_of(row))
+}
+
+/// Changes a coupon's terms: a shop's by its owner and managers (by their current role), the
+/// operator's by operators; anyone else gets 404. The input is the whole coupon, as at creation;
+/// its scope and uses stay. A total limit below the uses already counted is refused.
+pub async fn update(app: &App, actor: &Actor, id: &str, input: CouponInput<'_>) -> AppResult<CouponView> {
+    let mut tx = app.db.begin().await?;
+    let row = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("coupon"))?;
+    let scope = match &row.shop_id {
+        Some(shop) => {
+            shops::managed(&mut tx, actor, shop)
+                .await
+                .map_err(|e| e.not_found_as("coupon"))?;
+            CouponScope::Shop(shop.clone())
+        }
+        None if actor.is_operator => CouponScope::Operator,
+        None => return Err(AppError::NotFound("coupon")),
+    };
+    let coupon = parse_input(&input, scope)?;
+    let (kind, percentage_bp, amount) = match coupon.value {
+        CouponValue::Percentage(bp) => ("percentage", Some(i64::from(bp.get())), None),
+        CouponValue::Fixed(m) => ("fixed", None, Some(m)),
+    };
+    let updated = CouponRow {
+        code: coupon.code.clone(),
+        kind: kind.into(),
+        percentage_bp,
+        amount: amount.map(|m| m.minor),
+        currency: amount.or(coupon.min_spend).map(|m| m.currency.code().to_owned()),
+        min_spend: coupon.min_spend.map(|m| m.minor),
+        valid_from: coupon.valid_from_ms,
+        valid_until: coupon.valid_until_ms,
+        total_limit: coupon.max_uses.map(i64::from),
+        per_buyer_limit: coupon.max_uses_per_buyer.map(i64::from),
+        ..row
+    };
+    match store::update(&mut tx, &updated).await? {
+        Updated::Done => {}
+        Updated::CodeTaken => {
+            return Err(AppError::invalid(
+                "code",
+                format!("a coupon with the code {} exists already", updated.code),
+            ))
+        }
+        Updated::BelowUses => {
+            return Err(AppError::invalid(
+                "max_uses",
+                "must not be below the uses the coupon already has",
+            ))
+        }
+    }
+    // The count as it is now (a checkout may have used the coupon meanwhile).
+    let saved = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("coupon"))?;
+    let data = serde_json::json!({"code": saved.code, "shop_id": saved.shop_id, "kind": kind});
+    audit::record(&mut tx, Some(&actor.account_id), AuditAction::CouponUpdated, id, data).await?;
+    tx.commit().await?;
+    Ok(view_of(saved))
 }
 
 /// The code a buyer typed at checkout, normalised; `None` when left blank.

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod actor;
+pub mod addresses;
 pub mod audit;
 pub mod cart;
 pub mod categories;
@@ -28,6 +29,7 @@ mod product_changes;
 pub mod product_view;
 pub mod products;
 pub mod search;
+pub mod shipping_methods;
 pub mod shops;
 pub mod stock;
 mod stored;

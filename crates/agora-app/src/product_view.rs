@@ -23,6 +23,9 @@ pub struct VariantView {
     pub low_stock: Option<bool>,
     /// For the shop's staff: the stock at or below which the variant counts as low.
     pub low_stock_threshold: Option<i64>,
+    /// The weight of one unit in grams, when the seller gave it (shipping by weight counts 0 g
+    /// otherwise).
+    pub weight_grams: Option<i64>,
 }
 
 /// A product page: the product, its shop, variants and gallery.

@@ -220,10 +220,9 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
     let variants = variants
         .into_iter()
         .filter_map(|v| {
-            let threshold = thresholds
-                .iter()
-                .find(|(vid, _)| *vid == v.id)
-                .map_or(LOW_STOCK, |(_, t)| *t);
+            let settings = thresholds.iter().find(|(vid, _, _)| *vid == v.id);
+            let threshold = settings.map_or(LOW_STOCK, |(_, t, _)| *t);
+            let weight_grams = settings.and_then(|(_, _, w)| *w);
             let currency = Currency::parse(&v.currency).ok()?;
             Some(VariantView {
                 price: Money::new(v.price_amount, currency),
@@ -241,6 +240,7 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
                     .map(|(_, a)| Money::new(*a, currency)),
                 low_stock_threshold: Some(threshold),
                 low_stock: staff.then_some(v.stock <= threshold),
+                weight_grams,
                 id: v.id,
                 sku: v.sku,
                 gtin: v.gtin,

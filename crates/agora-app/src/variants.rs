@@ -103,6 +103,39 @@ pub async fn set_tiers(app: &App, actor: &Actor, variant_id: &str, tiers: Vec<Pr
         .ok_or(AppError::NotFound("variant"))
 }
 
+/// Sets the weight of one unit of a variant (its shop's staff), which shipping by weight counts.
+pub async fn set_weight(app: &App, actor: &Actor, variant_id: &str, grams: i64) -> AppResult<VariantView> {
+    let grams = agora_core::shipping::check_weight(grams).map_err(|m| AppError::invalid("weight_grams", m))?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut tx, actor, &shop_id)
+        .await
+        .map_err(|e| e.not_found_as("variant"))?;
+    catalog_store::set_weight(&mut tx, variant_id, i64::from(grams)).await?;
+    let data = serde_json::json!({ "variant_id": variant_id, "weight_grams": grams });
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::VariantWeightSet,
+        &product_id,
+        data,
+    )
+    .await?;
+    publish_change(&mut tx, &product_id, now).await?;
+    let view = load(&mut tx, &product_id, Some(actor))
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    tx.commit().await?;
+    app.products.invalidate(&product_id);
+    view.variants
+        .into_iter()
+        .find(|v| v.id == variant_id)
+        .ok_or(AppError::NotFound("variant"))
+}
+
 /// Reads volume prices typed one per line as `QUANTITY: PRICE`, e.g. `10: 10.50`.
 pub fn parse_tier_lines(text: &str, currency: Currency) -> Result<Vec<PriceTier>, String> {
     text.lines()

@@ -36,6 +36,15 @@ pub struct AddressInput<'a> {
     pub phone: Option<&'a str>,
 }
 
+impl AddressInput<'_> {
+    /// Whether nothing was typed into any field the address needs.
+    pub fn is_blank(&self) -> bool {
+        [self.name, self.line1, self.city, self.postal_code, self.country]
+            .iter()
+            .all(|f| f.trim().is_empty())
+    }
+}
+
 /// A postal code: 1 to 12 letters, digits, spaces and hyphens, upper-cased (`10115`, `SW1A 1AA`).
 /// Its shape is not checked per country: the carrier's systems know better, and a wrong refusal
 /// loses a sale.

@@ -226,6 +226,16 @@ pub fn goods_subtotal(input: &OrderInput<'_>) -> Result<Money, CheckoutError> {
     Ok(Money::new(minor, input.currency))
 }
 
+/// What the goods of one order weigh together: Σ unit weight × quantity.
+pub fn parcel_weight(lines: &[CheckoutLine]) -> Result<u64, CheckoutError> {
+    lines.iter().try_fold(0u64, |sum, l| {
+        u64::from(l.weight_grams)
+            .checked_mul(u64::from(l.quantity))
+            .and_then(|w| sum.checked_add(w))
+            .ok_or(CheckoutError::Overflow)
+    })
+}
+
 /// Computes one order's figures with `discount` (in the shop's price mode, from zero up to the
 /// goods subtotal) taken off its goods. See the module comment for the steps.
 pub fn order_totals(input: &OrderInput<'_>, discount: Money) -> Result<OrderTotals, CheckoutError> {
@@ -237,7 +247,6 @@ pub fn order_totals(input: &OrderInput<'_>, discount: Money) -> Result<OrderTota
     }
     let shares = allocate(discount.minor, &amounts).map_err(|_| CheckoutError::BadDiscount)?;
     let mut lines = Vec::with_capacity(amounts.len());
-    let mut weight_grams: u64 = 0;
     for ((l, amount), share) in input.lines.iter().zip(&amounts).zip(shares) {
         let tax_rate = input.taxes.rate(input.destination, &l.tax_category)?;
         // A share never exceeds its line's amount (see `allocate`), so this stays non-negative.
@@ -250,11 +259,8 @@ pub fn order_totals(input: &OrderInput<'_>, discount: Money) -> Result<OrderTota
             tax: split.tax,
             gross: split.gross,
         });
-        weight_grams = u64::from(l.weight_grams)
-            .checked_mul(u64::from(l.quantity))
-            .and_then(|w| weight_grams.checked_add(w))
-            .ok_or(CheckoutError::Overflow)?;
     }
+    let weight_grams = parcel_weight(input.lines)?;
     let goods_after_discount = subtotal.checked_sub(discount)?;
     let shipping_amount = match input.shipping {
         Some(method) => method.quote(weight_grams, goods_after_discount, input.destination)?,

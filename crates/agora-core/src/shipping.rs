@@ -70,6 +70,17 @@ pub enum NotAvailable {
     Currency(&'static str),
 }
 
+/// The heaviest unit a variant may weigh: 1 000 kg.
+pub const MAX_UNIT_GRAMS: u32 = 1_000_000;
+
+/// Checks the weight of one unit a seller gives, in grams: 0 (not counted) up to [`MAX_UNIT_GRAMS`].
+pub fn check_weight(grams: i64) -> Result<u32, String> {
+    u32::try_from(grams)
+        .ok()
+        .filter(|g| *g <= MAX_UNIT_GRAMS)
+        .ok_or_else(|| format!("must be a whole number of grams from 0 to {MAX_UNIT_GRAMS}"))
+}
+
 /// The most bands one method may have.
 pub const MAX_BANDS: usize = 50;
 
@@ -165,6 +176,26 @@ impl ShippingMethod {
             _ => Ok(price),
         }
     }
+}
+
+/// The cheapest of `methods` that can ship `weight_grams` of goods worth `goods` to `country`, with
+/// its price: the earliest of equally cheap ones (a shop lists its preferred method first). `None`
+/// when none of them can.
+pub fn cheapest<'m>(
+    methods: impl IntoIterator<Item = &'m ShippingMethod>,
+    weight_grams: u64,
+    goods: Money,
+    country: Country,
+) -> Option<(usize, Money)> {
+    let mut best: Option<(usize, Money)> = None;
+    for (i, m) in methods.into_iter().enumerate() {
+        if let Ok(price) = m.quote(weight_grams, goods, country) {
+            if best.is_none_or(|(_, b)| price.minor < b.minor) {
+                best = Some((i, price));
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -300,5 +331,33 @@ mod tests {
         assert_eq!(json["destinations"]["countries"], serde_json::json!(["AT", "DE"]));
         let back: ShippingMethod = serde_json::from_value(json).unwrap();
         assert_eq!(back, parcel());
+    }
+
+    #[test]
+    fn the_cheapest_method_that_can_ship_is_the_default() {
+        let express = ShippingMethod {
+            name: "Express".into(),
+            rate: ShippingRate::Flat { price: eur(1290) },
+            free_from: None,
+            destinations: Destinations::Everywhere,
+        };
+        let letter = ShippingMethod {
+            name: "Letter".into(),
+            rate: ShippingRate::ByWeight {
+                bands: vec![band(500, 180)],
+            },
+            free_from: None,
+            destinations: Destinations::Only([c("DE")].into()),
+        };
+        let methods = [express.clone(), parcel(), letter];
+        // Light, to DE: the letter; at the free threshold the parcel costs nothing.
+        assert_eq!(cheapest(&methods, 500, eur(1000), c("DE")), Some((2, eur(180))));
+        assert_eq!(cheapest(&methods, 500, eur(5000), c("DE")), Some((1, eur(0))));
+        // Too heavy for the letter: the parcel's band; to FR only express goes.
+        assert_eq!(cheapest(&methods, 501, eur(1000), c("DE")), Some((1, eur(490))));
+        assert_eq!(cheapest(&methods, 501, eur(1000), c("FR")), Some((0, eur(1290))));
+        // Ties go to the method listed first.
+        assert_eq!(cheapest([&express, &express], 1, eur(1), c("FR")), Some((0, eur(1290))));
+        assert_eq!(cheapest(&methods[1..], 40_000, eur(1), c("FR")), None);
     }
 }

@@ -70,11 +70,14 @@ pub struct LineRow {
     pub stock: i64,
     /// The product's first image's thumbnail, if it has one.
     pub thumb_key: Option<String>,
+    /// The weight of one unit (0 when the seller did not give one).
+    pub weight_grams: i64,
 }
 
 const LINE_COLUMNS: &str = "l.id, l.variant_id, l.quantity, l.seen_unit_price, l.added_at, p.id, p.title, p.status, \
      p.min_order_qty, s.id, s.name, s.status, v.sku, v.attributes, v.price_amount, v.currency, v.stock, \
-     (SELECT i.thumb_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.created_at LIMIT 1)";
+     (SELECT i.thumb_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.created_at LIMIT 1), \
+     COALESCE(v.weight_grams, 0)";
 
 fn line(r: &AnyRow) -> sqlx::Result<LineRow> {
     Ok(LineRow {
@@ -96,6 +99,7 @@ fn line(r: &AnyRow) -> sqlx::Result<LineRow> {
         currency: r.try_get(15)?,
         stock: r.try_get(16)?,
         thumb_key: r.try_get(17)?,
+        weight_grams: r.try_get(18)?,
     })
 }
 

@@ -436,13 +436,28 @@ pub async fn variant_price(conn: &mut AnyConnection, variant_id: &str) -> sqlx::
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
-/// Each variant's low-stock threshold: `(variant id, threshold)`.
-pub async fn low_stock_thresholds(conn: &mut AnyConnection, product_id: &str) -> sqlx::Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT id, low_stock_threshold FROM variants WHERE product_id = $1")
+/// Each variant's low-stock threshold and weight: `(variant id, threshold, grams)`.
+pub async fn low_stock_thresholds(
+    conn: &mut AnyConnection,
+    product_id: &str,
+) -> sqlx::Result<Vec<(String, i64, Option<i64>)>> {
+    let rows = sqlx::query("SELECT id, low_stock_threshold, weight_grams FROM variants WHERE product_id = $1")
         .bind(product_id)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// Sets the weight of one unit of a variant.
+pub async fn set_weight(conn: &mut AnyConnection, variant_id: &str, grams: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE variants SET weight_grams = $1 WHERE id = $2")
+        .bind(grams)
+        .bind(variant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_low_stock_threshold(conn: &mut AnyConnection, variant_id: &str, threshold: i64) -> sqlx::Result<()> {

@@ -122,7 +122,8 @@ pub async fn deactivate(conn: &mut AnyConnection, id: &str) -> sqlx::Result<bool
 /// of `buyer` used it so far.
 pub async fn active_by_code(conn: &mut AnyConnection, code: &str, buyer: &str) -> sqlx::Result<Vec<(CouponRow, i64)>> {
     let sql = format!(
-        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.buyer_account_id = $2) \
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.buyer_account_id = $2 \
+         AND r.returned_at IS NULL) \
          FROM coupons c WHERE c.code = $1 AND c.active = 1 ORDER BY c.created_at, c.id"
     );
     sqlx::query(&sql)
@@ -175,13 +176,15 @@ pub async fn consume(conn: &mut AnyConnection, r: &Redemption<'_>) -> sqlx::Resu
     // Read after taking the lock: on PostgreSQL this statement sees every checkout that used the
     // coupon and committed before this one got the lock.
     if let Some(limit) = r.per_buyer_limit {
-        let used: i64 =
-            sqlx::query("SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_id = $1 AND buyer_account_id = $2")
-                .bind(r.coupon_id)
-                .bind(r.buyer_account_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
+        let used: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM coupon_redemptions \
+                 WHERE coupon_id = $1 AND buyer_account_id = $2 AND returned_at IS NULL",
+        )
+        .bind(r.coupon_id)
+        .bind(r.buyer_account_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
         if used >= limit {
             return Ok(Err(NotConsumed::BuyerLimit));
         }
@@ -201,14 +204,89 @@ pub async fn consume(conn: &mut AnyConnection, r: &Redemption<'_>) -> sqlx::Resu
     Ok(Ok(()))
 }
 
-/// How many checkouts used a coupon: its count, and its redemption rows (they must agree).
+/// How many checkouts used a coupon: its count, and its redemption rows not given back (they must
+/// agree).
 pub async fn uses(conn: &mut AnyConnection, id: &str) -> sqlx::Result<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT c.used_count, (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id) \
+        "SELECT c.used_count, \
+         (SELECT COUNT(*) FROM coupon_redemptions r WHERE r.coupon_id = c.id AND r.returned_at IS NULL) \
          FROM coupons c WHERE c.id = $1",
     )
     .bind(id)
     .fetch_one(conn)
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Gives back the coupon use of an order group once none of the orders its coupon covers (the
+/// coupon's shop's, or every order for an operator's coupon) is still live, i.e. all of them are in
+/// `cancelled`: marks the redemption returned and counts the use off the coupon. Returns the
+/// coupons given back (none, or the group's one).
+pub async fn give_back(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    cancelled: &str,
+    now: i64,
+) -> sqlx::Result<Vec<String>> {
+    let returned: Vec<String> = sqlx::query(
+        "UPDATE coupon_redemptions SET returned_at = $2 \
+         WHERE group_id = $1 AND returned_at IS NULL AND NOT EXISTS ( \
+           SELECT 1 FROM orders o JOIN coupons c ON c.id = coupon_redemptions.coupon_id \
+           WHERE o.group_id = $1 AND o.status <> $3 AND (c.shop_id IS NULL OR c.shop_id = o.shop_id)) \
+         RETURNING coupon_id",
+    )
+    .bind(group_id)
+    .bind(now)
+    .bind(cancelled)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<sqlx::Result<_>>()?;
+    for id in &returned {
+        sqlx::query("UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > 0")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(returned)
+}
+
+/// What came of [`update`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    Done,
+    /// Another coupon of the same scope has the code.
+    CodeTaken,
+    /// The new total limit is below the uses already counted (or there is no such coupon).
+    BelowUses,
+}
+
+/// Changes a coupon's terms (everything but its scope, count, state and creator). The total limit
+/// is checked against the count in the same statement, so a concurrent checkout cannot slip past it.
+pub async fn update(conn: &mut AnyConnection, c: &CouponRow) -> sqlx::Result<Updated> {
+    let result = sqlx::query(
+        "UPDATE coupons SET code = $2, kind = $3, percentage_bp = $4, amount = $5, currency = $6, min_spend = $7, \
+         valid_from = $8, valid_until = $9, total_limit = $10, per_buyer_limit = $11 \
+         WHERE id = $1 AND ($10 IS NULL OR used_count <= $10)",
+    )
+    .bind(&c.id)
+    .bind(&c.code)
+    .bind(&c.kind)
+    .bind(c.percentage_bp)
+    .bind(c.amount)
+    .bind(c.currency.as_deref())
+    .bind(c.min_spend)
+    .bind(c.valid_from)
+    .bind(c.valid_until)
+    .bind(c.total_limit)
+    .bind(c.per_buyer_limit)
+    .execute(conn)
+    .await;
+    match result {
+        Ok(done) if done.rows_affected() == 1 => Ok(Updated::Done),
+        Ok(_) => Ok(Updated::BelowUses),
+        Err(e) if crate::is_unique_violation(&e) => Ok(Updated::CodeTaken),
+        Err(e) => Err(e),
+    }
 }

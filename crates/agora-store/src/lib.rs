@@ -6,6 +6,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod addresses;
 pub mod audit;
 pub mod blobs;
 pub mod carts;
@@ -26,6 +27,7 @@ pub mod products;
 pub mod qualifications;
 pub mod rate_limits;
 pub mod search_feed;
+pub mod shipping_methods;
 pub mod shops;
 pub mod tokens;
 

@@ -29,45 +29,55 @@ pub async fn set_tax_rate(conn: &mut AnyConnection, country: &str, category: &st
     Ok(())
 }
 
-/// What checkout needs of a shop: its price mode, and its shipping rate for the destination
-/// (the country's own, else its rate for everywhere, `*`), and whether it set any rate at all.
+/// What checkout needs of a shop: its price mode, its shipping rate for the destination (the
+/// country's own, else its rate for everywhere, `*`), whether it set any rate at all, and its
+/// shipping methods in the order it lists them (which, when there are any, replace the rates).
 #[derive(Debug, Clone)]
 pub struct ShopTerms {
     pub price_mode: String,
     pub shipping: Option<(i64, String)>,
     pub has_rates: bool,
+    pub methods: Vec<crate::shipping_methods::MethodRow>,
 }
 
 pub async fn shop_terms(conn: &mut AnyConnection, shop_id: &str, country: &str) -> sqlx::Result<ShopTerms> {
-    // One row per rate (one row of NULLs for a shop without any).
+    // One statement: the rates as columns, one row per method (one row of NULLs for a shop
+    // without any).
     let rows = sqlx::query(
-        "SELECT s.price_mode, r.country, r.amount, r.currency FROM shops s \
-         LEFT JOIN shipping_rates r ON r.shop_id = s.id WHERE s.id = $1",
+        "SELECT s.price_mode, \
+           COALESCE((SELECT r.amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2), \
+                    (SELECT r.amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*')), \
+           COALESCE((SELECT r.currency FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2), \
+                    (SELECT r.currency FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*')), \
+           (SELECT COUNT(*) FROM shipping_rates r WHERE r.shop_id = s.id), \
+           m.id, m.position, m.name, m.method \
+         FROM shops s LEFT JOIN shipping_methods m ON m.shop_id = s.id WHERE s.id = $1 \
+         ORDER BY m.position, m.id",
     )
     .bind(shop_id)
+    .bind(country)
     .fetch_all(conn)
     .await?;
     let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
-    let price_mode: String = first.try_get(0)?;
-    let mut own = None;
-    let mut anywhere = None;
-    let mut has_rates = false;
+    let amount: Option<i64> = first.try_get(1)?;
+    let currency: Option<String> = first.try_get(2)?;
+    let rate_count: i64 = first.try_get(3)?;
+    let mut methods = Vec::new();
     for r in &rows {
-        let Some(c) = r.try_get::<Option<String>, _>(1)? else {
-            continue;
-        };
-        has_rates = true;
-        let rate = (r.try_get(2)?, r.try_get(3)?);
-        if c == country {
-            own = Some(rate);
-        } else if c == "*" {
-            anywhere = Some(rate);
+        if let Some(id) = r.try_get::<Option<String>, _>(4)? {
+            methods.push(crate::shipping_methods::MethodRow {
+                id,
+                position: r.try_get(5)?,
+                name: r.try_get(6)?,
+                method: r.try_get(7)?,
+            });
         }
     }
     Ok(ShopTerms {
-        price_mode,
-        shipping: own.or(anywhere),
-        has_rates,
+        price_mode: first.try_get(0)?,
+        shipping: amount.zip(currency),
+        has_rates: rate_count > 0,
+        methods,
     })
 }
 
@@ -112,11 +122,13 @@ pub struct OrderRow {
     pub tracking_number: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The name of the shipping method chosen at checkout; `None` for a shop's plain rate.
+    pub shipping_method: Option<String>,
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.group_id, o.buyer_account_id, o.company_id, o.shop_id, o.status, o.payment_method, \
      o.currency, o.price_mode, o.subtotal, o.discount, o.shipping, o.tax, o.total, o.shipping_address, o.purchase_order, \
-     o.carrier, o.tracking_number, o.created_at, o.updated_at";
+     o.carrier, o.tracking_number, o.created_at, o.updated_at, o.shipping_method";
 
 fn order(r: &AnyRow) -> sqlx::Result<OrderRow> {
     Ok(OrderRow {
@@ -140,6 +152,7 @@ fn order(r: &AnyRow) -> sqlx::Result<OrderRow> {
         tracking_number: r.try_get(17)?,
         created_at: r.try_get(18)?,
         updated_at: r.try_get(19)?,
+        shipping_method: r.try_get(20)?,
     })
 }
 
@@ -147,8 +160,8 @@ pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> sqlx::Resul
     sqlx::query(
         "INSERT INTO orders (id, group_id, buyer_account_id, company_id, shop_id, status, payment_method, currency, \
          price_mode, subtotal, discount, shipping, tax, total, shipping_address, purchase_order, carrier, tracking_number, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+         created_at, updated_at, shipping_method) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(&o.id)
     .bind(&o.group_id)
@@ -170,6 +183,7 @@ pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> sqlx::Resul
     .bind(&o.tracking_number)
     .bind(o.created_at)
     .bind(o.updated_at)
+    .bind(&o.shipping_method)
     .execute(conn)
     .await?;
     Ok(())

@@ -195,6 +195,7 @@ async fn check_out(app: &App, actor: &Actor) -> Result<Placed, AppError> {
         payment_method: "card",
         purchase_order: None,
         coupon: None,
+        ..Default::default()
     };
     match checkout::checkout(app, actor, input, Some(key.rendered_by(render))).await? {
         Answer::Done(placed) => Ok(placed),

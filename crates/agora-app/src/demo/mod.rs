@@ -338,5 +338,30 @@ async fn shipping(app: &App, sellers: &Sellers, shops: &Shops) -> AppResult<()> 
     crate::price_comparison::set_shipping_rate(app, hans, &shops.hanse.id, "DE", eur(0)).await?;
     crate::price_comparison::set_shipping_rate(app, hans, &shops.hanse.id, "*", eur(990)).await?;
     crate::price_comparison::set_shipping_rate(app, nora, &shops.nordlicht.id, "*", eur(490)).await?;
+    // Nordlicht's buyers choose: a parcel priced by weight (free from 50.00) or express.
+    use agora_core::shipping::{ShippingRate, WeightBand};
+    let band = |up_to_grams: u64, cents: i64| WeightBand {
+        up_to_grams,
+        price: eur(cents),
+    };
+    let methods = vec![
+        crate::shipping_methods::MethodInput {
+            id: None,
+            name: "Standard parcel".into(),
+            rate: ShippingRate::ByWeight {
+                bands: vec![band(2_000, 490), band(10_000, 690), band(31_500, 1490)],
+            },
+            free_from: Some(eur(5000)),
+            countries: None,
+        },
+        crate::shipping_methods::MethodInput {
+            id: None,
+            name: "Express".into(),
+            rate: ShippingRate::Flat { price: eur(1290) },
+            free_from: None,
+            countries: None,
+        },
+    ];
+    crate::shipping_methods::replace(app, nora, &shops.nordlicht.id, methods).await?;
     Ok(())
 }

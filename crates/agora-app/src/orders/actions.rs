@@ -100,6 +100,10 @@ async fn apply_as(
             .await?;
         }
     }
+    if to == OrderStatus::Cancelled {
+        // Cancelled or declined: the coupon use goes back once no order it covers is live.
+        crate::coupons::give_back(&mut tx, &order.group_id, now).await?;
+    }
     let event = EventRow {
         event: action.event_name().into(),
         status: to.as_str().into(),

@@ -27,12 +27,18 @@ use crate::companies;
 use crate::coupons::{self, Entered};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::stored::word;
-use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
+use crate::{addresses, audit, shipping_methods, Actor, App, AppError, AppResult, ConflictKind};
 
 /// What the buyer sends to check out. Prices are never part of it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct CheckoutInput<'a> {
+    /// Left blank (every field empty) to ship to `address_id`, else to the buyer's default address.
     pub shipping_address: AddressInput<'a>,
+    /// One of the buyer's saved addresses (404 for anyone else's).
+    pub address_id: Option<&'a str>,
+    /// The shipping method the buyer chose per shop: `(shop id, method id)`; a shop left out
+    /// ships by its cheapest method that can.
+    pub shipping_methods: &'a [(String, String)],
     pub payment_method: &'a str,
     pub purchase_order: Option<&'a str>,
     /// A coupon code (case-insensitive); blank or `None` for none.
@@ -106,6 +112,8 @@ struct ShopOrder {
     /// What the totals were computed from, to compute them again with a coupon.
     checkout_lines: Vec<CheckoutLine>,
     shipping: Option<ShippingMethod>,
+    /// The chosen method's name, kept on the order (`None` for the shop's plain rate).
+    shipping_name: Option<String>,
 }
 
 async fn price_shop_order(
@@ -114,6 +122,7 @@ async fn price_shop_order(
     lines: Vec<CartLine>,
     taxes: &TaxTable,
     destination: Country,
+    chosen_method: Option<&str>,
 ) -> AppResult<ShopOrder> {
     let terms = store::shop_terms(conn, &shop_id, destination.code()).await?;
     let price_mode: PriceMode = word("price mode", &terms.price_mode)?;
@@ -124,13 +133,61 @@ async fn price_shop_order(
             "one shop's goods must all be priced in one currency",
         ));
     }
-    // A shop that set no shipping rate ships for free; one that did ships where it set a rate.
-    let method = match (&terms.shipping, terms.has_rates) {
+    let checkout_lines = shipping_methods::checkout_lines(&lines);
+    let field = format!("shipping_method.{shop_id}");
+    // A shop with shipping methods ships by the chosen one, else by its cheapest that can.
+    let (method, shipping_name) = if !terms.methods.is_empty() {
+        let methods = shipping_methods::offered(&terms.methods)?;
+        let parcel = shipping_methods::parcel_of(&checkout_lines, destination)?;
+        let m = shipping_methods::choose(&methods, chosen_method, &field, parcel, &lines[0].shop_name)?;
+        (Some(m.method.clone()), Some(m.method.name.clone()))
+    } else if chosen_method.is_some() {
+        return Err(AppError::invalid(
+            &field,
+            format!("{} has no shipping methods to choose from", lines[0].shop_name),
+        ));
+    } else {
+        (
+            legacy_rate(&terms, &shop_id, &lines[0].shop_name, currency, destination)?,
+            None,
+        )
+    };
+    let input = OrderInput {
+        shop_id: &shop_id,
+        currency,
+        lines: &checkout_lines,
+        price_mode,
+        taxes,
+        destination,
+        shipping: method.as_ref(),
+    };
+    let totals = order_totals(&input, Money::zero(currency)).map_err(checkout_error)?;
+    Ok(ShopOrder {
+        shop_id,
+        price_mode,
+        lines,
+        totals,
+        checkout_lines,
+        shipping: method,
+        shipping_name,
+    })
+}
+
+/// A shop without shipping methods: one that set no shipping rate ships for free; one that did
+/// ships where it set a rate.
+fn legacy_rate(
+    terms: &store::ShopTerms,
+    shop_id: &str,
+    shop_name: &str,
+    currency: agora_core::money::Currency,
+    destination: Country,
+) -> AppResult<Option<ShippingMethod>> {
+    Ok(match (&terms.shipping, terms.has_rates) {
         (_, false) => None,
         (None, true) => {
             return Err(AppError::invalid(
                 "shipping_address.country",
-                format!("{} does not ship to {}", lines[0].shop_name, destination.code()),
+                format!("{} does not ship to {}", shop_name, destination.code()),
             ))
         }
         (Some((amount, code)), true) => {
@@ -149,33 +206,6 @@ async fn price_shop_order(
                 destinations: Destinations::Everywhere,
             })
         }
-    };
-    let checkout_lines: Vec<CheckoutLine> = lines
-        .iter()
-        .map(|l| CheckoutLine {
-            unit_price: l.unit_price,
-            quantity: u32::try_from(l.quantity).unwrap_or(u32::MAX),
-            tax_category: TaxCategory::standard(),
-            weight_grams: 0,
-        })
-        .collect();
-    let input = OrderInput {
-        shop_id: &shop_id,
-        currency,
-        lines: &checkout_lines,
-        price_mode,
-        taxes,
-        destination,
-        shipping: method.as_ref(),
-    };
-    let totals = order_totals(&input, Money::zero(currency)).map_err(checkout_error)?;
-    Ok(ShopOrder {
-        shop_id,
-        price_mode,
-        lines,
-        totals,
-        checkout_lines,
-        shipping: method,
     })
 }
 
@@ -201,7 +231,11 @@ pub async fn checkout(
     input: CheckoutInput<'_>,
     key: Option<Keyed<'_, Placed>>,
 ) -> AppResult<Answer<Placed>> {
-    let address = Address::parse("shipping_address", input.shipping_address)?;
+    // A typed address is checked before anything else; a saved one is read in the transaction.
+    let typed = match input.address_id {
+        None if !input.shipping_address.is_blank() => Some(Address::parse("shipping_address", input.shipping_address)?),
+        _ => None,
+    };
     let payment: PaymentMethod = input
         .payment_method
         .parse()
@@ -218,12 +252,32 @@ pub async fn checkout(
     let cart_id = cart_store::find(&mut tx, Owner::Account(&actor.account_id))
         .await?
         .ok_or_else(|| AppError::invalid("cart", "is empty: add something first"))?;
+    let address = match typed {
+        Some(address) => address,
+        None => addresses::for_checkout(&mut tx, actor, input.address_id, input.shipping_address).await?,
+    };
     let priced = cart::priced(&mut tx, Some(actor), Some(&cart_id)).await?;
     check_lines(&priced.lines)?;
     let taxes = tax_table(&mut tx, address.country).await?;
+    let by_shop = split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str());
+    if let Some((shop, _)) = input
+        .shipping_methods
+        .iter()
+        .find(|(shop, _)| !by_shop.iter().any(|(id, _)| id == shop))
+    {
+        return Err(AppError::invalid(
+            &format!("shipping_method.{shop}"),
+            "is not a shop of the goods in your cart",
+        ));
+    }
     let mut shop_orders = Vec::new();
-    for (shop_id, lines) in split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
-        shop_orders.push(price_shop_order(&mut tx, shop_id, lines, &taxes, address.country).await?);
+    for (shop_id, lines) in by_shop {
+        let chosen = input
+            .shipping_methods
+            .iter()
+            .find(|(s, _)| *s == shop_id)
+            .map(|(_, m)| m.as_str());
+        shop_orders.push(price_shop_order(&mut tx, shop_id, lines, &taxes, address.country, chosen).await?);
     }
     let coupon = match coupon_code {
         Some(code) => Some(apply_coupon(&mut tx, &code, &mut shop_orders, &taxes, address.country, actor, now).await?),
@@ -277,6 +331,7 @@ pub async fn checkout(
             tracking_number: None,
             created_at: now,
             updated_at: now,
+            shipping_method: o.shipping_name.clone(),
         };
         store::insert_order(&mut tx, &order_row).await?;
         let line_rows: Vec<LineRow> = o

@@ -40,6 +40,8 @@ pub struct OrderView {
     pub purchase_order: Option<String>,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
+    /// The shipping method chosen at checkout (`None`: the shop's plain shipping rate).
+    pub shipping_method: Option<String>,
     pub created_at: String,
     pub created_at_ms: i64,
     pub events: Vec<OrderEventView>,
@@ -164,6 +166,7 @@ pub(crate) fn assemble(
         purchase_order: order.purchase_order,
         carrier: order.carrier,
         tracking_number: order.tracking_number,
+        shipping_method: order.shipping_method,
         lines,
         events,
         viewer,

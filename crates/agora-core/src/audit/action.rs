@@ -61,6 +61,11 @@ pub enum AuditAction {
     JobRetried,
     CouponCreated,
     CouponDeactivated,
+    CouponUpdated,
+    ShopShippingMethodsSet,
+    VariantWeightSet,
+    AddressSaved,
+    AddressDeleted,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -116,6 +121,11 @@ string_enum!(AuditAction {
     JobRetried = "job.retried",
     CouponCreated = "coupon.created",
     CouponDeactivated = "coupon.deactivated",
+    CouponUpdated = "coupon.updated",
+    ShopShippingMethodsSet = "shop.shipping_methods_set",
+    VariantWeightSet = "variant.weight_set",
+    AddressSaved = "address.saved",
+    AddressDeleted = "address.deleted",
     AuditAnchored = "audit.anchored",
 });
 

@@ -171,3 +171,20 @@ pub async fn deactivate(
 ) -> ApiResult<Json<CouponBody>> {
     Ok(Json(coupons::deactivate(&state.app, &actor, &id).await?.into()))
 }
+
+/// Change a coupon's terms (a shop's by its owner and managers, the operator's by operators):
+/// the body is the whole coupon, as at creation. Its shop, uses and state stay; a `max_uses`
+/// below the uses it already has is a 422. Orders that used it keep their discount.
+#[utoipa::path(put, path = "/coupons/{id}", tag = "shops", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = NewCouponBody,
+    responses((status = 200, body = CouponBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewCouponBody>,
+) -> ApiResult<Json<CouponBody>> {
+    Ok(Json(
+        coupons::update(&state.app, &actor, &id, body.input()).await?.into(),
+    ))
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document generated from these handlers.
 
 mod accounts;
+mod addresses;
 mod admin;
 mod admin_jobs;
 mod bodies;
@@ -11,6 +12,7 @@ mod coupons;
 mod listing_input;
 mod orders;
 pub(crate) mod search;
+mod shipping;
 mod shops;
 
 use axum::Router;
@@ -112,7 +114,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::set_tax_rates))
         .routes(routes!(coupons::shop_coupons, coupons::create_shop_coupon))
         .routes(routes!(coupons::platform_coupons, coupons::create_platform_coupon))
-        .routes(routes!(coupons::deactivate));
+        .routes(routes!(coupons::deactivate))
+        .routes(routes!(coupons::update))
+        .routes(routes!(shipping::shipping_methods, shipping::set_shipping_methods))
+        .routes(routes!(shipping::shipping_options))
+        .routes(routes!(shipping::set_weight))
+        .routes(routes!(addresses::list, addresses::create))
+        .routes(routes!(addresses::get, addresses::update, addresses::delete));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

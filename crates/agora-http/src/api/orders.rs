@@ -38,7 +38,7 @@ pub struct AddressBody {
 }
 
 impl AddressBody {
-    fn input(&self) -> AddressInput<'_> {
+    pub(crate) fn input(&self) -> AddressInput<'_> {
         AddressInput {
             name: &self.name,
             line1: &self.line1,
@@ -54,7 +54,18 @@ impl AddressBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CheckoutBody {
-    shipping_address: AddressBody,
+    /// Where to ship. Leave it out to ship to `address_id`, else to your default saved address.
+    shipping_address: Option<AddressBody>,
+    /// One of your saved addresses (`/account/addresses`) instead of `shipping_address`; another
+    /// account's is 404.
+    address_id: Option<String>,
+    /// The shipping method per shop: shop id → method id (`GET /shops/{id}/shipping-methods`,
+    /// or `GET /checkout/shipping-options` for prices). A shop left out ships by its cheapest
+    /// method that can ship its goods to the address. A method that is not the shop's, cannot
+    /// ship there (country, weight) or a shop not in the cart is a 422 naming
+    /// `shipping_method.{shop id}`, and nothing is reserved or created.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    shipping_method: Option<BTreeMap<String, String>>,
     /// `card`, `wallet`, `bank_transfer` or `cod` (cash on delivery).
     payment_method: String,
     /// The buyer's purchase-order reference, printed on the order.
@@ -147,6 +158,8 @@ pub struct OrderBody {
     purchase_order: Option<String>,
     carrier: Option<String>,
     tracking_number: Option<String>,
+    /// The name of the shipping method chosen at checkout; `null` for a shop's plain shipping rate.
+    shipping_method: Option<String>,
     created_at: String,
     events: Vec<OrderEventBody>,
 }
@@ -204,6 +217,7 @@ impl From<OrderView> for OrderBody {
             purchase_order: o.purchase_order,
             carrier: o.carrier,
             tracking_number: o.tracking_number,
+            shipping_method: o.shipping_method,
             created_at: o.created_at,
             events: o.events.into_iter().map(Into::into).collect(),
         }
@@ -220,8 +234,15 @@ pub async fn checkout(
     key: TxKey,
     ApiJson(body): ApiJson<CheckoutBody>,
 ) -> ApiResult<Response> {
+    let methods: Vec<(String, String)> = body.shipping_method.clone().unwrap_or_default().into_iter().collect();
     let input = CheckoutInput {
-        shipping_address: body.shipping_address.input(),
+        shipping_address: body
+            .shipping_address
+            .as_ref()
+            .map(AddressBody::input)
+            .unwrap_or_default(),
+        address_id: body.address_id.as_deref(),
+        shipping_methods: &methods,
         payment_method: &body.payment_method,
         purchase_order: body.purchase_order.as_deref(),
         coupon: body.coupon.as_deref(),

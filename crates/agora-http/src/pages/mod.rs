@@ -2,17 +2,20 @@
 //! typed template struct; forms post back, show errors next to their fields and keep what was typed.
 
 mod account;
+mod addresses;
 mod admin;
 mod admin_jobs;
 mod auth;
 mod cart;
 mod catalog;
+mod checkout_choices;
 mod csrf;
 mod markdown;
 pub(crate) mod orders;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
+mod seller_shipping;
 
 use agora_app::{Actor, AppError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -77,6 +80,25 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/sell/coupons/{id}/deactivate", post(seller_coupons::deactivate))
         .route(
+            "/sell/coupons/{id}/edit",
+            get(seller_coupons::edit_form).post(seller_coupons::edit),
+        )
+        .route(
+            "/admin/coupons",
+            get(seller_coupons::platform_list).post(seller_coupons::platform_create),
+        )
+        .route(
+            "/sell/shops/{id}/shipping",
+            get(seller_shipping::list).post(seller_shipping::create),
+        )
+        .route(
+            "/sell/shops/{id}/shipping/{method}/remove",
+            post(seller_shipping::remove),
+        )
+        .route("/account/addresses", get(addresses::list).post(addresses::create))
+        .route("/account/addresses/{id}/default", post(addresses::make_default))
+        .route("/account/addresses/{id}/delete", post(addresses::delete))
+        .route(
             "/sell/shops/{id}/products/new",
             get(seller_catalog::new_form).post(seller_catalog::create),
         )
@@ -93,6 +115,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/sell/products/{id}/variants/{variant}/tiers",
             post(seller_catalog::set_tiers),
+        )
+        .route(
+            "/sell/products/{id}/variants/{variant}/weight",
+            post(seller_catalog::set_weight),
         )
         .route(
             "/sell/products/{id}/images/{image}/delete",

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
+use super::checkout_choices::{self, Choices};
 use super::{render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser};
 use crate::extract::Query;
 use crate::AppState;
@@ -75,6 +76,11 @@ pub struct CheckoutForm {
     payment_method: String,
     purchase_order: String,
     coupon: String,
+    /// A saved address's id; empty for the new address typed in the form.
+    address_id: Option<String>,
+    /// The `shipping_method.{shop id}` choices.
+    #[serde(flatten)]
+    choices: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Template)]
@@ -85,6 +91,7 @@ struct CheckoutPage {
     form: CheckoutForm,
     errors: ValidationErrors,
     error: Option<String>,
+    choices: Choices,
 }
 
 pub async fn checkout_form(State(state): State<AppState>, user: PageUser, csrf: CsrfToken) -> PageResult {
@@ -98,6 +105,7 @@ pub async fn checkout_form(State(state): State<AppState>, user: PageUser, csrf: 
         payment_method: "card".into(),
         ..Default::default()
     };
+    let choices = checkout_choices::load(&state, &actor, None, "", &[]).await?;
     let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
     Ok(render(&CheckoutPage {
         layout,
@@ -105,6 +113,7 @@ pub async fn checkout_form(State(state): State<AppState>, user: PageUser, csrf: 
         form,
         errors: ValidationErrors::new(),
         error: None,
+        choices,
     }))
 }
 
@@ -116,7 +125,10 @@ pub async fn checkout(
 ) -> PageResult {
     csrf.check(&form.csrf)?;
     let actor = user.require("/checkout")?;
+    let methods = checkout_choices::chosen_methods(&form.choices);
     let input = CheckoutInput {
+        address_id: form.address_id.as_deref().filter(|id| !id.is_empty()),
+        shipping_methods: &methods,
         shipping_address: AddressInput {
             name: &form.name,
             line1: &form.line1,
@@ -130,6 +142,7 @@ pub async fn checkout(
         payment_method: &form.payment_method,
         purchase_order: Some(form.purchase_order.as_str()),
         coupon: Some(form.coupon.as_str()),
+        ..Default::default()
     };
     let (status, errors, error) = match checkout::checkout(&state.app, &actor, input, None).await {
         Ok(agora_app::idempotency::Answer::Done(placed)) => {
@@ -157,6 +170,7 @@ pub async fn checkout(
             })
     });
     let cart = cart::view(&state.app, CartOf::Buyer(&actor)).await?;
+    let choices = checkout_choices::load(&state, &actor, form.address_id.as_deref(), &form.country, &methods).await?;
     let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
     let page = CheckoutPage {
         layout,
@@ -164,6 +178,7 @@ pub async fn checkout(
         form,
         errors,
         error,
+        choices,
     };
     Ok((status, render(&page)).into_response())
 }

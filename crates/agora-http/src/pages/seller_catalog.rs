@@ -478,3 +478,32 @@ pub async fn set_tiers(
         Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WeightForm {
+    csrf: String,
+    weight_grams: String,
+}
+
+/// Sets the weight of one unit of a variant, for shipping by weight.
+pub async fn set_weight(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path((id, variant)): Path<(String, String)>,
+    PageForm(form): PageForm<WeightForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/products/{id}"))?;
+    csrf.check(&form.csrf)?;
+    let result = match form.weight_grams.trim().parse::<i64>() {
+        Ok(grams) => agora_app::variants::set_weight(&state.app, &actor, &variant, grams)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::invalid("weight_grams", "must be a whole number of grams")),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
+        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+    }
+}

@@ -1,5 +1,6 @@
-//! The seller centre's coupon page: a shop's coupons, a form to create one, and a button to
-//! deactivate each. The API's `/shops/{id}/coupons` does the same for clients.
+//! The coupon pages: a shop's coupons in the seller centre and the platform's for operators, each
+//! with a form to create one, a button to deactivate each and a page to edit each. The API's
+//! `/shops/{id}/coupons`, `/admin/coupons` and `/coupons/{id}` do the same for clients.
 
 use agora_app::coupons::{self, CouponInput, CouponView};
 use agora_app::AppError;
@@ -81,7 +82,11 @@ impl From<CouponView> for CouponRowView {
 #[template(path = "seller_coupons.html")]
 struct CouponsPage {
     layout: Layout,
-    shop_id: String,
+    /// Where the list belongs: `/sell/shops/{id}`, or `/admin/shops` for the platform's.
+    back: String,
+    heading: &'static str,
+    /// Where the create form posts.
+    action: String,
     coupons: Vec<CouponRowView>,
     form: CouponForm,
     errors: ValidationErrors,
@@ -91,20 +96,38 @@ async fn page(
     state: &AppState,
     actor: agora_app::Actor,
     csrf: &CsrfToken,
-    shop_id: &str,
+    shop_id: Option<&str>,
     form: CouponForm,
     errors: ValidationErrors,
 ) -> Result<CouponsPage, AppError> {
-    let coupons = coupons::list_for_shop(&state.app, &actor, shop_id).await?;
-    let layout = Layout::new(state, Some(actor), csrf, "Coupons").await;
+    let (coupons, back, heading, action) = match shop_id {
+        Some(shop_id) => (
+            coupons::list_for_shop(&state.app, &actor, shop_id).await?,
+            format!("/sell/shops/{shop_id}"),
+            "Coupons",
+            format!("/sell/shops/{shop_id}/coupons"),
+        ),
+        None => (
+            coupons::list_for_platform(&state.app, &actor).await?,
+            "/admin/shops".to_owned(),
+            "Platform coupons",
+            ADMIN_PATH.to_owned(),
+        ),
+    };
+    let layout = Layout::new(state, Some(actor), csrf, heading).await;
     Ok(CouponsPage {
         layout,
-        shop_id: shop_id.to_owned(),
+        back,
+        heading,
+        action,
         coupons: coupons.into_iter().map(Into::into).collect(),
         form,
         errors,
     })
 }
+
+/// The operator's coupon page.
+const ADMIN_PATH: &str = "/admin/coupons";
 
 pub async fn list(
     State(state): State<AppState>,
@@ -113,13 +136,24 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> PageResult {
     let actor = user.require(&format!("/sell/shops/{id}/coupons"))?;
-    let form = CouponForm {
+    Ok(render(
+        &page(&state, actor, &csrf, Some(&id), blank_form(), ValidationErrors::new()).await?,
+    ))
+}
+
+fn blank_form() -> CouponForm {
+    CouponForm {
         kind: "percentage".into(),
         currency: "EUR".into(),
         ..Default::default()
-    };
+    }
+}
+
+/// The operator's coupons (operators only).
+pub async fn platform_list(State(state): State<AppState>, user: PageUser, csrf: CsrfToken) -> PageResult {
+    let actor = user.require(ADMIN_PATH)?;
     Ok(render(
-        &page(&state, actor, &csrf, &id, form, ValidationErrors::new()).await?,
+        &page(&state, actor, &csrf, None, blank_form(), ValidationErrors::new()).await?,
     ))
 }
 
@@ -163,6 +197,107 @@ fn count(errors: &mut ValidationErrors, field: &str, text: &str) -> Option<i64> 
     errors.check(field, text.parse().map_err(|_| "must be a whole number".to_owned()))
 }
 
+/// The form's values, parsed; errors named by the form's fields.
+struct Parsed {
+    amount: Option<Money>,
+    percentage_bp: Option<i64>,
+    min_spend: Option<Money>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    max_uses: Option<i64>,
+    max_uses_per_buyer: Option<i64>,
+}
+
+impl Parsed {
+    fn of(form: &CouponForm) -> Result<Parsed, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let currency = errors.check("currency", Currency::parse(form.currency.trim()));
+        let money = |errors: &mut ValidationErrors, field: &str, text: &str| -> Option<Money> {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            errors.check(field, Money::parse_major(text, currency?))
+        };
+        let fixed = form.kind == "fixed";
+        let parsed = Parsed {
+            amount: if fixed {
+                money(&mut errors, "value", &form.value)
+            } else {
+                None
+            },
+            percentage_bp: if fixed {
+                None
+            } else {
+                errors.check("value", percent_bp(&form.value))
+            },
+            min_spend: money(&mut errors, "min_spend", &form.min_spend),
+            valid_from: day_start(&mut errors, "valid_from", &form.valid_from, false),
+            valid_until: day_start(&mut errors, "valid_until", &form.valid_until, true),
+            max_uses: count(&mut errors, "max_uses", &form.max_uses),
+            max_uses_per_buyer: count(&mut errors, "max_uses_per_buyer", &form.max_uses_per_buyer),
+        };
+        errors.into_result().map(|()| parsed)
+    }
+
+    fn input<'a>(&'a self, form: &'a CouponForm) -> CouponInput<'a> {
+        CouponInput {
+            code: &form.code,
+            kind: &form.kind,
+            percentage_bp: self.percentage_bp,
+            amount: self.amount,
+            min_spend: self.min_spend,
+            valid_from: self.valid_from.as_deref(),
+            valid_until: self.valid_until.as_deref(),
+            max_uses: self.max_uses,
+            max_uses_per_buyer: self.max_uses_per_buyer,
+        }
+    }
+}
+
+/// The API's names of the value fields are this form's `value`.
+fn form_errors(errors: ValidationErrors) -> ValidationErrors {
+    ValidationErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|mut e| {
+                if e.field == "percentage_bp" || e.field == "amount" {
+                    e.field = "value".into();
+                }
+                e
+            })
+            .collect(),
+    )
+}
+
+async fn save(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    shop_id: Option<&str>,
+    form: CouponForm,
+) -> PageResult {
+    let result = match Parsed::of(&form) {
+        Ok(parsed) => match shop_id {
+            Some(shop) => coupons::create_for_shop(&state.app, &actor, shop, parsed.input(&form)).await,
+            None => coupons::create_for_platform(&state.app, &actor, parsed.input(&form)).await,
+        },
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&match shop_id {
+            Some(shop) => format!("/sell/shops/{shop}/coupons"),
+            None => ADMIN_PATH.to_owned(),
+        })),
+        Err(AppError::Invalid(errors)) => {
+            let page = page(state, actor, csrf, shop_id, form, form_errors(errors)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 pub async fn create(
     State(state): State<AppState>,
     user: PageUser,
@@ -172,68 +307,19 @@ pub async fn create(
 ) -> PageResult {
     let actor = user.require(&format!("/sell/shops/{id}/coupons"))?;
     csrf.check(&form.csrf)?;
-    let mut errors = ValidationErrors::new();
-    let currency = errors.check("currency", Currency::parse(form.currency.trim()));
-    let money = |errors: &mut ValidationErrors, field: &str, text: &str| -> Option<Money> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        errors.check(field, Money::parse_major(text, currency?))
-    };
-    let fixed = form.kind == "fixed";
-    let amount = if fixed {
-        money(&mut errors, "value", &form.value)
-    } else {
-        None
-    };
-    let percentage_bp = if fixed {
-        None
-    } else {
-        errors.check("value", percent_bp(&form.value))
-    };
-    let min_spend = money(&mut errors, "min_spend", &form.min_spend);
-    let valid_from = day_start(&mut errors, "valid_from", &form.valid_from, false);
-    let valid_until = day_start(&mut errors, "valid_until", &form.valid_until, true);
-    let max_uses = count(&mut errors, "max_uses", &form.max_uses);
-    let max_uses_per_buyer = count(&mut errors, "max_uses_per_buyer", &form.max_uses_per_buyer);
-    let result = if errors.is_empty() {
-        let input = CouponInput {
-            code: &form.code,
-            kind: &form.kind,
-            percentage_bp,
-            amount,
-            min_spend,
-            valid_from: valid_from.as_deref(),
-            valid_until: valid_until.as_deref(),
-            max_uses,
-            max_uses_per_buyer,
-        };
-        coupons::create_for_shop(&state.app, &actor, &id, input).await
-    } else {
-        Err(AppError::Invalid(errors))
-    };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/sell/shops/{id}/coupons"))),
-        Err(AppError::Invalid(errors)) => {
-            // The API's names of the value fields are this form's `value`.
-            let errors = ValidationErrors(
-                errors
-                    .0
-                    .into_iter()
-                    .map(|mut e| {
-                        if e.field == "percentage_bp" || e.field == "amount" {
-                            e.field = "value".into();
-                        }
-                        e
-                    })
-                    .collect(),
-            );
-            let page = page(&state, actor, &csrf, &id, form, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
-        Err(err) => Err(err.into()),
-    }
+    save(&state, actor, &csrf, Some(&id), form).await
+}
+
+/// Creates a platform coupon (operators only).
+pub async fn platform_create(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    PageForm(form): PageForm<CouponForm>,
+) -> PageResult {
+    let actor = user.require(ADMIN_PATH)?;
+    csrf.check(&form.csrf)?;
+    save(&state, actor, &csrf, None, form).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,10 +338,124 @@ pub async fn deactivate(
     let actor = user.require("/sell")?;
     csrf.check(&form.csrf)?;
     let coupon = coupons::deactivate(&state.app, &actor, &id).await?;
-    Ok(match coupon.shop_id {
-        Some(shop) => see_other(&format!("/sell/shops/{shop}/coupons")),
-        None => see_other("/"),
-    })
+    Ok(see_other(&list_path(&coupon)))
+}
+
+/// The list a coupon belongs to.
+fn list_path(c: &CouponView) -> String {
+    match &c.shop_id {
+        Some(shop) => format!("/sell/shops/{shop}/coupons"),
+        None => ADMIN_PATH.to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coupon_edit.html")]
+struct EditPage {
+    layout: Layout,
+    back: String,
+    id: String,
+    code: String,
+    used_count: i64,
+    form: CouponForm,
+    errors: ValidationErrors,
+}
+
+/// A date field's text of an RFC 3339 time (`until`: the day before, as the form's "through").
+fn date_text(rfc3339: Option<&str>, until: bool) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Some(t) = rfc3339.and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok()) else {
+        return String::new();
+    };
+    let date = if until {
+        t.date().previous_day().unwrap_or(t.date())
+    } else {
+        t.date()
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    date.format(&format).unwrap_or_default()
+}
+
+fn form_of(c: &CouponView) -> CouponForm {
+    let percent = |bp: i64| format!("{}.{:02}", bp / 100, bp % 100).replace(".00", "");
+    CouponForm {
+        csrf: String::new(),
+        code: c.code.clone(),
+        kind: c.kind.clone(),
+        value: match (c.percentage_bp, c.amount) {
+            (Some(bp), _) => percent(bp),
+            (None, Some(m)) => m.to_decimal().to_string(),
+            (None, None) => String::new(),
+        },
+        currency: c
+            .amount
+            .or(c.min_spend)
+            .map_or_else(|| "EUR".to_owned(), |m| m.currency.code().to_owned()),
+        min_spend: c.min_spend.map(|m| m.to_decimal().to_string()).unwrap_or_default(),
+        valid_from: date_text(c.valid_from.as_deref(), false),
+        valid_until: date_text(c.valid_until.as_deref(), true),
+        max_uses: c.max_uses.map(|n| n.to_string()).unwrap_or_default(),
+        max_uses_per_buyer: c.max_uses_per_buyer.map(|n| n.to_string()).unwrap_or_default(),
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    coupon: &CouponView,
+    form: CouponForm,
+    errors: ValidationErrors,
+) -> EditPage {
+    let layout = Layout::new(state, Some(actor), csrf, "Edit coupon").await;
+    EditPage {
+        layout,
+        back: list_path(coupon),
+        id: coupon.id.clone(),
+        code: coupon.code.clone(),
+        used_count: coupon.used_count,
+        form,
+        errors,
+    }
+}
+
+/// The edit form of a coupon the actor may edit (404 otherwise).
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/coupons/{id}/edit"))?;
+    let coupon = coupons::get(&state.app, &actor, &id).await?;
+    let form = form_of(&coupon);
+    Ok(render(
+        &edit_page(&state, actor, &csrf, &coupon, form, ValidationErrors::new()).await,
+    ))
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CouponForm>,
+) -> PageResult {
+    let actor = user.require(&format!("/sell/coupons/{id}/edit"))?;
+    csrf.check(&form.csrf)?;
+    let coupon = coupons::get(&state.app, &actor, &id).await?;
+    let result = match Parsed::of(&form) {
+        Ok(parsed) => coupons::update(&state.app, &actor, &id, parsed.input(&form)).await,
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(saved) => Ok(see_other(&list_path(&saved))),
+        Err(AppError::Invalid(errors)) => {
+            let page = edit_page(&state, actor, &csrf, &coupon, form, form_errors(errors)).await;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[cfg(test)]

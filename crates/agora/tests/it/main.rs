@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod addresses;
 mod api_shell;
 mod assets;
 mod audit;
@@ -15,6 +16,7 @@ mod companies;
 mod company_orders;
 mod company_shops;
 mod contention;
+mod coupon_returns;
 mod coupons;
 mod crawl;
 mod events;
@@ -29,6 +31,7 @@ mod orders;
 mod page_session;
 mod schema;
 mod search;
+mod shipping_methods;
 mod shops;
 mod sign_in;
 mod statements;

@@ -244,6 +244,7 @@ async fn count_checkout(engine: crate::support::Engine) -> Vec<String> {
         payment_method: "card",
         purchase_order: None,
         coupon: None,
+        ..Default::default()
     };
     let marker = format!("SELECT 'statement count {}'", rand::thread_rng().gen::<u32>());
     let mark = async {
@@ -375,6 +376,7 @@ async fn crossing_checkouts(engine: crate::support::Engine) {
                     payment_method: "card",
                     purchase_order: None,
                     coupon: None,
+                    ..Default::default()
                 };
                 checkout::checkout(&app, &actor, input, None).await.map(|_| ())
             })

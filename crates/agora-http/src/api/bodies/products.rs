@@ -32,6 +32,8 @@ pub struct VariantView {
     pub low_stock: Option<bool>,
     /// For the shop's staff: the stock at or below which the variant counts as low.
     pub low_stock_threshold: Option<i64>,
+    /// The weight of one unit in grams, when the seller gave it (`PUT /variants/{id}/weight`).
+    pub weight_grams: Option<i64>,
 }
 
 impl From<app::VariantView> for VariantView {
@@ -47,6 +49,7 @@ impl From<app::VariantView> for VariantView {
             company_price: v.company_price,
             low_stock: v.low_stock,
             low_stock_threshold: v.low_stock_threshold,
+            weight_grams: v.weight_grams,
         }
     }
 }

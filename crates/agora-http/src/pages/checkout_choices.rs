@@ -1,0 +1,131 @@
+//! What the checkout page offers beside the typed address: the buyer's saved addresses and each
+//! shop's shipping methods with their prices for the chosen destination.
+
+use std::collections::BTreeMap;
+
+use agora_app::{addresses, shipping_methods, Actor, AppError};
+use agora_core::country::Country;
+
+use crate::AppState;
+
+/// The form field of a shop's shipping method: `shipping_method.{shop id}`.
+pub const METHOD_FIELD: &str = "shipping_method.";
+
+/// A saved address to pick.
+pub struct AddressChoice {
+    pub id: String,
+    /// "Bea Buyer, Hauptstr. 1, 10115 Berlin, DE".
+    pub label: String,
+    pub checked: bool,
+}
+
+/// One method to pick for a shop.
+pub struct MethodChoice {
+    /// Empty for a shop's plain rate (nothing to choose).
+    pub id: String,
+    pub name: String,
+    pub price: String,
+    pub checked: bool,
+}
+
+/// A shop's shipping choices.
+pub struct ShopChoices {
+    pub shop_name: String,
+    pub field: String,
+    pub methods: Vec<MethodChoice>,
+}
+
+/// Everything the page offers for the addresses and shipping.
+pub struct Choices {
+    pub addresses: Vec<AddressChoice>,
+    /// Whether "a new address" (typed below) is picked.
+    pub new_address: bool,
+    /// The country the prices are for, if one is known.
+    pub country: Option<String>,
+    pub shops: Vec<ShopChoices>,
+}
+
+/// The methods chosen in a posted form: `(shop id, method id)`, blank choices left out.
+pub fn chosen_methods(fields: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(METHOD_FIELD)?.to_owned(), v.trim().to_owned())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// The choices for the page: `address_id` is the picked saved address ("" for a new one, `None`
+/// on first view: the default), `typed_country` the new address's country, `chosen` the methods.
+pub async fn load(
+    state: &AppState,
+    actor: &Actor,
+    address_id: Option<&str>,
+    typed_country: &str,
+    chosen: &[(String, String)],
+) -> Result<Choices, AppError> {
+    let saved = addresses::list(&state.app, actor).await?;
+    let picked = match address_id {
+        Some(id) => saved.iter().find(|a| a.id == id),
+        None => saved.iter().find(|a| a.is_default),
+    };
+    let country = match picked {
+        Some(a) => Some(a.address.country),
+        None => Country::parse(typed_country).ok(),
+    };
+    let addresses = saved
+        .iter()
+        .map(|a| {
+            let x = &a.address;
+            AddressChoice {
+                id: a.id.clone(),
+                label: format!(
+                    "{}, {}, {} {}, {}",
+                    x.name,
+                    x.line1,
+                    x.postal_code,
+                    x.city,
+                    x.country.code()
+                ),
+                checked: picked.is_some_and(|p| p.id == a.id),
+            }
+        })
+        .collect();
+    let mut shops = Vec::new();
+    if let Some(country) = country {
+        for s in shipping_methods::options_for_cart(&state.app, actor, country).await? {
+            let mine = chosen
+                .iter()
+                .find(|(shop, _)| *shop == s.shop_id)
+                .map(|(_, m)| m.as_str());
+            let pick = mine.or(s.default_id.as_deref());
+            let methods = s
+                .options
+                .into_iter()
+                .map(|o| {
+                    let id = o.id.unwrap_or_default();
+                    MethodChoice {
+                        checked: id.is_empty() || pick == Some(id.as_str()),
+                        name: o.name,
+                        price: if o.price.minor == 0 {
+                            "free".into()
+                        } else {
+                            o.price.to_string()
+                        },
+                        id,
+                    }
+                })
+                .collect();
+            shops.push(ShopChoices {
+                field: format!("{METHOD_FIELD}{}", s.shop_id),
+                shop_name: s.shop_name,
+                methods,
+            });
+        }
+    }
+    Ok(Choices {
+        new_address: picked.is_none(),
+        addresses,
+        country: country.map(|c| c.code().to_owned()),
+        shops,
+    })
+}
