@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::coupon::{CouponScope, CouponValue};
-use crate::shipping::{Destinations, ShippingRate, WeightBand};
+use crate::shipping::{cheapest, Destinations, ShippingRate, WeightBand};
 
 /// xorshift64*: tiny, deterministic on every platform and every version.
 struct Rng(u64);
@@ -196,6 +196,7 @@ fn totals_add_up_exactly_for_thousands_of_random_carts() {
     let mut rng = Rng(0x5EED_0FA6_0A0A);
     let currencies = ["EUR", "JPY", "KWD"].map(|c| Currency::parse(c).unwrap());
     let (mut discounted, mut shipped, mut refused) = (0, 0, 0);
+    let (mut by_weight, mut made_free) = (0, 0);
     for _ in 0..5_000 {
         let currency = rng.pick(&currencies);
         let country = Country::parse("DE").unwrap();
@@ -216,7 +217,30 @@ fn totals_add_up_exactly_for_thousands_of_random_carts() {
                 })
                 .collect();
             let mode = rng.pick(&[PriceMode::TaxInclusive, PriceMode::TaxExclusive]);
-            carts.push((shop, lines, mode, random_shipping(&mut rng, currency)));
+            // Up to three methods; checkout's default is the cheapest for this parcel.
+            let methods: Vec<ShippingMethod> = (0..rng.range(0, 3))
+                .filter_map(|_| random_shipping(&mut rng, currency))
+                .collect();
+            let grams = parcel_weight(&lines).unwrap();
+            let goods = Money::new(
+                lines.iter().map(|l| l.unit_price.minor * i64::from(l.quantity)).sum(),
+                currency,
+            );
+            let chosen = cheapest(&methods, grams, goods, country).map(|(i, price)| {
+                for m in &methods {
+                    assert!(
+                        m.quote(grams, goods, country).unwrap().minor >= price.minor,
+                        "the cheapest"
+                    );
+                }
+                let m = &methods[i];
+                let bands = matches!(m.rate, ShippingRate::ByWeight { .. });
+                let freed = m.free_from.is_some_and(|f| goods.minor >= f.minor);
+                (bands, freed, m.clone())
+            });
+            by_weight += usize::from(chosen.as_ref().is_some_and(|(b, _, _)| *b));
+            made_free += usize::from(chosen.as_ref().is_some_and(|(_, f, _)| *f));
+            carts.push((shop, lines, mode, chosen.map(|(_, _, m)| m)));
         }
         let orders: Vec<OrderInput<'_>> = carts
             .iter()
@@ -291,6 +315,11 @@ fn totals_add_up_exactly_for_thousands_of_random_carts() {
     assert!(discounted > 1_000, "{discounted} carts with a discount");
     assert!(shipped > 1_000, "{shipped} orders with a shipping charge");
     assert!(refused > 100, "{refused} carts whose coupon was refused");
+    assert!(by_weight > 1_000, "{by_weight} orders shipped by weight band");
+    assert!(
+        made_free > 100,
+        "{made_free} orders whose goods reached a free-shipping amount"
+    );
 }
 
 #[test]
