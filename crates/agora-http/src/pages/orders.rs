@@ -142,7 +142,6 @@ pub async fn checkout(
         payment_method: &form.payment_method,
         purchase_order: Some(form.purchase_order.as_str()),
         coupon: Some(form.coupon.as_str()),
-        ..Default::default()
     };
     let (status, errors, error) = match checkout::checkout(&state.app, &actor, input, None).await {
         Ok(agora_app::idempotency::Answer::Done(placed)) => {

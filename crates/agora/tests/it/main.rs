@@ -20,6 +20,7 @@ mod coupon_returns;
 mod coupons;
 mod crawl;
 mod events;
+mod extras_pages;
 mod hostile;
 mod idempotency;
 mod import;
