@@ -61,6 +61,8 @@ pub enum AuditAction {
     JobRetried,
     CouponCreated,
     CouponDeactivated,
+    ConversationOpened,
+    ConversationMessagePosted,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -116,6 +118,8 @@ string_enum!(AuditAction {
     JobRetried = "job.retried",
     CouponCreated = "coupon.created",
     CouponDeactivated = "coupon.deactivated",
+    ConversationOpened = "conversation.opened",
+    ConversationMessagePosted = "conversation.message_posted",
     AuditAnchored = "audit.anchored",
 });
 

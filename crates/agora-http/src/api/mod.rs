@@ -7,6 +7,7 @@ mod bodies;
 mod cart;
 mod catalog;
 mod companies;
+mod conversations;
 mod coupons;
 mod listing_input;
 mod orders;
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
         (name = "orders", description = "Cart, checkout and orders"),
+        (name = "conversations", description = "Conversations between buyers and shops, and the live WebSocket"),
     )
 )]
 struct ApiDoc;
@@ -112,7 +114,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::set_tax_rates))
         .routes(routes!(coupons::shop_coupons, coupons::create_shop_coupon))
         .routes(routes!(coupons::platform_coupons, coupons::create_platform_coupon))
-        .routes(routes!(coupons::deactivate));
+        .routes(routes!(coupons::deactivate))
+        .routes(routes!(conversations::list, conversations::open))
+        .routes(routes!(conversations::get))
+        .routes(routes!(conversations::history, conversations::post_message))
+        .routes(routes!(conversations::post_attachment))
+        .routes(routes!(conversations::attachment))
+        .routes(routes!(conversations::mark_read))
+        .routes(routes!(crate::ws::connect));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()
