@@ -111,7 +111,7 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[3];
+    let favicon = &ASSETS[4];
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

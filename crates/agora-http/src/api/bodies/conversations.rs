@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::each;
+use super::products::ShopRef;
 
 /// A file attached to a message.
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,21 +92,15 @@ pub struct ReadPositionsBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ShopRef {
-    id: String,
-    name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BuyerRef {
+pub struct ConversationBuyer {
     account_id: String,
     name: String,
     /// Set when the conversation is the company's: its admins and purchasers take part.
-    company: Option<CompanyRef>,
+    company: Option<BuyerCompany>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CompanyRef {
+pub struct BuyerCompany {
     id: String,
     name: String,
 }
@@ -115,7 +110,7 @@ pub struct CompanyRef {
 pub struct ConversationBody {
     id: String,
     shop: ShopRef,
-    buyer: BuyerRef,
+    buyer: ConversationBuyer,
     subject: String,
     product_id: Option<String>,
     order_id: Option<String>,
@@ -137,7 +132,7 @@ pub struct ConversationBody {
 impl From<ConversationView> for ConversationBody {
     fn from(c: ConversationView) -> Self {
         let company = match (c.buyer_company_id, c.buyer_company_name) {
-            (Some(id), name) => Some(CompanyRef {
+            (Some(id), name) => Some(BuyerCompany {
                 id,
                 name: name.unwrap_or_default(),
             }),
@@ -149,7 +144,7 @@ impl From<ConversationView> for ConversationBody {
                 id: c.shop_id,
                 name: c.shop_name,
             },
-            buyer: BuyerRef {
+            buyer: ConversationBuyer {
                 account_id: c.buyer_account_id,
                 name: c.buyer_name,
                 company,
