@@ -32,7 +32,7 @@ pub enum Event {
     ChatMessagePosted {
         conversation_id: String,
         recipients: Vec<String>,
-        message: Message,
+        message: Box<Message>,
     },
     /// Someone read a conversation up to message `seq`.
     #[serde(rename = "chat.read")]
@@ -163,7 +163,7 @@ mod tests {
         Event::ChatMessagePosted {
             conversation_id: "cnv_1".into(),
             recipients: vec!["acc_1".into(), "acc_2".into()],
-            message: Message {
+            message: Box::new(Message {
                 id: "msg_1".into(),
                 conversation_id: "cnv_1".into(),
                 seq: 3,
@@ -173,7 +173,7 @@ mod tests {
                 body: "Hello".into(),
                 attachment: None,
                 created_at: "2026-11-30T12:00:00Z".into(),
-            },
+            }),
         }
     }
 

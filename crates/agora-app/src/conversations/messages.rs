@@ -107,7 +107,7 @@ pub(crate) async fn post_in(
     let event = Event::ChatMessagePosted {
         conversation_id: row.id.clone(),
         recipients,
-        message: message.clone(),
+        message: Box::new(message.clone()),
     };
     outbox::publish(tx, &event, now).await?;
     audit::record(
