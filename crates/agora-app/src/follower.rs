@@ -1,5 +1,6 @@
-//! The outbox follower: reads the outbox in order and keeps this node's derived state (the search
-//! index, the product-page cache) current. Every node runs one; each builds its index from the
+//! The outbox follower: reads the outbox in order, hands what an event pushes to this node's live
+//! connections (see [`crate::live`]) and keeps this node's derived state (the search index, the
+//! product-page cache) current. Every node runs one; each builds its index from the
 //! database, then applies the events written after it started.
 //!
 //! It learns of new events at once: from its own process's commits, and on PostgreSQL from a
@@ -75,23 +76,27 @@ impl Position {
 /// Counts outbox events this node could not read (an unknown topic, a payload that does not fit).
 pub const UNREADABLE_EVENTS: &str = "agora_outbox_unreadable_events_total";
 
-/// The products an event changed (the shop's products for a shop event). An event that cannot
-/// be read is logged, counted and skipped: guessing at its meaning could index the wrong thing.
-async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut Vec<String>) -> AppResult<()> {
-    let event = match e.decode() {
-        Ok(event) => event,
+/// Reads a stored event. One that cannot be read is logged, counted and skipped: guessing at its
+/// meaning could index the wrong thing or tell the wrong people.
+fn decode(e: &StoredEvent) -> Option<Event> {
+    match e.decode() {
+        Ok(event) => Some(event),
         Err(err) => {
             tracing::error!(event_id = e.id, topic = %e.topic, error = %err, "skipping an unreadable outbox event");
             metrics::counter!(UNREADABLE_EVENTS).increment(1);
-            return Ok(());
+            None
         }
-    };
+    }
+}
+
+/// The products an event changed (the shop's products for a shop event).
+async fn products_of(conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<()> {
     match event {
         Event::ProductChanged { product_id } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
-        Event::RegistrationAttempted { .. } => {}
+        Event::RegistrationAttempted { .. } | Event::ChatMessagePosted { .. } | Event::ChatRead { .. } => {}
     }
     Ok(())
 }
@@ -111,7 +116,10 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
         }
         let mut products = Vec::new();
         for e in late.iter().chain(&events) {
-            products_of(&mut conn, e, &mut products).await?;
+            let Some(event) = decode(e) else { continue };
+            // Live clients first: a push costs nothing to wait for, an index refresh may.
+            crate::live::dispatch(&app.live, &event);
+            products_of(&mut conn, event, &mut products).await?;
         }
         products.sort();
         products.dedup();

@@ -41,6 +41,10 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
             emails::send(&app, &job).await?;
             0
         }
+        JobKind::ChatDigest => {
+            crate::conversations::digest::send(&app, &job).await?;
+            0
+        }
     };
     if removed > 0 {
         tracing::debug!(kind = %kind, removed, "pruned");

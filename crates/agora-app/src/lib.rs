@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cart;
 pub mod categories;
 pub mod companies;
+pub mod conversations;
 pub mod coupons;
 pub mod demo;
 mod error;
@@ -20,6 +21,7 @@ pub mod invitations;
 pub mod job_handlers;
 pub mod job_runner;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod orders;
 mod passwords;
@@ -85,6 +87,11 @@ pub struct Settings {
     pub mailer: Option<mail::Mailer>,
     /// The sender of order emails.
     pub mail_from: String,
+    /// How long after a message its unread recipients get an email digest (one per account for
+    /// every message that arrived meanwhile; nothing if they read them first).
+    pub chat_digest_delay_ms: i64,
+    /// Bounds on live (WebSocket) delivery.
+    pub live: live::Limits,
 }
 
 impl Default for Settings {
@@ -105,6 +112,8 @@ impl Default for Settings {
             auto_complete_days: agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS,
             mailer: None,
             mail_from: mail::DEFAULT_FROM.into(),
+            chat_digest_delay_ms: 10 * 60 * 1000,
+            live: live::Limits::default(),
         }
     }
 }
@@ -125,6 +134,8 @@ pub struct App {
     pub image_decoders: images::DecodeGate,
     /// Where order emails go (see [`Settings::mailer`]).
     pub mailer: mail::Mailer,
+    /// This node's live (WebSocket) connections.
+    pub live: live::Hub,
 }
 
 impl App {
@@ -136,6 +147,7 @@ impl App {
         });
         Self {
             mailer,
+            live: live::Hub::new(settings.live),
             db,
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::conversation::{Message, Side};
 use crate::shop::ShopStatus;
 
 /// One outbox event. The serde tag is the stored topic, the content the stored payload.
@@ -25,6 +26,32 @@ pub enum Event {
     /// told).
     #[serde(rename = "account.registration_attempted")]
     RegistrationAttempted { email: String },
+    /// A message was posted in a conversation; `recipients` are the accounts taking part when it
+    /// was posted (the sender too, for their other windows).
+    #[serde(rename = "chat.message_posted")]
+    ChatMessagePosted {
+        conversation_id: String,
+        recipients: Vec<String>,
+        message: Box<Message>,
+    },
+    /// Someone read a conversation up to message `seq`.
+    #[serde(rename = "chat.read")]
+    ChatRead {
+        conversation_id: String,
+        recipients: Vec<String>,
+        account_id: String,
+        side: Side,
+        seq: i64,
+    },
+}
+
+/// What live clients (WebSocket connections, on whichever node they are) are sent for an event,
+/// and which accounts' connections get it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePush {
+    pub accounts: Vec<String>,
+    /// A JSON object with a `type`.
+    pub frame: serde_json::Value,
 }
 
 /// Why a stored event could not be read.
@@ -43,6 +70,47 @@ impl Event {
             Event::ProductChanged { .. } => "product.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
+            Event::ChatMessagePosted { .. } => "chat.message_posted",
+            Event::ChatRead { .. } => "chat.read",
+        }
+    }
+
+    /// What this event pushes to live clients, if anything. An event addressed to people (a
+    /// message, a negotiation move) names its accounts and its frame here; every node's outbox
+    /// follower hands the frame to the connections of those accounts it holds.
+    pub fn live_push(&self) -> Option<LivePush> {
+        match self {
+            Event::ChatMessagePosted {
+                conversation_id,
+                recipients,
+                message,
+            } => Some(LivePush {
+                accounts: recipients.clone(),
+                frame: serde_json::json!({
+                    "type": "message",
+                    "conversation_id": conversation_id,
+                    "message": message,
+                }),
+            }),
+            Event::ChatRead {
+                conversation_id,
+                recipients,
+                account_id,
+                side,
+                seq,
+            } => Some(LivePush {
+                accounts: recipients.clone(),
+                frame: serde_json::json!({
+                    "type": "read",
+                    "conversation_id": conversation_id,
+                    "account_id": account_id,
+                    "side": side,
+                    "seq": seq,
+                }),
+            }),
+            Event::ProductChanged { .. } | Event::ShopStatusChanged { .. } | Event::RegistrationAttempted { .. } => {
+                None
+            }
         }
     }
 
@@ -81,6 +149,43 @@ mod tests {
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),
         });
+        round_trip(chat_message());
+        round_trip(Event::ChatRead {
+            conversation_id: "cnv_1".into(),
+            recipients: vec!["acc_1".into()],
+            account_id: "acc_1".into(),
+            side: Side::Seller,
+            seq: 4,
+        });
+    }
+
+    fn chat_message() -> Event {
+        Event::ChatMessagePosted {
+            conversation_id: "cnv_1".into(),
+            recipients: vec!["acc_1".into(), "acc_2".into()],
+            message: Box::new(Message {
+                id: "msg_1".into(),
+                conversation_id: "cnv_1".into(),
+                seq: 3,
+                sender_account_id: "acc_1".into(),
+                sender_name: "Ann".into(),
+                side: Side::Buyer,
+                body: "Hello".into(),
+                attachment: None,
+                created_at: "2026-11-30T12:00:00Z".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_message_is_pushed_to_its_recipients_as_a_message_frame() {
+        let push = chat_message().live_push().unwrap();
+        assert_eq!(push.accounts, vec!["acc_1".to_owned(), "acc_2".to_owned()]);
+        assert_eq!(push.frame["type"], "message");
+        assert_eq!(push.frame["conversation_id"], "cnv_1");
+        assert_eq!(push.frame["message"]["body"], "Hello");
+        assert_eq!(push.frame["message"]["side"], "buyer");
+        assert!(Event::ProductChanged { product_id: "p".into() }.live_push().is_none());
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum JobKind {
     AutoComplete,
     /// Renders one email about an order and hands it to the mailer.
     SendEmail,
+    /// Emails an account the conversation messages it has not read (one job per account at a
+    /// time, so messages arriving meanwhile share one email).
+    ChatDigest,
 }
 
 string_enum!(JobKind {
@@ -43,6 +46,7 @@ string_enum!(JobKind {
     ExpireReservation = "expire_reservation",
     AutoComplete = "auto_complete",
     SendEmail = "send_email",
+    ChatDigest = "chat_digest",
 });
 
 impl JobKind {
@@ -52,7 +56,7 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail => 30,
+            JobKind::SendEmail | JobKind::ChatDigest => 30,
         }
     }
 
@@ -61,7 +65,7 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail => None,
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail | JobKind::ChatDigest => None,
         }
     }
 

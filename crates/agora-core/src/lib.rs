@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod category;
 pub mod checkout;
 pub mod common_passwords;
+pub mod conversation;
 pub mod country;
 pub mod coupon;
 pub mod events;

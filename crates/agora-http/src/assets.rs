@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 4] = [
+const ASSETS: [Asset; 5] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -45,6 +45,11 @@ const ASSETS: [Asset; 4] = [
         body: include_bytes!("../assets/app.js"),
     },
     Asset {
+        name: "chat.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/chat.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -57,6 +62,8 @@ pub struct Urls {
     pub css: String,
     pub htmx: String,
     pub app_js: String,
+    /// Live updates of a conversation page.
+    pub chat_js: String,
     pub favicon: String,
 }
 
@@ -69,11 +76,12 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, favicon] = &ASSETS;
+    let [css, htmx, app_js, chat_js, favicon] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
         app_js: hashed_path(app_js),
+        chat_js: hashed_path(chat_js),
         favicon: hashed_path(favicon),
     }
 });
@@ -103,7 +111,7 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[3];
+    let favicon = &ASSETS[4];
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

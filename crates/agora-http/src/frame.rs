@@ -93,6 +93,30 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
+/// A stored file sent for download under its (cleaned) name, kept by no cache.
+pub fn file_response(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    let safe_name: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(crate::NO_STORE.0, HeaderValue::from_static(crate::NO_STORE.1));
+    res
+}
+
 /// A document download: served as an attachment, never rendered inline.
 pub fn document_response(doc: QualificationView, bytes: Vec<u8>) -> Response {
     let safe_name: String = doc

@@ -15,6 +15,7 @@ mod ops;
 mod pages;
 mod problem;
 mod strict_json;
+mod ws;
 
 use std::sync::Arc;
 

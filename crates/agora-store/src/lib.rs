@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod catalog_import;
 pub mod categories;
 pub mod companies;
+pub mod conversations;
 pub mod coupons;
 mod dialect;
 pub mod idempotency;

@@ -435,7 +435,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown({
+        // Open WebSockets would hold the shutdown; they are told to reconnect (to another node).
+        let live = app.live.clone();
+        async move {
+            shutdown_signal().await;
+            live.close_all();
+        }
+    })
     .await?;
     // Running jobs get their drain time to finish before the database closes.
     let _ = stop_jobs.send(true);

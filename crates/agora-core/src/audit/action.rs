@@ -66,6 +66,8 @@ pub enum AuditAction {
     VariantWeightSet,
     AddressSaved,
     AddressDeleted,
+    ConversationOpened,
+    ConversationMessagePosted,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -126,6 +128,8 @@ string_enum!(AuditAction {
     VariantWeightSet = "variant.weight_set",
     AddressSaved = "address.saved",
     AddressDeleted = "address.deleted",
+    ConversationOpened = "conversation.opened",
+    ConversationMessagePosted = "conversation.message_posted",
     AuditAnchored = "audit.anchored",
 });
 

@@ -8,6 +8,7 @@ mod bodies;
 mod cart;
 mod catalog;
 mod companies;
+mod conversations;
 mod coupons;
 mod listing_input;
 mod orders;
@@ -36,6 +37,7 @@ use crate::AppState;
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
         (name = "orders", description = "Cart, checkout and orders"),
+        (name = "conversations", description = "Conversations between buyers and shops, and the live WebSocket"),
     )
 )]
 struct ApiDoc;
@@ -120,7 +122,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shipping::shipping_options))
         .routes(routes!(shipping::set_weight))
         .routes(routes!(addresses::list, addresses::create))
-        .routes(routes!(addresses::get, addresses::update, addresses::delete));
+        .routes(routes!(addresses::get, addresses::update, addresses::delete))
+        .routes(routes!(conversations::list, conversations::open))
+        .routes(routes!(conversations::get))
+        .routes(routes!(conversations::history, conversations::post_message))
+        .routes(routes!(conversations::post_attachment))
+        .routes(routes!(conversations::attachment))
+        .routes(routes!(conversations::mark_read))
+        .routes(routes!(crate::ws::connect));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -297,6 +297,8 @@ struct StorefrontPage {
     layout: Layout,
     shop: ShopView,
     products: Vec<ProductSummary>,
+    /// The shop's median first-response time, in words.
+    reply_time: Option<String>,
 }
 
 /// A seller's storefront: its profile and its active products.
@@ -312,8 +314,16 @@ pub async fn storefront(
         "{}: products from {}, a shop verified by Agora.",
         shop.name, shop.legal_name
     );
+    let reply_time = agora_app::conversations::median_reply_ms(&state.app, &shop.id)
+        .await?
+        .map(super::messages::duration_words);
     let layout = Layout::new(&state, user, &csrf, shop.name.clone())
         .await
         .describe(description);
-    Ok(render(&StorefrontPage { layout, shop, products }))
+    Ok(render(&StorefrontPage {
+        layout,
+        shop,
+        products,
+        reply_time,
+    }))
 }

@@ -11,6 +11,7 @@ mod catalog;
 mod checkout_choices;
 mod csrf;
 mod markdown;
+pub(crate) mod messages;
 pub(crate) mod orders;
 mod sell;
 mod seller_catalog;
@@ -50,6 +51,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/orders/{id}/reorder", post(orders::reorder))
         .route("/orders/{id}/{action}", post(orders::action))
         .route("/sell/orders", get(orders::seller_list))
+        .route("/messages", get(messages::inbox).post(messages::create))
+        .route("/messages/new", get(messages::new_form))
+        .route("/messages/{id}", get(messages::show).post(messages::post))
+        .route("/messages/{id}/read", post(messages::read))
+        .route("/messages/{id}/files/{message_id}", get(messages::file))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

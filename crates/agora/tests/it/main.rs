@@ -11,6 +11,8 @@ mod audit_chains;
 mod bad_input;
 mod cart;
 mod catalog;
+mod chat;
+mod chat_live;
 mod cli;
 mod companies;
 mod company_orders;

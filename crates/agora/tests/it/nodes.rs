@@ -17,7 +17,7 @@ use crate::support::{db_test, pdf, TestApp};
 /// An `agora serve` process on 127.0.0.1, stopped when dropped.
 pub(crate) struct Node {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Node {
