@@ -91,7 +91,11 @@ async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut V
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
-        Event::RegistrationAttempted { .. } => {}
+        Event::RegistrationAttempted { .. }
+        | Event::NegotiationMoved { .. }
+        | Event::QuoteSubmitted { .. }
+        | Event::QuoteClosed { .. }
+        | Event::ContractSigned { .. } => {}
     }
     Ok(())
 }

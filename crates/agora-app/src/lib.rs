@@ -9,6 +9,7 @@ pub mod cart;
 pub mod categories;
 pub mod companies;
 pub mod coupons;
+pub mod deals;
 pub mod demo;
 mod error;
 pub mod follower;
@@ -83,6 +84,8 @@ pub struct Settings {
     pub mailer: Option<mail::Mailer>,
     /// The sender of order emails.
     pub mail_from: String,
+    /// How long an offer or counter-offer waits for an answer before the negotiation expires.
+    pub offer_ttl_ms: i64,
 }
 
 impl Default for Settings {
@@ -103,6 +106,7 @@ impl Default for Settings {
             auto_complete_days: agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS,
             mailer: None,
             mail_from: mail::DEFAULT_FROM.into(),
+            offer_ttl_ms: agora_core::negotiation::DEFAULT_OFFER_TTL_MS,
         }
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::negotiation::{NegotiationStatus, Side};
+use crate::rfq::QuoteStatus;
 use crate::shop::ShopStatus;
 
 /// One outbox event. The serde tag is the stored topic, the content the stored payload.
@@ -25,6 +27,45 @@ pub enum Event {
     /// told).
     #[serde(rename = "account.registration_attempted")]
     RegistrationAttempted { email: String },
+    /// A negotiation was opened or moved (`event`: opened, countered, accepted, rejected,
+    /// withdrawn, expired). `notify` names the accounts to tell: the buyer and the shop's staff.
+    #[serde(rename = "negotiation.moved")]
+    NegotiationMoved {
+        negotiation_id: String,
+        event: String,
+        status: NegotiationStatus,
+        turn: Side,
+        rounds: u32,
+        notify: Vec<String>,
+    },
+    /// A shop submitted or revised a quote on an RFQ; `notify` names the RFQ's buyer.
+    #[serde(rename = "rfq.quote_submitted")]
+    QuoteSubmitted {
+        rfq_id: String,
+        quote_id: String,
+        revision: u32,
+        notify: Vec<String>,
+    },
+    /// A quote was accepted or closed because another was; `notify` names the quoting shop's
+    /// staff.
+    #[serde(rename = "rfq.quote_closed")]
+    QuoteClosed {
+        rfq_id: String,
+        quote_id: String,
+        status: QuoteStatus,
+        notify: Vec<String>,
+    },
+    /// An accepted negotiation or quote became a signed contract and an order; `notify` names
+    /// both parties.
+    #[serde(rename = "contract.signed")]
+    ContractSigned {
+        contract_id: String,
+        order_id: String,
+        /// `negotiation` or `quote`.
+        source: String,
+        source_id: String,
+        notify: Vec<String>,
+    },
 }
 
 /// Why a stored event could not be read.
@@ -43,6 +84,10 @@ impl Event {
             Event::ProductChanged { .. } => "product.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
+            Event::NegotiationMoved { .. } => "negotiation.moved",
+            Event::QuoteSubmitted { .. } => "rfq.quote_submitted",
+            Event::QuoteClosed { .. } => "rfq.quote_closed",
+            Event::ContractSigned { .. } => "contract.signed",
         }
     }
 
@@ -80,6 +125,33 @@ mod tests {
         });
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),
+        });
+        round_trip(Event::NegotiationMoved {
+            negotiation_id: "neg_1".into(),
+            event: "countered".into(),
+            status: NegotiationStatus::Open,
+            turn: Side::Buyer,
+            rounds: 2,
+            notify: vec!["acc_1".into(), "acc_2".into()],
+        });
+        round_trip(Event::QuoteSubmitted {
+            rfq_id: "rfq_1".into(),
+            quote_id: "quo_1".into(),
+            revision: 1,
+            notify: vec!["acc_1".into()],
+        });
+        round_trip(Event::QuoteClosed {
+            rfq_id: "rfq_1".into(),
+            quote_id: "quo_1".into(),
+            status: QuoteStatus::Rejected,
+            notify: vec!["acc_2".into()],
+        });
+        round_trip(Event::ContractSigned {
+            contract_id: "ctr_1".into(),
+            order_id: "ord_1".into(),
+            source: "quote".into(),
+            source_id: "quo_1".into(),
+            notify: vec!["acc_1".into(), "acc_2".into()],
         });
     }
 

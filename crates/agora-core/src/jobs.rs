@@ -35,6 +35,11 @@ pub enum JobKind {
     AutoComplete,
     /// Renders one email about an order and hands it to the mailer.
     SendEmail,
+    /// Expires a negotiation, as the system, whose last offer went unanswered in time.
+    ExpireNegotiation,
+    /// Hands one email about a negotiation, an RFQ or a contract (written when it was queued) to
+    /// the mailer.
+    DealEmail,
 }
 
 string_enum!(JobKind {
@@ -43,6 +48,8 @@ string_enum!(JobKind {
     ExpireReservation = "expire_reservation",
     AutoComplete = "auto_complete",
     SendEmail = "send_email",
+    ExpireNegotiation = "expire_negotiation",
+    DealEmail = "deal_email",
 });
 
 impl JobKind {
@@ -50,9 +57,9 @@ impl JobKind {
     pub fn max_attempts(self) -> i64 {
         match self {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
-            JobKind::ExpireReservation | JobKind::AutoComplete => 10,
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail => 30,
+            JobKind::SendEmail | JobKind::DealEmail => 30,
         }
     }
 
@@ -61,7 +68,11 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail => None,
+            JobKind::ExpireReservation
+            | JobKind::AutoComplete
+            | JobKind::SendEmail
+            | JobKind::ExpireNegotiation
+            | JobKind::DealEmail => None,
         }
     }
 

@@ -9,7 +9,9 @@ mod catalog;
 mod companies;
 mod coupons;
 mod listing_input;
+mod negotiations;
 mod orders;
+mod rfqs;
 pub(crate) mod search;
 mod shops;
 
@@ -34,6 +36,7 @@ use crate::AppState;
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
         (name = "orders", description = "Cart, checkout and orders"),
+        (name = "negotiation", description = "Offers and counter-offers, RFQs and quotes, signed contracts"),
     )
 )]
 struct ApiDoc;
@@ -112,7 +115,22 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::set_tax_rates))
         .routes(routes!(coupons::shop_coupons, coupons::create_shop_coupon))
         .routes(routes!(coupons::platform_coupons, coupons::create_platform_coupon))
-        .routes(routes!(coupons::deactivate));
+        .routes(routes!(coupons::deactivate))
+        .routes(routes!(negotiations::create, negotiations::list))
+        .routes(routes!(negotiations::get))
+        .routes(routes!(negotiations::counter))
+        .routes(routes!(negotiations::reject))
+        .routes(routes!(negotiations::withdraw))
+        .routes(routes!(negotiations::accept))
+        .routes(routes!(negotiations::get_settings, negotiations::set_settings))
+        .routes(routes!(rfqs::create, rfqs::list))
+        .routes(routes!(rfqs::get))
+        .routes(routes!(rfqs::submit_quote, rfqs::list_quotes))
+        .routes(routes!(rfqs::accept_quote))
+        .routes(routes!(rfqs::get_contract))
+        .routes(routes!(rfqs::verify_contract))
+        .routes(routes!(rfqs::download_contract))
+        .routes(routes!(rfqs::platform_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

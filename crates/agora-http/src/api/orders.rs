@@ -38,7 +38,7 @@ pub struct AddressBody {
 }
 
 impl AddressBody {
-    fn input(&self) -> AddressInput<'_> {
+    pub(crate) fn input(&self) -> AddressInput<'_> {
         AddressInput {
             name: &self.name,
             line1: &self.line1,
@@ -81,9 +81,21 @@ pub struct ShopRefBody {
     name: String,
 }
 
+impl ShopRefBody {
+    pub(crate) fn new(id: String, name: String) -> Self {
+        ShopRefBody { id, name }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BuyerBody {
     id: String,
+}
+
+impl BuyerBody {
+    pub(crate) fn new(id: String) -> Self {
+        BuyerBody { id }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,6 +5,7 @@
 pub(crate) mod accounts;
 pub(crate) mod categories;
 pub(crate) mod companies;
+pub(crate) mod deals;
 pub(crate) mod money;
 pub(crate) mod offers;
 pub(crate) mod products;
