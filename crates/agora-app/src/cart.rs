@@ -131,7 +131,7 @@ impl Cart {
     }
 }
 
-fn variant_label(sku: &str, attributes: &str) -> String {
+pub(crate) fn variant_label(sku: &str, attributes: &str) -> String {
     let values: Vec<String> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(attributes)
         .map(|m| {
             m.values()

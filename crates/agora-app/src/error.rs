@@ -66,10 +66,18 @@ pub enum ConflictKind {
     SecretShownOnce,
     /// Fewer units are in stock than asked for.
     OutOfStock,
+    /// The negotiation is accepted, rejected, withdrawn or expired: nothing moves it any more.
+    NegotiationClosed,
+    /// It is the other party's turn in the negotiation (also: accepting one's own offer).
+    NotYourTurn,
+    /// The RFQ's deadline for quotes has passed, or it was awarded.
+    DeadlinePassed,
+    /// The quote was accepted, rejected, withdrawn or expired, or is no longer valid.
+    QuoteClosed,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 12] = [
+    pub const ALL: [ConflictKind; 16] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -82,6 +90,10 @@ impl ConflictKind {
         ConflictKind::InProgress,
         ConflictKind::SecretShownOnce,
         ConflictKind::OutOfStock,
+        ConflictKind::NegotiationClosed,
+        ConflictKind::NotYourTurn,
+        ConflictKind::DeadlinePassed,
+        ConflictKind::QuoteClosed,
     ];
 }
 

@@ -96,7 +96,13 @@ async fn products_of(conn: &mut agora_store::Conn, event: Event, into: &mut Vec<
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
-        Event::RegistrationAttempted { .. } | Event::ChatMessagePosted { .. } | Event::ChatRead { .. } => {}
+        Event::RegistrationAttempted { .. }
+        | Event::ChatMessagePosted { .. }
+        | Event::ChatRead { .. }
+        | Event::NegotiationMoved { .. }
+        | Event::QuoteSubmitted { .. }
+        | Event::QuoteClosed { .. }
+        | Event::ContractSigned { .. } => {}
     }
     Ok(())
 }

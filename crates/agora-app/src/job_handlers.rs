@@ -4,6 +4,9 @@ use agora_core::jobs::JobKind;
 use agora_core::order::OrderAction;
 use agora_store::{jobs, now_ms, rate_limits};
 
+use crate::deals::emails as deal_emails;
+use crate::deals::moves;
+use crate::deals::negotiations::ExpiryJob;
 use crate::job_runner::{Handlers, Job, Outcome};
 use crate::orders::follow_ups::OrderJob;
 use crate::orders::{actions, emails};
@@ -43,6 +46,18 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
         }
         JobKind::ChatDigest => {
             crate::conversations::digest::send(&app, &job).await?;
+            0
+        }
+        JobKind::ExpireNegotiation => {
+            let target: ExpiryJob = serde_json::from_str(&job.payload)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
+            if moves::expire(&app, &target.negotiation_id, target.rounds).await? {
+                tracing::info!(negotiation = %target.negotiation_id, "negotiation expired");
+            }
+            0
+        }
+        JobKind::DealEmail => {
+            deal_emails::send(&app, &job).await?;
             0
         }
     };

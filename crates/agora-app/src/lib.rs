@@ -11,6 +11,7 @@ pub mod categories;
 pub mod companies;
 pub mod conversations;
 pub mod coupons;
+pub mod deals;
 pub mod demo;
 mod error;
 pub mod follower;
@@ -92,6 +93,8 @@ pub struct Settings {
     pub chat_digest_delay_ms: i64,
     /// Bounds on live (WebSocket) delivery.
     pub live: live::Limits,
+    /// How long an offer or counter-offer waits for an answer before the negotiation expires.
+    pub offer_ttl_ms: i64,
 }
 
 impl Default for Settings {
@@ -114,6 +117,7 @@ impl Default for Settings {
             mail_from: mail::DEFAULT_FROM.into(),
             chat_digest_delay_ms: 10 * 60 * 1000,
             live: live::Limits::default(),
+            offer_ttl_ms: agora_core::negotiation::DEFAULT_OFFER_TTL_MS,
         }
     }
 }

@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::{Message, Side};
+use crate::negotiation::{NegotiationStatus, Side};
+use crate::rfq::QuoteStatus;
 use crate::shop::ShopStatus;
 
 /// One outbox event. The serde tag is the stored topic, the content the stored payload.
@@ -52,6 +54,45 @@ pub struct LivePush {
     pub accounts: Vec<String>,
     /// A JSON object with a `type`.
     pub frame: serde_json::Value,
+    /// A negotiation was opened or moved (`event`: opened, countered, accepted, rejected,
+    /// withdrawn, expired). `notify` names the accounts to tell: the buyer and the shop's staff.
+    #[serde(rename = "negotiation.moved")]
+    NegotiationMoved {
+        negotiation_id: String,
+        event: String,
+        status: NegotiationStatus,
+        turn: Side,
+        rounds: u32,
+        notify: Vec<String>,
+    },
+    /// A shop submitted or revised a quote on an RFQ; `notify` names the RFQ's buyer.
+    #[serde(rename = "rfq.quote_submitted")]
+    QuoteSubmitted {
+        rfq_id: String,
+        quote_id: String,
+        revision: u32,
+        notify: Vec<String>,
+    },
+    /// A quote was accepted or closed because another was; `notify` names the quoting shop's
+    /// staff.
+    #[serde(rename = "rfq.quote_closed")]
+    QuoteClosed {
+        rfq_id: String,
+        quote_id: String,
+        status: QuoteStatus,
+        notify: Vec<String>,
+    },
+    /// An accepted negotiation or quote became a signed contract and an order; `notify` names
+    /// both parties.
+    #[serde(rename = "contract.signed")]
+    ContractSigned {
+        contract_id: String,
+        order_id: String,
+        /// `negotiation` or `quote`.
+        source: String,
+        source_id: String,
+        notify: Vec<String>,
+    },
 }
 
 /// Why a stored event could not be read.
@@ -111,6 +152,10 @@ impl Event {
             Event::ProductChanged { .. } | Event::ShopStatusChanged { .. } | Event::RegistrationAttempted { .. } => {
                 None
             }
+            Event::NegotiationMoved { .. } => "negotiation.moved",
+            Event::QuoteSubmitted { .. } => "rfq.quote_submitted",
+            Event::QuoteClosed { .. } => "rfq.quote_closed",
+            Event::ContractSigned { .. } => "contract.signed",
         }
     }
 
@@ -186,6 +231,33 @@ mod tests {
         assert_eq!(push.frame["message"]["body"], "Hello");
         assert_eq!(push.frame["message"]["side"], "buyer");
         assert!(Event::ProductChanged { product_id: "p".into() }.live_push().is_none());
+        round_trip(Event::NegotiationMoved {
+            negotiation_id: "neg_1".into(),
+            event: "countered".into(),
+            status: NegotiationStatus::Open,
+            turn: Side::Buyer,
+            rounds: 2,
+            notify: vec!["acc_1".into(), "acc_2".into()],
+        });
+        round_trip(Event::QuoteSubmitted {
+            rfq_id: "rfq_1".into(),
+            quote_id: "quo_1".into(),
+            revision: 1,
+            notify: vec!["acc_1".into()],
+        });
+        round_trip(Event::QuoteClosed {
+            rfq_id: "rfq_1".into(),
+            quote_id: "quo_1".into(),
+            status: QuoteStatus::Rejected,
+            notify: vec!["acc_2".into()],
+        });
+        round_trip(Event::ContractSigned {
+            contract_id: "ctr_1".into(),
+            order_id: "ord_1".into(),
+            source: "quote".into(),
+            source_id: "quo_1".into(),
+            notify: vec!["acc_1".into(), "acc_2".into()],
+        });
     }
 
     #[test]

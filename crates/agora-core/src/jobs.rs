@@ -38,6 +38,11 @@ pub enum JobKind {
     /// Emails an account the conversation messages it has not read (one job per account at a
     /// time, so messages arriving meanwhile share one email).
     ChatDigest,
+    /// Expires a negotiation, as the system, whose last offer went unanswered in time.
+    ExpireNegotiation,
+    /// Hands one email about a negotiation, an RFQ or a contract (written when it was queued) to
+    /// the mailer.
+    DealEmail,
 }
 
 string_enum!(JobKind {
@@ -47,6 +52,8 @@ string_enum!(JobKind {
     AutoComplete = "auto_complete",
     SendEmail = "send_email",
     ChatDigest = "chat_digest",
+    ExpireNegotiation = "expire_negotiation",
+    DealEmail = "deal_email",
 });
 
 impl JobKind {
@@ -54,9 +61,9 @@ impl JobKind {
     pub fn max_attempts(self) -> i64 {
         match self {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
-            JobKind::ExpireReservation | JobKind::AutoComplete => 10,
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail | JobKind::ChatDigest => 30,
+            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail => 30,
         }
     }
 
@@ -65,7 +72,12 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail | JobKind::ChatDigest => None,
+            JobKind::ExpireReservation
+            | JobKind::AutoComplete
+            | JobKind::SendEmail
+            | JobKind::ChatDigest
+            | JobKind::ExpireNegotiation
+            | JobKind::DealEmail => None,
         }
     }
 

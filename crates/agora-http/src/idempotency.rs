@@ -30,6 +30,9 @@ const MAX_STORED_RESPONSE: usize = 1024 * 1024;
 pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[
     (Method::PUT, "/api/v1/variants/{id}/stock"),
     (Method::POST, "/api/v1/checkout"),
+    (Method::POST, "/api/v1/negotiations"),
+    (Method::POST, "/api/v1/negotiations/{id}/accept"),
+    (Method::POST, "/api/v1/quotes/{id}/accept"),
 ];
 
 fn in_transaction(req: &Request) -> bool {

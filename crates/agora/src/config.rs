@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// Days after shipping at which a prepaid order the buyer did not confirm completes [default: 10]
     #[arg(long, env = "AGORA_AUTO_COMPLETE_DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
     pub auto_complete_days: Option<u32>,
+    /// Hours an offer or counter-offer waits for an answer before its negotiation expires [default: 72]
+    #[arg(long, env = "AGORA_OFFER_EXPIRY_HOURS", value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub offer_expiry_hours: Option<u32>,
     /// Send order emails through this SMTP server, smtp://[user:password@]host[:port] (plain
     /// SMTP, for a local relay) [default: none: emails are written to the mail folder]
     #[arg(long, env = "AGORA_SMTP_URL")]
@@ -109,6 +112,7 @@ struct FileConfig {
     reservation_bank_transfer_hours: Option<u32>,
     reservation_approval_hours: Option<u32>,
     auto_complete_days: Option<u32>,
+    offer_expiry_hours: Option<u32>,
     smtp_url: Option<String>,
     mail_dir: Option<PathBuf>,
     mail_from: Option<String>,
@@ -132,6 +136,8 @@ pub struct Config {
     /// How long unpaid and unapproved orders hold their stock.
     pub reservation: agora_core::order::ReservationPolicy,
     pub auto_complete_days: u32,
+    /// How long an offer waits for an answer, in hours.
+    pub offer_expiry_hours: u32,
     /// Where order emails go.
     pub mailer: agora_app::mail::Mailer,
     pub mail_from: String,
@@ -194,6 +200,7 @@ impl Config {
                 .auto_complete_days
                 .or(file.auto_complete_days)
                 .unwrap_or(agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS),
+            offer_expiry_hours: serve.offer_expiry_hours.or(file.offer_expiry_hours).unwrap_or(72),
             mailer,
             mail_from: serve
                 .mail_from
@@ -225,6 +232,7 @@ impl Config {
             session_ttl_ms: i64::from(self.session_lifetime_days) * DAY_MS,
             reservation: self.reservation,
             auto_complete_days: self.auto_complete_days,
+            offer_ttl_ms: i64::from(self.offer_expiry_hours) * 60 * 60 * 1000,
             mailer: Some(self.mailer.clone()),
             mail_from: self.mail_from.clone(),
             ..Default::default()

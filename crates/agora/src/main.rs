@@ -60,6 +60,29 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Signed contracts of accepted offers and quotes.
+    Contract {
+        #[command(subcommand)]
+        command: ContractCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ContractCommand {
+    /// Check a downloaded contract offline: the document's canonical SHA-256 must equal the file's
+    /// `sha256`, and `platform_signature` must be the Ed25519 signature of the document by
+    /// `platform_public_key` (by KEY when --public-key is given). Needs no database.
+    ///
+    /// Exit status: 0 when the contract is intact, 2 when it is not (the reason on standard
+    /// output), 1 when the file cannot be read.
+    Verify {
+        /// The contract file (GET /api/v1/contracts/{id}/download, or the contract page's download).
+        file: PathBuf,
+        /// The platform's public key in hex (GET /api/v1/platform-key) to trust instead of the
+        /// key named in the file.
+        #[arg(long, value_name = "KEY")]
+        public_key: Option<String>,
+    },
 }
 
 const IMPORT_EXIT_STATUS: &str = "Exit status: 0 when every row was imported, 2 when some rows failed (they are \
@@ -196,7 +219,36 @@ async fn open(config: &Config, search: Search) -> anyhow::Result<App> {
     Ok(App::new(db, blob_dir, config.app_settings(), index).with_blobs(blobs))
 }
 
+/// `agora contract verify`: offline, without a database.
+fn verify_contract(file: &Path, public_key: Option<&str>) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            println!("contract INVALID: {} is not JSON: {e}", file.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match agora_docs::verify(&value, public_key) {
+        Ok(()) => {
+            let sha = value.get("sha256").and_then(|s| s.as_str()).unwrap_or_default();
+            println!("contract valid: SHA-256 {sha}, signed by the platform key");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("contract INVALID: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Contract {
+        command: ContractCommand::Verify { file, public_key },
+    } = &cli.command
+    {
+        return verify_contract(file, public_key.as_deref());
+    }
     let serve_args = match &cli.command {
         Command::Serve(args) => args.clone(),
         _ => ServeArgs::default(),
@@ -280,6 +332,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export_products(&app, &shop, output.as_deref(), &delimiter).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Contract {
+            command: ContractCommand::Verify { file, public_key },
+        } => verify_contract(&file, public_key.as_deref()),
     }
 }
 
@@ -398,6 +453,11 @@ async fn seed_demo(app: &App) -> anyhow::Result<()> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = open(&config, Search::Own).await?;
+    // The platform's contract-signing key, created on the first start of the first node.
+    let platform_key = agora_app::deals::contracts::ensure_platform_key(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("the platform key: {e}"))?;
+    tracing::info!(public_key = %platform_key, "platform contract key");
     tokio::task::spawn_blocking(agora_app::accounts::warm_up);
     tokio::spawn(agora_app::follower::run(app.clone()));
     let (stop_jobs, jobs_stopping) = tokio::sync::watch::channel(false);

@@ -11,7 +11,9 @@ mod companies;
 mod conversations;
 mod coupons;
 mod listing_input;
+mod negotiations;
 mod orders;
+mod rfqs;
 pub(crate) mod search;
 mod shipping;
 mod shops;
@@ -38,6 +40,7 @@ use crate::AppState;
         (name = "catalog", description = "Categories and products"),
         (name = "orders", description = "Cart, checkout and orders"),
         (name = "conversations", description = "Conversations between buyers and shops, and the live WebSocket"),
+        (name = "negotiation", description = "Offers and counter-offers, RFQs and quotes, signed contracts"),
     )
 )]
 struct ApiDoc;
@@ -129,7 +132,22 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::post_attachment))
         .routes(routes!(conversations::attachment))
         .routes(routes!(conversations::mark_read))
-        .routes(routes!(crate::ws::connect));
+        .routes(routes!(crate::ws::connect))
+        .routes(routes!(negotiations::create, negotiations::list))
+        .routes(routes!(negotiations::get))
+        .routes(routes!(negotiations::counter))
+        .routes(routes!(negotiations::reject))
+        .routes(routes!(negotiations::withdraw))
+        .routes(routes!(negotiations::accept))
+        .routes(routes!(negotiations::get_settings, negotiations::set_settings))
+        .routes(routes!(rfqs::create, rfqs::list))
+        .routes(routes!(rfqs::get))
+        .routes(routes!(rfqs::submit_quote, rfqs::list_quotes))
+        .routes(routes!(rfqs::accept_quote))
+        .routes(routes!(rfqs::get_contract))
+        .routes(routes!(rfqs::verify_contract))
+        .routes(routes!(rfqs::download_contract))
+        .routes(routes!(rfqs::platform_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

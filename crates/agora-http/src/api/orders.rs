@@ -92,9 +92,21 @@ pub struct ShopRefBody {
     name: String,
 }
 
+impl ShopRefBody {
+    pub(crate) fn new(id: String, name: String) -> Self {
+        ShopRefBody { id, name }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BuyerBody {
     id: String,
+}
+
+impl BuyerBody {
+    pub(crate) fn new(id: String) -> Self {
+        BuyerBody { id }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

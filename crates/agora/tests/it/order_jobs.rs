@@ -20,7 +20,7 @@ use crate::support::{db_test, TestApp};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn worker(app: &App) -> Worker {
+pub(crate) fn worker(app: &App) -> Worker {
     let settings = WorkerSettings {
         poll: Duration::from_millis(50),
         concurrency: 8,
@@ -32,7 +32,7 @@ fn worker(app: &App) -> Worker {
 }
 
 /// Runs every job due at `at` (and those they add that are due by then); returns how many ran.
-async fn run_jobs(app: &App, at: i64) -> usize {
+pub(crate) async fn run_jobs(app: &App, at: i64) -> usize {
     let worker = worker(app);
     let mut total = 0;
     loop {
@@ -50,7 +50,7 @@ async fn jobs_in(app: &App, status: &str, kind: &str) -> Vec<JobRow> {
     rows.into_iter().filter(|j| j.kind == kind).collect()
 }
 
-fn mail_dir(app: &App) -> PathBuf {
+pub(crate) fn mail_dir(app: &App) -> PathBuf {
     match &app.mailer {
         Mailer::File(dir) => dir.clone(),
         other => panic!("tests write mail to files, not {other:?}"),
@@ -58,7 +58,7 @@ fn mail_dir(app: &App) -> PathBuf {
 }
 
 /// The messages in the file sink (raw `.eml` text).
-fn messages(dir: &Path) -> Vec<String> {
+pub(crate) fn messages(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

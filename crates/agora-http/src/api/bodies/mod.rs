@@ -6,6 +6,7 @@ pub(crate) mod accounts;
 pub(crate) mod categories;
 pub(crate) mod companies;
 pub(crate) mod conversations;
+pub(crate) mod deals;
 pub(crate) mod money;
 pub(crate) mod offers;
 pub(crate) mod products;
