@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::{Message, Side};
-use crate::negotiation::{NegotiationStatus, Side};
+use crate::negotiation::{NegotiationStatus, Side as NegotiationSide};
 use crate::rfq::QuoteStatus;
 use crate::shop::ShopStatus;
 
@@ -45,15 +45,6 @@ pub enum Event {
         side: Side,
         seq: i64,
     },
-}
-
-/// What live clients (WebSocket connections, on whichever node they are) are sent for an event,
-/// and which accounts' connections get it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LivePush {
-    pub accounts: Vec<String>,
-    /// A JSON object with a `type`.
-    pub frame: serde_json::Value,
     /// A negotiation was opened or moved (`event`: opened, countered, accepted, rejected,
     /// withdrawn, expired). `notify` names the accounts to tell: the buyer and the shop's staff.
     #[serde(rename = "negotiation.moved")]
@@ -61,7 +52,7 @@ pub struct LivePush {
         negotiation_id: String,
         event: String,
         status: NegotiationStatus,
-        turn: Side,
+        turn: NegotiationSide,
         rounds: u32,
         notify: Vec<String>,
     },
@@ -95,6 +86,15 @@ pub struct LivePush {
     },
 }
 
+/// What live clients (WebSocket connections, on whichever node they are) are sent for an event,
+/// and which accounts' connections get it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePush {
+    pub accounts: Vec<String>,
+    /// A JSON object with a `type`.
+    pub frame: serde_json::Value,
+}
+
 /// Why a stored event could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
@@ -113,6 +113,10 @@ impl Event {
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
             Event::ChatMessagePosted { .. } => "chat.message_posted",
             Event::ChatRead { .. } => "chat.read",
+            Event::NegotiationMoved { .. } => "negotiation.moved",
+            Event::QuoteSubmitted { .. } => "rfq.quote_submitted",
+            Event::QuoteClosed { .. } => "rfq.quote_closed",
+            Event::ContractSigned { .. } => "contract.signed",
         }
     }
 
@@ -149,13 +153,71 @@ impl Event {
                     "seq": seq,
                 }),
             }),
+            Event::NegotiationMoved {
+                negotiation_id,
+                event,
+                status,
+                turn,
+                rounds,
+                notify,
+            } => Some(LivePush {
+                accounts: notify.clone(),
+                frame: serde_json::json!({
+                    "type": "negotiation",
+                    "negotiation_id": negotiation_id,
+                    "event": event,
+                    "status": status,
+                    "turn": turn,
+                    "rounds": rounds,
+                }),
+            }),
+            Event::QuoteSubmitted {
+                rfq_id,
+                quote_id,
+                revision,
+                notify,
+            } => Some(LivePush {
+                accounts: notify.clone(),
+                frame: serde_json::json!({
+                    "type": "quote_submitted",
+                    "rfq_id": rfq_id,
+                    "quote_id": quote_id,
+                    "revision": revision,
+                }),
+            }),
+            Event::QuoteClosed {
+                rfq_id,
+                quote_id,
+                status,
+                notify,
+            } => Some(LivePush {
+                accounts: notify.clone(),
+                frame: serde_json::json!({
+                    "type": "quote_closed",
+                    "rfq_id": rfq_id,
+                    "quote_id": quote_id,
+                    "status": status,
+                }),
+            }),
+            Event::ContractSigned {
+                contract_id,
+                order_id,
+                source,
+                source_id,
+                notify,
+            } => Some(LivePush {
+                accounts: notify.clone(),
+                frame: serde_json::json!({
+                    "type": "contract_signed",
+                    "contract_id": contract_id,
+                    "order_id": order_id,
+                    "source": source,
+                    "source_id": source_id,
+                }),
+            }),
             Event::ProductChanged { .. } | Event::ShopStatusChanged { .. } | Event::RegistrationAttempted { .. } => {
                 None
             }
-            Event::NegotiationMoved { .. } => "negotiation.moved",
-            Event::QuoteSubmitted { .. } => "rfq.quote_submitted",
-            Event::QuoteClosed { .. } => "rfq.quote_closed",
-            Event::ContractSigned { .. } => "contract.signed",
         }
     }
 
@@ -235,7 +297,7 @@ mod tests {
             negotiation_id: "neg_1".into(),
             event: "countered".into(),
             status: NegotiationStatus::Open,
-            turn: Side::Buyer,
+            turn: NegotiationSide::Buyer,
             rounds: 2,
             notify: vec!["acc_1".into(), "acc_2".into()],
         });

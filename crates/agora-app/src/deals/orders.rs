@@ -212,6 +212,7 @@ pub(crate) async fn place(conn: &mut Conn, settings: &Settings, terms: &Terms, n
         tracking_number: None,
         created_at: now,
         updated_at: now,
+        shipping_method: None,
     };
     store::insert_order(conn, &row).await?;
     let line = LineRow {
