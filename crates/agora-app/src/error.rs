@@ -66,10 +66,12 @@ pub enum ConflictKind {
     SecretShownOnce,
     /// Fewer units are in stock than asked for.
     OutOfStock,
+    /// A wallet or balance holds less than the movement takes.
+    InsufficientFunds,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 12] = [
+    pub const ALL: [ConflictKind; 13] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -82,6 +84,7 @@ impl ConflictKind {
         ConflictKind::InProgress,
         ConflictKind::SecretShownOnce,
         ConflictKind::OutOfStock,
+        ConflictKind::InsufficientFunds,
     ];
 }
 

@@ -11,6 +11,8 @@ pub mod companies;
 pub mod coupons;
 pub mod demo;
 mod error;
+pub mod escrow;
+pub mod fees;
 pub mod follower;
 pub mod idempotency;
 pub mod images;
@@ -19,9 +21,11 @@ pub mod invitations;
 pub mod job_handlers;
 pub mod job_runner;
 pub mod jobs;
+pub mod ledger;
 pub mod mail;
 pub mod orders;
 mod passwords;
+pub mod payments;
 pub mod price_comparison;
 pub mod product_cache;
 mod product_changes;
@@ -83,6 +87,30 @@ pub struct Settings {
     pub mailer: Option<mail::Mailer>,
     /// The sender of order emails.
     pub mail_from: String,
+    /// The platform's default fee on an order, in basis points (500 = 5 %); see `fees::fee_for`.
+    pub platform_fee_bp: u32,
+    /// Where buyers send bank transfers.
+    pub bank_details: BankDetails,
+}
+
+/// The platform's bank account, shown with every bank-transfer reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankDetails {
+    pub holder: String,
+    pub iban: String,
+    pub bic: String,
+    pub bank_name: String,
+}
+
+impl Default for BankDetails {
+    fn default() -> Self {
+        Self {
+            holder: "Agora Marketplace GmbH".into(),
+            iban: "DE89 3704 0044 0532 0130 00".into(),
+            bic: "COBADEFFXXX".into(),
+            bank_name: "Commerzbank".into(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -103,6 +131,8 @@ impl Default for Settings {
             auto_complete_days: agora_core::order::DEFAULT_AUTO_COMPLETE_DAYS,
             mailer: None,
             mail_from: mail::DEFAULT_FROM.into(),
+            platform_fee_bp: 500,
+            bank_details: BankDetails::default(),
         }
     }
 }

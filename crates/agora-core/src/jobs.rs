@@ -35,6 +35,11 @@ pub enum JobKind {
     AutoComplete,
     /// Renders one email about an order and hands it to the mailer.
     SendEmail,
+    /// Gives money back to a card through the payment gateway (an order paid by card was
+    /// cancelled; the ledger already moved the escrow to gateway clearing). The payload is a
+    /// `GatewayRefundJob`: payment id, order id, amount and a refund id to send as the provider's
+    /// idempotency key.
+    GatewayRefund,
 }
 
 string_enum!(JobKind {
@@ -43,6 +48,7 @@ string_enum!(JobKind {
     ExpireReservation = "expire_reservation",
     AutoComplete = "auto_complete",
     SendEmail = "send_email",
+    GatewayRefund = "gateway_refund",
 });
 
 impl JobKind {
@@ -52,7 +58,7 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail => 30,
+            JobKind::SendEmail | JobKind::GatewayRefund => 30,
         }
     }
 
@@ -61,7 +67,7 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail => None,
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail | JobKind::GatewayRefund => None,
         }
     }
 

@@ -30,6 +30,9 @@ const MAX_STORED_RESPONSE: usize = 1024 * 1024;
 pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[
     (Method::PUT, "/api/v1/variants/{id}/stock"),
     (Method::POST, "/api/v1/checkout"),
+    (Method::POST, "/api/v1/payments/{id}/confirm-transfer"),
+    (Method::POST, "/api/v1/payments/{id}/resolve-suspense"),
+    (Method::POST, "/api/v1/wallet/top-ups"),
 ];
 
 fn in_transaction(req: &Request) -> bool {

@@ -27,7 +27,7 @@ pub struct Problem {
     /// `/problems/in-another-company`, `/problems/last-admin`, `/problems/invalid-transition`,
     /// `/problems/changed-meanwhile`, `/problems/limit-reached`, `/problems/duplicate-sku`,
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
-    /// `/problems/secret-shown-once`, `/problems/out-of-stock`.
+    /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/insufficient-funds`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -146,6 +146,7 @@ pub fn conflict_type(kind: ConflictKind) -> (&'static str, &'static str) {
         K::InProgress => ("in-progress", "Request in progress"),
         K::SecretShownOnce => ("secret-shown-once", "Secret shown once"),
         K::OutOfStock => ("out-of-stock", "Out of stock"),
+        K::InsufficientFunds => ("insufficient-funds", "Insufficient funds"),
     }
 }
 

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_orders"),
     migration!(13, "0013_coupons"),
     migration!(14, "0014_company_approval_limits"),
+    migration!(15, "0015_ledger_payments"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

@@ -61,6 +61,14 @@ pub enum AuditAction {
     JobRetried,
     CouponCreated,
     CouponDeactivated,
+    /// A wallet top-up was asked for (its payment created).
+    PaymentStarted,
+    PaymentSucceeded,
+    PaymentFailed,
+    /// A bank transfer whose amount did not match its payment went to suspense.
+    PaymentTransferHeld,
+    /// An operator resolved a payment's suspense.
+    PaymentSuspenseResolved,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -116,6 +124,11 @@ string_enum!(AuditAction {
     JobRetried = "job.retried",
     CouponCreated = "coupon.created",
     CouponDeactivated = "coupon.deactivated",
+    PaymentStarted = "payment.started",
+    PaymentSucceeded = "payment.succeeded",
+    PaymentFailed = "payment.failed",
+    PaymentTransferHeld = "payment.transfer_held",
+    PaymentSuspenseResolved = "payment.suspense_resolved",
     AuditAnchored = "audit.anchored",
 });
 

@@ -10,6 +10,7 @@ mod companies;
 mod coupons;
 mod listing_input;
 mod orders;
+mod payments;
 pub(crate) mod search;
 mod shops;
 
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "admin", description = "The operator's back office"),
         (name = "catalog", description = "Categories and products"),
         (name = "orders", description = "Cart, checkout and orders"),
+        (name = "payments", description = "Payments, the wallet, shop balances and the ledger"),
     )
 )]
 struct ApiDoc;
@@ -112,7 +114,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::set_tax_rates))
         .routes(routes!(coupons::shop_coupons, coupons::create_shop_coupon))
         .routes(routes!(coupons::platform_coupons, coupons::create_platform_coupon))
-        .routes(routes!(coupons::deactivate));
+        .routes(routes!(coupons::deactivate))
+        .routes(routes!(payments::verify_ledger))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::confirm_transfer))
+        .routes(routes!(payments::resolve_suspense));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

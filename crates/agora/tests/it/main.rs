@@ -27,6 +27,7 @@ mod order_jobs;
 mod order_pages;
 mod orders;
 mod page_session;
+mod payments;
 mod schema;
 mod search;
 mod shops;

@@ -7,6 +7,7 @@ pub(crate) mod categories;
 pub(crate) mod companies;
 pub(crate) mod money;
 pub(crate) mod offers;
+pub(crate) mod payments;
 pub(crate) mod products;
 pub(crate) mod search;
 pub(crate) mod shops;

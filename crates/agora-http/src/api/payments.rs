@@ -1,0 +1,137 @@
+//! Payments, the wallet and the ledger: `/payments/*`, `/wallet*`, `/shops/{id}/balance` and the
+//! operator's ledger check.
+
+use agora_app::idempotency::Render;
+use agora_app::ledger::{self, Verification};
+use agora_app::payments::transfers::{self, Recorded, Resolution};
+use agora_app::payments::{self, PaymentView};
+use agora_core::money::Money;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::bodies::money::MoneySchema;
+use super::bodies::payments::PaymentBody;
+use crate::extract::{ApiJson, Auth};
+use crate::idempotency::{self, TxKey};
+use crate::problem::{ApiResult, Problem};
+use crate::AppState;
+
+/// One payment (its payer or an operator; 404 for anyone else).
+#[utoipa::path(get, path = "/payments/{id}", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = PaymentBody), (status = 404, body = Problem)))]
+pub async fn get_payment(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PaymentBody>> {
+    let view = payments::get(&state.app, &actor, &id).await?;
+    Ok(Json(PaymentBody::new(view, &state.app.settings.bank_details)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmTransferBody {
+    /// The amount that arrived, in the payment's currency.
+    #[schema(value_type = MoneySchema)]
+    amount: Money,
+}
+
+/// A recorded bank transfer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferReply {
+    /// `settled` (the payment succeeded) or `held_in_suspense` (the amount did not match, or the
+    /// payment no longer waited; the money waits for review in the payment's suspense).
+    outcome: String,
+    payment: PaymentBody,
+}
+
+/// Record a bank transfer received for a payment (operators). The exact amount (with anything
+/// already in suspense) settles the payment and marks its orders paid; any other amount is held
+/// in suspense for review and the payment stays `pending`. Honours `Idempotency-Key` in the same
+/// transaction: a retry records the money once.
+#[utoipa::path(post, path = "/payments/{id}/confirm-transfer", tag = "payments", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ConfirmTransferBody,
+    responses((status = 200, body = TransferReply), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not a bank-transfer payment"),
+        (status = 422, body = Problem, description = "zero, negative, too large or in another currency")))]
+pub async fn confirm_transfer(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    key: TxKey,
+    ApiJson(body): ApiJson<ConfirmTransferBody>,
+) -> ApiResult<Response> {
+    let bank = state.app.settings.bank_details.clone();
+    let render: Render<'_, Recorded> = &|r: &Recorded| {
+        idempotency::json_ok(&TransferReply {
+            outcome: r.outcome.as_str().into(),
+            payment: PaymentBody::new(r.payment.clone(), &bank),
+        })
+    };
+    let answer = transfers::confirm(&state.app, &actor, &id, body.amount, key.rendered_by(render)).await?;
+    idempotency::respond(answer, render)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSuspenseBody {
+    /// `apply`: settle the pending payment from its suspense (which must hold at least its amount;
+    /// the rest goes to the payer's wallet). `to_wallet`: give all of it to the payer's wallet.
+    action: String,
+}
+
+/// Resolve what a payment's suspense holds (operators).
+#[utoipa::path(post, path = "/payments/{id}/resolve-suspense", tag = "payments", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ResolveSuspenseBody,
+    responses((status = 200, body = PaymentBody), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "nothing in suspense, or not enough to apply")))]
+pub async fn resolve_suspense(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    key: TxKey,
+    ApiJson(body): ApiJson<ResolveSuspenseBody>,
+) -> ApiResult<Response> {
+    let resolution: Resolution = body
+        .action
+        .parse()
+        .map_err(|m: String| agora_app::AppError::invalid("action", m))?;
+    let bank = state.app.settings.bank_details.clone();
+    let render: Render<'_, PaymentView> = &|v: &PaymentView| idempotency::json_ok(&PaymentBody::new(v.clone(), &bank));
+    let answer = transfers::resolve(&state.app, &actor, &id, resolution, key.rendered_by(render)).await?;
+    idempotency::respond(answer, render)
+}
+
+/// The result of recomputing the ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerVerdict {
+    /// Every invariant holds.
+    balanced: bool,
+    /// Ledger accounts checked.
+    accounts: i64,
+    /// Ledger transactions checked.
+    transactions: i64,
+    /// Each breach in words, the first found first; empty when balanced.
+    problems: Vec<String>,
+}
+
+impl From<Verification> for LedgerVerdict {
+    fn from(v: Verification) -> Self {
+        LedgerVerdict {
+            balanced: v.balanced,
+            accounts: v.accounts,
+            transactions: v.transactions,
+            problems: v.problems,
+        }
+    }
+}
+
+/// Recompute every balance from the postings and check every invariant (operators).
+#[utoipa::path(get, path = "/admin/ledger/verify", tag = "payments", security(("bearer" = [])),
+    responses((status = 200, body = LedgerVerdict), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn verify_ledger(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<LedgerVerdict>> {
+    Ok(Json(ledger::verify_as(&state.app, &actor).await?.into()))
+}
