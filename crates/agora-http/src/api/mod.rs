@@ -118,7 +118,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::verify_ledger))
         .routes(routes!(payments::get_payment))
         .routes(routes!(payments::confirm_transfer))
-        .routes(routes!(payments::resolve_suspense));
+        .routes(routes!(payments::resolve_suspense))
+        .routes(routes!(payments::get_wallet))
+        .routes(routes!(payments::wallet_history))
+        .routes(routes!(payments::top_up))
+        .routes(routes!(payments::shop_balance));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -32,7 +32,7 @@ fn worker(app: &App) -> Worker {
 }
 
 /// Runs every job due at `at` (and those they add that are due by then); returns how many ran.
-async fn run_jobs(app: &App, at: i64) -> usize {
+pub(crate) async fn run_jobs(app: &App, at: i64) -> usize {
     let worker = worker(app);
     let mut total = 0;
     loop {
@@ -44,7 +44,7 @@ async fn run_jobs(app: &App, at: i64) -> usize {
     }
 }
 
-async fn jobs_in(app: &App, status: &str, kind: &str) -> Vec<JobRow> {
+pub(crate) async fn jobs_in(app: &App, status: &str, kind: &str) -> Vec<JobRow> {
     let mut conn = app.db.conn().await.unwrap();
     let rows = jobs::list(&mut conn, status, None, 1000).await.unwrap();
     rows.into_iter().filter(|j| j.kind == kind).collect()
