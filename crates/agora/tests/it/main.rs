@@ -22,6 +22,7 @@ mod hostile;
 mod idempotency;
 mod import;
 mod jobs;
+mod ledger;
 mod nodes;
 mod order_jobs;
 mod order_pages;
