@@ -122,6 +122,26 @@ pub(crate) async fn open_for_checkout(
     Ok(Some(payment))
 }
 
+/// Pays an order that was just approved (now `pending_payment`) from its purchaser's wallet, when
+/// the checkout chose the wallet: its total into its escrow, and the checkout's payment marked
+/// succeeded (at its first approved order). Returns whether it paid; the caller then moves the
+/// order to `paid`. 409 `insufficient-funds` when the wallet is short.
+pub(crate) async fn pay_approved_from_wallet(conn: &mut Conn, order: &OrderRow) -> AppResult<bool> {
+    let method: PaymentMethod = word("payment method", &order.payment_method)?;
+    if method != PaymentMethod::Wallet || order.status != OrderStatus::PendingPayment.as_str() || order.total <= 0 {
+        return Ok(false);
+    }
+    let Some(payment) = store::of_group(conn, &order.group_id).await?.into_iter().next() else {
+        return Ok(false);
+    };
+    let share = vec![(order.id.clone(), Money::new(order.total, currency(&order.currency)?))];
+    let tx = rules::pay_from_wallet(&payment.id, &payment.payer_account_id, &share)
+        .map_err(|e| ledger::refused("amount", e))?;
+    ledger::post(conn, &tx).await?;
+    store::mark_succeeded(conn, &payment.id, &store::CardDetails::default(), agora_store::now_ms()).await?;
+    Ok(true)
+}
+
 /// The payload of a `gateway_refund` job.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GatewayRefundJob {

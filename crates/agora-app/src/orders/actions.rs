@@ -193,8 +193,42 @@ pub async fn cancel(app: &App, actor: &Actor, id: &str, reason: Option<&str>) ->
 
 /// A company admin approves an order awaiting approval: it goes on to `pending_payment`, or to
 /// `confirmed` for cash on delivery. Only an admin of the buying company, by their current role.
+/// An order the purchaser chose to pay from the wallet is paid from it at once, in the same
+/// transaction: 409 `insufficient-funds` (and nothing approved) when the wallet is short.
 pub async fn approve(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
-    apply(app, actor, id, OrderAction::Approve, None, None).await
+    let mut tx = app.db.begin().await?;
+    let mover = Mover::Person(actor);
+    let party = move_in(
+        &mut tx,
+        &app.settings,
+        mover,
+        id,
+        None,
+        OrderAction::Approve,
+        None,
+        None,
+    )
+    .await?;
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    if escrow::pay_approved_from_wallet(&mut tx, &order).await? {
+        let note = Some("paid from the wallet".to_owned());
+        let expected = Some(OrderStatus::PendingPayment);
+        move_in(
+            &mut tx,
+            &app.settings,
+            mover,
+            id,
+            expected,
+            OrderAction::Pay,
+            None,
+            note,
+        )
+        .await?;
+    }
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    let view = view_of(&mut tx, order, party).await?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// A company admin declines an order awaiting approval: it is cancelled and its reserved stock

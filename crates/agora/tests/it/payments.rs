@@ -699,3 +699,122 @@ db_test!(a_demoted_or_removed_member_cannot_read_the_company_shop_balance, |t| {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert_eq!(t.get(&path, Some(&sam)).await.status, StatusCode::NOT_FOUND, "removed");
 });
+
+db_test!(a_retried_top_up_with_one_key_starts_one_payment, |t| {
+    let (bea, _) = two_shops(&t).await;
+    let send = |key: &'static str, cents: i64| {
+        t.client
+            .post(t.url("/api/v1/wallet/top-ups"))
+            .bearer_auth(&bea)
+            .header("Idempotency-Key", key)
+            .json(&json!({"amount": {"amount": cents, "currency": "EUR"}, "method": "card"}))
+            .send()
+    };
+    let replies = futures::future::join_all((0..5).map(|_| send("top-up-1", 2500))).await;
+    let mut ids = Vec::new();
+    for r in replies {
+        let r = crate::support::read(r.unwrap()).await;
+        if r.status == StatusCode::CREATED {
+            assert_eq!(r.body["payment"]["status"], "pending", "{}", r.text);
+            let id = r.body["payment"]["id"].as_str().unwrap().to_owned();
+            assert_eq!(r.body["payment"]["redirect_url"], format!("/pay/{id}"), "{}", r.text);
+            ids.push(id);
+        } else {
+            assert_eq!(r.problem_type(), "/problems/in-progress", "{}", r.text);
+        }
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one payment for one key: {ids:?}");
+    let r = crate::support::read(send("top-up-1", 2600).await.unwrap()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another body with the key: {}",
+        r.text
+    );
+    // The gateway's success credits the wallet once.
+    let ok = Outcome::Succeeded {
+        provider_ref: "sbx".into(),
+        card_brand: None,
+        last4: None,
+    };
+    payments::settle(&t.app, &ids[0], ok.clone()).await.unwrap();
+    payments::settle(&t.app, &ids[0], ok).await.unwrap();
+    assert_eq!(wallet_eur(&t, &bea).await, 2500);
+    let r = t.get(&format!("/api/v1/payments/{}", ids[0]), Some(&bea)).await;
+    assert_eq!(
+        (r.body["purpose"].as_str(), r.body["status"].as_str()),
+        (Some("top_up"), Some("succeeded"))
+    );
+    // A bank-transfer payment is not the gateway's to settle.
+    add(&t, &bea, &two_shops_variant(&t).await, 1).await;
+    let r = pay_with(&t, &bea, "bank_transfer").await;
+    let id = r.body["payment"]["id"].as_str().unwrap();
+    let ok = Outcome::Succeeded {
+        provider_ref: "sbx".into(),
+        card_brand: None,
+        last4: None,
+    };
+    assert!(matches!(
+        payments::settle(&t.app, id, ok).await,
+        Err(agora_app::AppError::Conflict { .. })
+    ));
+});
+
+/// A product of a third shop, for tests that already set up two.
+async fn two_shops_variant(t: &TestApp) -> String {
+    let (seller, shop) = seller_with_shop(t, "lucie@example.com", "Lune").await;
+    variant(t, &seller, &shop, "MOON", 1200, 5).await
+}
+
+db_test!(
+    an_approved_wallet_order_is_paid_from_the_purchasers_wallet_at_approval,
+    |t| {
+        let (bea, shops) = two_shops(&t).await;
+        let _ = bea;
+        let (admin, company) = t.company_admin("admin@acme.test", "Acme Ltd").await;
+        let pat = t.user("pat@acme.test").await;
+        crate::companies::join(&t, &admin, &company, "pat@acme.test", "purchaser", &pat).await;
+        let r = t
+            .call(
+                Method::PUT,
+                &format!("/api/v1/companies/{company}/approval-limit"),
+                Some(&admin),
+                Some(json!({"amount": {"amount": 1500, "currency": "EUR"}})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        fund_wallet(&t, &pat, 2_500).await;
+        let lamp = &shops[0].2;
+        add(&t, &pat, lamp, 2).await;
+        let r = pay_with(&t, &pat, "wallet").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["orders"][0]["status"], "awaiting_approval", "{}", r.text);
+        assert_eq!(r.body["payment"]["status"], "pending", "{}", r.text);
+        let first = r.body["orders"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            wallet_eur(&t, &pat).await,
+            2_500,
+            "nothing is taken before the approval"
+        );
+        add(&t, &pat, lamp, 2).await;
+        let second = pay_with(&t, &pat, "wallet").await.body["orders"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let r = post_order(&t, &admin, &first, "approve", json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["status"], "paid", "{}", r.text);
+        assert_eq!(wallet_eur(&t, &pat).await, 500);
+        // The wallet cannot pay the second: its approval is refused and changes nothing.
+        let r = post_order(&t, &admin, &second, "approve", json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.problem_type(), "/problems/insufficient-funds", "{}", r.text);
+        assert_eq!(status_of(&t, &pat, &second).await, "awaiting_approval");
+        let r = post_order(&t, &admin, &second, "decline", json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(shop_eur(&t, &shops[0].0, &shops[0].1).await, (2_000, 0));
+        ledger(&t).await;
+    }
+);
