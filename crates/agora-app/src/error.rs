@@ -74,10 +74,12 @@ pub enum ConflictKind {
     DeadlinePassed,
     /// The quote was accepted, rejected, withdrawn or expired, or is no longer valid.
     QuoteClosed,
+    /// A wallet or balance holds less than the movement takes.
+    InsufficientFunds,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 16] = [
+    pub const ALL: [ConflictKind; 17] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -94,6 +96,7 @@ impl ConflictKind {
         ConflictKind::NotYourTurn,
         ConflictKind::DeadlinePassed,
         ConflictKind::QuoteClosed,
+        ConflictKind::InsufficientFunds,
     ];
 }
 

@@ -60,6 +60,10 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
             deal_emails::send(&app, &job).await?;
             0
         }
+        JobKind::GatewayRefund => {
+            gateway_refund(&app, &job).await?;
+            0
+        }
     };
     if removed > 0 {
         tracing::debug!(kind = %kind, removed, "pruned");
@@ -78,6 +82,24 @@ async fn move_order(app: &App, job: &Job, action: OrderAction, note: &str) -> Ap
         Some(order) => tracing::info!(order = %order.id, status = %order.status, "order moved by the system"),
         None => tracing::debug!(order = %target.order_id, "the order moved on first; nothing to do"),
     }
+    Ok(())
+}
+
+/// THE SEAM for the card gateway: gives a cancelled card payment's money back to the card. The
+/// ledger already moved the order's escrow to gateway clearing in the cancellation's transaction;
+/// this job must ask the gateway to refund `amount` on `payment_id`, sending `refund_id` as the
+/// provider's idempotency key so that a retried job refunds once. Until the gateway exists it only
+/// checks the payload and logs: nothing is owed to the ledger by it.
+async fn gateway_refund(_app: &App, job: &Job) -> AppResult<()> {
+    let refund: crate::escrow::GatewayRefundJob = serde_json::from_str(&job.payload)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
+    tracing::info!(
+        payment = %refund.payment_id,
+        order = %refund.order_id,
+        amount = %refund.amount,
+        refund = %refund.refund_id,
+        "gateway refund recorded; the card gateway sends it"
+    );
     Ok(())
 }
 

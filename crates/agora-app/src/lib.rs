@@ -14,6 +14,8 @@ pub mod coupons;
 pub mod deals;
 pub mod demo;
 mod error;
+pub mod escrow;
+pub mod fees;
 pub mod follower;
 pub mod idempotency;
 pub mod images;
@@ -23,9 +25,11 @@ pub mod job_handlers;
 pub mod job_runner;
 pub mod jobs;
 pub mod live;
+pub mod ledger;
 pub mod mail;
 pub mod orders;
 mod passwords;
+pub mod payments;
 pub mod price_comparison;
 pub mod product_cache;
 mod product_changes;
@@ -95,6 +99,30 @@ pub struct Settings {
     pub live: live::Limits,
     /// How long an offer or counter-offer waits for an answer before the negotiation expires.
     pub offer_ttl_ms: i64,
+    /// The platform's default fee on an order, in basis points (500 = 5 %); see `fees::fee_for`.
+    pub platform_fee_bp: u32,
+    /// Where buyers send bank transfers.
+    pub bank_details: BankDetails,
+}
+
+/// The platform's bank account, shown with every bank-transfer reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankDetails {
+    pub holder: String,
+    pub iban: String,
+    pub bic: String,
+    pub bank_name: String,
+}
+
+impl Default for BankDetails {
+    fn default() -> Self {
+        Self {
+            holder: "Agora Marketplace GmbH".into(),
+            iban: "DE89 3704 0044 0532 0130 00".into(),
+            bic: "COBADEFFXXX".into(),
+            bank_name: "Commerzbank".into(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -118,6 +146,8 @@ impl Default for Settings {
             chat_digest_delay_ms: 10 * 60 * 1000,
             live: live::Limits::default(),
             offer_ttl_ms: agora_core::negotiation::DEFAULT_OFFER_TTL_MS,
+            platform_fee_bp: 500,
+            bank_details: BankDetails::default(),
         }
     }
 }

@@ -43,6 +43,11 @@ pub enum JobKind {
     /// Hands one email about a negotiation, an RFQ or a contract (written when it was queued) to
     /// the mailer.
     DealEmail,
+    /// Gives money back to a card through the payment gateway (an order paid by card was
+    /// cancelled; the ledger already moved the escrow to gateway clearing). The payload is a
+    /// `GatewayRefundJob`: payment id, order id, amount and a refund id to send as the provider's
+    /// idempotency key.
+    GatewayRefund,
 }
 
 string_enum!(JobKind {
@@ -54,6 +59,7 @@ string_enum!(JobKind {
     ChatDigest = "chat_digest",
     ExpireNegotiation = "expire_negotiation",
     DealEmail = "deal_email",
+    GatewayRefund = "gateway_refund",
 });
 
 impl JobKind {
@@ -63,7 +69,7 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail => 30,
+            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail | JobKind::GatewayRefund => 30,
         }
     }
 
@@ -77,7 +83,8 @@ impl JobKind {
             | JobKind::SendEmail
             | JobKind::ChatDigest
             | JobKind::ExpireNegotiation
-            | JobKind::DealEmail => None,
+            | JobKind::DealEmail
+            | JobKind::GatewayRefund => None,
         }
     }
 

@@ -33,6 +33,9 @@ pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/negotiations"),
     (Method::POST, "/api/v1/negotiations/{id}/accept"),
     (Method::POST, "/api/v1/quotes/{id}/accept"),
+    (Method::POST, "/api/v1/payments/{id}/confirm-transfer"),
+    (Method::POST, "/api/v1/payments/{id}/resolve-suspense"),
+    (Method::POST, "/api/v1/wallet/top-ups"),
 ];
 
 fn in_transaction(req: &Request) -> bool {

@@ -28,7 +28,8 @@ pub struct Problem {
     /// `/problems/changed-meanwhile`, `/problems/limit-reached`, `/problems/duplicate-sku`,
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
     /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/negotiation-closed`,
-    /// `/problems/not-your-turn`, `/problems/deadline-passed`, `/problems/quote-closed`.
+    /// `/problems/not-your-turn`, `/problems/deadline-passed`, `/problems/quote-closed`,
+    /// `/problems/insufficient-funds`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -151,6 +152,7 @@ pub fn conflict_type(kind: ConflictKind) -> (&'static str, &'static str) {
         K::NotYourTurn => ("not-your-turn", "Not your turn"),
         K::DeadlinePassed => ("deadline-passed", "Deadline passed"),
         K::QuoteClosed => ("quote-closed", "Quote closed"),
+        K::InsufficientFunds => ("insufficient-funds", "Insufficient funds"),
     }
 }
 

@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The double-entry ledger of every movement of money.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Rebuild a search index from the database, then exit. It takes an index folder that no
     /// running node holds; a running node rebuilds its own at start.
     Reindex,
@@ -157,6 +162,14 @@ enum AdminCommand {
         #[arg(long, default_value = "Operator")]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Recompute every balance from the postings and check every invariant (transactions sum to
+    /// zero per currency, stored balances match, no wallet, shop balance or escrow below zero,
+    /// escrow matches each order's status); exit 2 naming the first breach, 0 when balanced.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +311,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Some(seq) => println!("audit log BROKEN at entry {seq}: {err}"),
                     None => println!("audit log BROKEN: {err}"),
                 }
+            }
+            Ok(ExitCode::from(2))
+        }
+        Command::Ledger {
+            command: LedgerCommand::Verify,
+        } => {
+            let app = open(&config, Search::Unused).await?;
+            let report = agora_app::ledger::verify(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if report.balanced {
+                println!(
+                    "ledger balanced: {} accounts, {} transactions verified",
+                    report.accounts, report.transactions
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for problem in &report.problems {
+                println!("ledger BROKEN: {problem}");
             }
             Ok(ExitCode::from(2))
         }

@@ -1,6 +1,6 @@
 //! A believable small marketplace for trying Agora out: an operator, three approved shops (one run
 //! by a person, two by companies), two buyers (one a company with two members), a category tree
-//! with restricted categories, and a few dozen products. Built through the same use cases as real
+//! with restricted categories, a few dozen products, and money in the buyers' wallets. Built through the same use cases as real
 //! traffic, so the demo exercises the real rules.
 
 use agora_core::account::RegistrationInput;
@@ -120,7 +120,24 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     catalog::products(app, &sellers, &shops).await?;
     shipping(app, &sellers, &shops).await?;
     tax_rates(app, &operator).await?;
+    wallets(app, &operator).await?;
     Ok(true)
+}
+
+/// Money in the buyers' wallets, so that the demo can pay from the wallet: each buyer tops up by
+/// bank transfer and the operator records the transfer, as in real life (never an edited balance).
+async fn wallets(app: &App, operator: &Actor) -> AppResult<()> {
+    for (login, euros) in [(&LOGINS[4], 500), (&LOGINS[5], 2_000), (&LOGINS[6], 300)] {
+        let buyer = sign_in(app, login.email).await?;
+        let amount = Money::new(euros * 100, Currency::EUR);
+        let payment = crate::payments::wallet::start_top_up(app, &buyer, amount, "bank_transfer", None)
+            .await?
+            .ran()?;
+        crate::payments::transfers::confirm(app, operator, &payment.id, amount, None)
+            .await?
+            .ran()?;
+    }
+    Ok(())
 }
 
 /// VAT of the countries the demo shops ship to most (standard rates; shipping taxed alike).

@@ -10,9 +10,10 @@ use agora_core::text;
 use agora_store::catalog as catalog_store;
 use agora_store::now_ms;
 use agora_store::orders::{self as store, EventRow};
+use agora_store::Conn;
 
 use super::{follow_ups, party_of, state_of, view_of, OrderView};
-use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
+use crate::{audit, escrow, Actor, App, AppError, AppResult, ConflictKind, Settings};
 
 /// Tracking details of a shipment.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +31,7 @@ fn refused(err: IllegalTransition) -> AppError {
 
 /// Who moves an order: a person, as the party they are to it, or the platform itself.
 #[derive(Debug, Clone, Copy)]
-enum Mover<'a> {
+pub(crate) enum Mover<'a> {
     Person(&'a Actor),
     System,
 }
@@ -57,14 +58,33 @@ async fn apply_as(
     shipment: Option<Shipment<'_>>,
     note: Option<String>,
 ) -> AppResult<OrderView> {
-    let now = now_ms();
     let mut tx = app.db.begin().await?;
+    let party = move_in(&mut tx, &app.settings, mover, id, expected, action, shipment, note).await?;
     let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    let view = view_of(&mut tx, order, party).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// [`apply_as`] inside the caller's transaction (a payment settling moves its orders to `paid`
+/// in its own): the status, stock, money, timeline, audit entry and follow-up jobs of the move.
+/// Returns the party the mover was.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn move_in(
+    tx: &mut Conn,
+    settings: &Settings,
+    mover: Mover<'_>,
+    id: &str,
+    expected: Option<OrderStatus>,
+    action: OrderAction,
+    shipment: Option<Shipment<'_>>,
+    note: Option<String>,
+) -> AppResult<Party> {
+    let now = now_ms();
+    let order = store::by_id(tx, id).await?.ok_or(AppError::NotFound("order"))?;
     let (party, account_id) = match mover {
         Mover::Person(actor) => {
-            let party = party_of(&mut tx, actor, &order)
-                .await?
-                .ok_or(AppError::NotFound("order"))?;
+            let party = party_of(tx, actor, &order).await?.ok_or(AppError::NotFound("order"))?;
             (party, Some(actor.account_id.as_str()))
         }
         Mover::System => (Party::System, None),
@@ -77,19 +97,21 @@ async fn apply_as(
         ));
     }
     let to = transition(state, action, party).map_err(refused)?;
-    if !store::set_status(&mut tx, id, state.status.as_str(), to.as_str(), now).await? {
+    if !store::set_status(tx, id, state.status.as_str(), to.as_str(), now).await? {
         return Err(AppError::conflict(
             ConflictKind::ChangedMeanwhile,
             "the order changed meanwhile; look at it again",
         ));
     }
     if let Some(s) = shipment {
-        store::set_tracking(&mut tx, id, s.carrier, s.tracking_number).await?;
+        store::set_tracking(tx, id, s.carrier, s.tracking_number).await?;
     }
+    // The money moves with the status: escrow released on completion, returned on cancellation.
+    escrow::after_move(tx, settings, &order, state.status, to, now).await?;
     if returns_stock(state.status, to) {
-        for l in store::lines(&mut tx, id).await? {
+        for l in store::lines(tx, id).await? {
             catalog_store::move_stock(
-                &mut tx,
+                tx,
                 &l.variant_id,
                 l.quantity,
                 StockMovementKind::Returned,
@@ -112,18 +134,15 @@ async fn apply_as(
         note,
         at: now,
     };
-    store::insert_event(&mut tx, id, &event).await?;
+    store::insert_event(tx, id, &event).await?;
     let data = serde_json::json!({"from": state.status.as_str(), "to": to.as_str(), "party": party.as_str()});
-    audit::record(&mut tx, account_id, AuditAction::order_moved_by(action), id, data).await?;
+    audit::record(tx, account_id, AuditAction::order_moved_by(action), id, data).await?;
     let new_state = OrderState {
         status: to,
         payment: state.payment,
     };
-    follow_ups::after_move(&mut tx, &app.settings, id, new_state, action.event_name(), now).await?;
-    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
-    let view = view_of(&mut tx, order, party).await?;
-    tx.commit().await?;
-    Ok(view)
+    follow_ups::after_move(tx, settings, id, new_state, action.event_name(), now).await?;
+    Ok(party)
 }
 
 /// The platform moves the order by `action` (a timeout ran out) if it is still `expected`;
@@ -178,8 +197,42 @@ pub async fn cancel(app: &App, actor: &Actor, id: &str, reason: Option<&str>) ->
 
 /// A company admin approves an order awaiting approval: it goes on to `pending_payment`, or to
 /// `confirmed` for cash on delivery. Only an admin of the buying company, by their current role.
+/// An order the purchaser chose to pay from the wallet is paid from it at once, in the same
+/// transaction: 409 `insufficient-funds` (and nothing approved) when the wallet is short.
 pub async fn approve(app: &App, actor: &Actor, id: &str) -> AppResult<OrderView> {
-    apply(app, actor, id, OrderAction::Approve, None, None).await
+    let mut tx = app.db.begin().await?;
+    let mover = Mover::Person(actor);
+    let party = move_in(
+        &mut tx,
+        &app.settings,
+        mover,
+        id,
+        None,
+        OrderAction::Approve,
+        None,
+        None,
+    )
+    .await?;
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    if escrow::pay_approved_from_wallet(&mut tx, &order).await? {
+        let note = Some("paid from the wallet".to_owned());
+        let expected = Some(OrderStatus::PendingPayment);
+        move_in(
+            &mut tx,
+            &app.settings,
+            mover,
+            id,
+            expected,
+            OrderAction::Pay,
+            None,
+            note,
+        )
+        .await?;
+    }
+    let order = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound("order"))?;
+    let view = view_of(&mut tx, order, party).await?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// A company admin declines an order awaiting approval: it is cancelled and its reserved stock

@@ -11,7 +11,7 @@ use agora_core::checkout::{
 };
 use agora_core::country::Country;
 use agora_core::money::Money;
-use agora_core::order::{initial_status, needs_approval, Party, PaymentMethod};
+use agora_core::order::{initial_status, needs_approval, OrderStatus, Party, PaymentMethod};
 use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
@@ -25,6 +25,7 @@ use super::{assemble, follow_ups, OrderView};
 use crate::cart::{self, CartLine, LineIssue};
 use crate::companies;
 use crate::coupons::{self, Entered};
+use crate::escrow::{self, PaymentSummary};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::stored::word;
 use crate::{addresses, audit, shipping_methods, Actor, App, AppError, AppResult, ConflictKind};
@@ -50,6 +51,8 @@ pub struct CheckoutInput<'a> {
 pub struct Placed {
     pub group_id: String,
     pub orders: Vec<OrderView>,
+    /// The checkout's one payment (none for cash on delivery).
+    pub payment: Option<PaymentSummary>,
 }
 
 fn checkout_error(err: CheckoutError) -> AppError {
@@ -287,11 +290,16 @@ pub async fn checkout(
     let group_id = new_id("grp");
     store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
     let status = initial_status(payment, approval_needed(&mut tx, actor, &shop_orders).await?);
+    // A wallet pays at once: its orders are paid as they are placed (and nothing is placed when
+    // the wallet is short). Orders awaiting approval are paid after it.
+    let pay_now = payment == PaymentMethod::Wallet && status == OrderStatus::PendingPayment;
+    let status = if pay_now { OrderStatus::Paid } else { status };
     let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
     let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
     // What was written, to show the orders without reading them back.
     let mut written = Vec::new();
     let mut placed_data = Vec::new();
+    let mut totals = Vec::new();
     for o in shop_orders {
         let order_id = new_id("ord");
         // Every line's stock in one statement (and the movements in one more).
@@ -359,25 +367,43 @@ pub async fn checkout(
         store::insert_lines(&mut tx, &line_rows).await?;
         let placed = EventRow {
             event: "placed".into(),
-            status: status.as_str().into(),
+            status: if pay_now { OrderStatus::PendingPayment } else { status }
+                .as_str()
+                .into(),
             actor: Some(actor.account_id.clone()),
             party: Party::Buyer.as_str().into(),
             note: None,
             at: now,
         };
         store::insert_event(&mut tx, &order_id, &placed).await?;
+        let mut events = vec![placed];
+        if pay_now {
+            let paid = EventRow {
+                event: "paid".into(),
+                status: status.as_str().into(),
+                note: Some("paid from the wallet".into()),
+                ..events[0].clone()
+            };
+            store::insert_event(&mut tx, &order_id, &paid).await?;
+            events.push(paid);
+        }
         // The reservation's expiry and the confirmation email, committed with the order.
         let state = agora_core::order::OrderState { status, payment };
         follow_ups::after_move(&mut tx, &app.settings, &order_id, state, "placed", now).await?;
         placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
         let shop_name = o.lines[0].shop_name.clone();
-        written.push((order_row, shop_name, line_rows, placed));
+        totals.push((order_id.clone(), t.total));
+        written.push((order_row, shop_name, line_rows, events));
     }
     if let Some((entered, discount)) = &coupon {
         coupons::redeem(&mut tx, entered, &actor.account_id, &group_id, *discount, now).await?;
     }
+    let paid_by =
+        escrow::open_for_checkout(&mut tx, &actor.account_id, &group_id, payment, &totals, pay_now, now).await?;
+    let payment_summary = paid_by.as_ref().map(PaymentSummary::of).transpose()?;
     // One entry for the whole checkout: one audit chain locked per transaction.
-    let data = serde_json::json!({"orders": placed_data, "payment_method": payment.as_str()});
+    let data = serde_json::json!({"orders": placed_data, "payment_method": payment.as_str(),
+        "payment_id": paid_by.as_ref().map(|p| p.id.as_str())});
     audit::record(
         &mut tx,
         Some(&actor.account_id),
@@ -389,9 +415,13 @@ pub async fn checkout(
     cart_store::clear(&mut tx, &cart_id).await?;
     let orders = written
         .into_iter()
-        .map(|(row, shop_name, lines, placed)| assemble(row, shop_name, lines, vec![placed], Party::Buyer))
+        .map(|(row, shop_name, lines, events)| assemble(row, shop_name, lines, events, Party::Buyer))
         .collect::<AppResult<Vec<_>>>()?;
-    let placed = Placed { group_id, orders };
+    let placed = Placed {
+        group_id,
+        orders,
+        payment: payment_summary,
+    };
     pending.save_in(&mut tx, &placed).await?;
     tx.commit().await?;
     Ok(Answer::Done(placed))

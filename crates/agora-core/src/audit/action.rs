@@ -80,6 +80,14 @@ pub enum AuditAction {
     QuoteAccepted,
     ContractSigned,
     PlatformKeyCreated,
+    /// A wallet top-up was asked for (its payment created).
+    PaymentStarted,
+    PaymentSucceeded,
+    PaymentFailed,
+    /// A bank transfer whose amount did not match its payment went to suspense.
+    PaymentTransferHeld,
+    /// An operator resolved a payment's suspense.
+    PaymentSuspenseResolved,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -154,6 +162,11 @@ string_enum!(AuditAction {
     QuoteAccepted = "quote.accepted",
     ContractSigned = "contract.signed",
     PlatformKeyCreated = "platform_key.created",
+    PaymentStarted = "payment.started",
+    PaymentSucceeded = "payment.succeeded",
+    PaymentFailed = "payment.failed",
+    PaymentTransferHeld = "payment.transfer_held",
+    PaymentSuspenseResolved = "payment.suspense_resolved",
     AuditAnchored = "audit.anchored",
 });
 

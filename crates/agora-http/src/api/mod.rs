@@ -13,7 +13,8 @@ mod coupons;
 mod listing_input;
 mod negotiations;
 mod orders;
-mod rfqs;
+mod rfqs
+mod payments;
 pub(crate) mod search;
 mod shipping;
 mod shops;
@@ -41,6 +42,7 @@ use crate::AppState;
         (name = "orders", description = "Cart, checkout and orders"),
         (name = "conversations", description = "Conversations between buyers and shops, and the live WebSocket"),
         (name = "negotiation", description = "Offers and counter-offers, RFQs and quotes, signed contracts"),
+        (name = "payments", description = "Payments, the wallet, shop balances and the ledger"),
     )
 )]
 struct ApiDoc;
@@ -147,7 +149,15 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rfqs::get_contract))
         .routes(routes!(rfqs::verify_contract))
         .routes(routes!(rfqs::download_contract))
-        .routes(routes!(rfqs::platform_key));
+        .routes(routes!(rfqs::platform_key))
+        .routes(routes!(payments::verify_ledger))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::confirm_transfer))
+        .routes(routes!(payments::resolve_suspense))
+        .routes(routes!(payments::get_wallet))
+        .routes(routes!(payments::wallet_history))
+        .routes(routes!(payments::top_up))
+        .routes(routes!(payments::shop_balance));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

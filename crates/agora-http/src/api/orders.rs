@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::bodies::money::MoneySchema;
+use super::bodies::payments::PaymentBrief;
 use super::cart::CartBody;
 use crate::extract::{ApiJson, Auth, Query};
 use crate::idempotency::{self, TxKey};
@@ -84,6 +85,11 @@ pub struct CheckoutReply {
     group_id: String,
     /// One order per shop.
     orders: Vec<OrderBody>,
+    /// The checkout's one payment; absent for cash on delivery. A wallet payment has succeeded
+    /// (the orders are `paid`); a card payment is `pending` with a `redirect_url` to pay at; a bank
+    /// transfer is `pending` with the `reference` the transfer must carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment: Option<PaymentBrief>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,7 +244,7 @@ impl From<OrderView> for OrderBody {
 
 /// Check out the cart: one order per shop, stock reserved for every line, or nothing at all.
 #[utoipa::path(post, path = "/checkout", tag = "orders", security(("bearer" = [])), request_body = CheckoutBody,
-    responses((status = 201, body = CheckoutReply), (status = 409, body = Problem, description = "out of stock"),
+    responses((status = 201, body = CheckoutReply), (status = 409, body = Problem, description = "out of stock, or (`/problems/insufficient-funds`) the wallet holds less than the total; nothing is created"),
         (status = 422, body = Problem, description = "bad input, naming the field (`coupon` for a coupon that cannot be used)")))]
 pub async fn checkout(
     State(state): State<AppState>,
@@ -265,6 +271,7 @@ pub async fn checkout(
         idempotency::json_created(&CheckoutReply {
             group_id: placed.group_id.clone(),
             orders: placed.orders.iter().cloned().map(Into::into).collect(),
+            payment: placed.payment.clone().map(Into::into),
         })
     };
     let answer = checkout::checkout(&state.app, &actor, input, key.rendered_by(render)).await?;

@@ -13,6 +13,7 @@ mod csrf;
 mod markdown;
 pub(crate) mod messages;
 pub(crate) mod orders;
+pub(crate) mod payments;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
@@ -136,6 +137,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/shops/{id}/decision", post(admin::decide))
         .route("/admin/jobs", get(admin_jobs::list))
         .route("/admin/jobs/{id}/retry", post(admin_jobs::retry))
+        .route("/admin/finance", get(payments::finance))
+        .route("/admin/finance/payments/{id}/confirm", post(payments::confirm))
+        .route("/admin/finance/payments/{id}/resolve", post(payments::resolve))
+        .route("/account/wallet", get(payments::wallet))
+        .route("/account/wallet/top-ups", post(payments::top_up))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))
 }
 

@@ -63,6 +63,17 @@ pub fn event_words(event: &str) -> &str {
     }
 }
 
+/// How an order is paid, in words.
+pub fn method_words(method: &agora_core::order::PaymentMethod) -> &'static str {
+    use agora_core::order::PaymentMethod as M;
+    match method {
+        M::Card => "Card",
+        M::Wallet => "Agora wallet",
+        M::BankTransfer => "Bank transfer",
+        M::Cod => "Cash on delivery",
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CheckoutForm {
@@ -88,6 +99,8 @@ pub struct CheckoutForm {
 struct CheckoutPage {
     layout: Layout,
     cart: Cart,
+    /// The buyer's wallet balances, shown with the wallet choice.
+    wallet: Vec<agora_app::payments::wallet::WalletBalance>,
     form: CheckoutForm,
     errors: ValidationErrors,
     error: Option<String>,
@@ -106,10 +119,12 @@ pub async fn checkout_form(State(state): State<AppState>, user: PageUser, csrf: 
         ..Default::default()
     };
     let choices = checkout_choices::load(&state, &actor, None, "", &[]).await?;
+    let wallet = agora_app::payments::wallet::balances(&state.app, &actor).await?;
     let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
     Ok(render(&CheckoutPage {
         layout,
         cart,
+        wallet,
         form,
         errors: ValidationErrors::new(),
         error: None,
@@ -170,10 +185,12 @@ pub async fn checkout(
     });
     let cart = cart::view(&state.app, CartOf::Buyer(&actor)).await?;
     let choices = checkout_choices::load(&state, &actor, form.address_id.as_deref(), &form.country, &methods).await?;
+    let wallet = agora_app::payments::wallet::balances(&state.app, &actor).await?;
     let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
     let page = CheckoutPage {
         layout,
         cart,
+        wallet,
         form,
         errors,
         error,
@@ -282,6 +299,12 @@ struct OrderPage {
     /// Just ordered again: the page links to the cart.
     reordered: bool,
     error: Option<String>,
+    /// The checkout's payment (none for cash on delivery).
+    payment: Option<agora_app::payments::PaymentView>,
+    /// Where bank transfers go.
+    bank: agora_app::BankDetails,
+    /// The viewer paid (or pays) for it: the buyer or their company's admin.
+    payer: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -299,6 +322,8 @@ async fn detail_page(
     error: Option<String>,
 ) -> Result<OrderPage, super::PageError> {
     let order = orders::get(&state.app, &actor, id).await?;
+    // The order is the viewer's to see (checked above); so is how it is paid.
+    let payment = agora_app::payments::for_group(&state.app, &order.group_id).await?;
     let layout = Layout::new(state, Some(actor), csrf, format!("Order {}", order.id))
         .await
         .with_notice(notice);
@@ -310,6 +335,9 @@ async fn detail_page(
         may_decline: actions::may(&order, OrderAction::Decline),
         may_reorder: order.viewer == Party::Buyer,
         reordered: false,
+        payer: matches!(order.viewer, Party::Buyer | Party::CompanyAdmin),
+        payment,
+        bank: state.app.settings.bank_details.clone(),
         layout,
         order,
         error,

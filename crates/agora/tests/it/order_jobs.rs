@@ -44,7 +44,7 @@ pub(crate) async fn run_jobs(app: &App, at: i64) -> usize {
     }
 }
 
-async fn jobs_in(app: &App, status: &str, kind: &str) -> Vec<JobRow> {
+pub(crate) async fn jobs_in(app: &App, status: &str, kind: &str) -> Vec<JobRow> {
     let mut conn = app.db.conn().await.unwrap();
     let rows = jobs::list(&mut conn, status, None, 1000).await.unwrap();
     rows.into_iter().filter(|j| j.kind == kind).collect()
@@ -95,10 +95,10 @@ async fn order(t: &TestApp, buyer: &str, id: &str) -> Value {
     r.body
 }
 
-/// Payments do not exist yet: the test moves the order to `paid` directly in the database.
+/// Pays the order's checkout the way its method is paid: the card gateway's success for a card,
+/// the operator's confirmation of the exact amount for a bank transfer.
 async fn mark_paid(t: &TestApp, id: &str) {
-    t.sql(&format!("UPDATE orders SET status = 'paid' WHERE id = '{id}'"))
-        .await;
+    crate::payments::pay(t, id).await;
 }
 
 async fn ship(t: &TestApp, seller: &str, id: &str) {
@@ -162,7 +162,11 @@ db_test!(
             left["status"], "paid",
             "a paid order is left alone by its late expiry job"
         );
-        assert_eq!(left["events"].as_array().unwrap().len(), 1, "{left}");
+        assert_eq!(
+            left["events"].as_array().unwrap().len(),
+            2,
+            "placed and paid, no more: {left}"
+        );
         assert_eq!(order(&t, &buyer, &cod).await["status"], "confirmed");
         assert!(jobs_in(&t.app, "queued", "expire_reservation").await.is_empty());
         assert!(jobs_in(&t.app, "dead", "expire_reservation").await.is_empty());
@@ -253,7 +257,8 @@ db_test!(the_buyer_gets_an_email_when_the_order_is_placed_and_shipped, |t| {
     ship(&t, &seller, &id).await;
     run_jobs(&t.app, now_ms()).await;
     let sent = messages(&dir);
-    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent.len(), 3, "placed, paid and shipped: {sent:?}");
+    assert!(sent.iter().any(|m| m.contains("is paid")), "{sent:?}");
     let shipped = sent
         .iter()
         .find(|m| m.contains("has shipped"))

@@ -31,7 +31,9 @@ macro_rules! db_test {
             async fn sqlite() {
                 #[allow(unused_variables)]
                 let $t = $crate::support::TestApp::spawn_with($crate::support::Engine::Sqlite, $settings).await;
+                let ledger = $t.app.clone();
                 $body
+                $crate::support::assert_ledger_balanced(&ledger).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,12 +41,25 @@ macro_rules! db_test {
             async fn postgres() {
                 #[allow(unused_variables)]
                 let $t = $crate::support::TestApp::spawn_with($crate::support::Engine::Postgres, $settings).await;
+                let ledger = $t.app.clone();
                 $body
+                $crate::support::assert_ledger_balanced(&ledger).await;
             }
         }
     };
 }
 pub(crate) use db_test;
+
+/// Runs after every `db_test!`: the ledger must verify (`agora ledger verify`'s checks) whatever
+/// the test did.
+pub async fn assert_ledger_balanced(app: &App) {
+    let v = agora_app::ledger::verify(app).await.expect("the ledger check runs");
+    assert!(
+        v.balanced,
+        "the ledger does not verify after the test: {:#?}",
+        v.problems
+    );
+}
 
 pub const PASSWORD: &str = "correct horse battery";
 
