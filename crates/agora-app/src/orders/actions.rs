@@ -124,7 +124,7 @@ pub(crate) async fn move_in(
     }
     if to == OrderStatus::Cancelled {
         // Cancelled or declined: the coupon use goes back once no order it covers is live.
-        crate::coupons::give_back(&mut tx, &order.group_id, now).await?;
+        crate::coupons::give_back(tx, &order.group_id, now).await?;
     }
     let event = EventRow {
         event: action.event_name().into(),

@@ -13,7 +13,7 @@ mod coupons;
 mod listing_input;
 mod negotiations;
 mod orders;
-mod rfqs
+mod rfqs;
 mod payments;
 pub(crate) mod search;
 mod shipping;
