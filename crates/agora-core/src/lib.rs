@@ -15,6 +15,7 @@ pub mod common_passwords;
 pub mod country;
 pub mod coupon;
 pub mod events;
+pub mod gateway;
 pub mod invitation;
 pub mod jobs;
 pub mod ledger;
