@@ -14,6 +14,7 @@ mod error;
 pub mod escrow;
 pub mod fees;
 pub mod follower;
+pub mod gateway;
 pub mod idempotency;
 pub mod images;
 pub mod import;
@@ -91,6 +92,9 @@ pub struct Settings {
     pub platform_fee_bp: u32,
     /// Where buyers send bank transfers.
     pub bank_details: BankDetails,
+    /// The secret card-gateway callbacks are signed with. `None`: one is drawn at random when the
+    /// first node starts and kept in the database, where every node reads the same one.
+    pub gateway_secret: Option<String>,
 }
 
 /// The platform's bank account, shown with every bank-transfer reference.
@@ -133,6 +137,7 @@ impl Default for Settings {
             mail_from: mail::DEFAULT_FROM.into(),
             platform_fee_bp: 500,
             bank_details: BankDetails::default(),
+            gateway_secret: None,
         }
     }
 }

@@ -210,10 +210,19 @@ mod tests {
     fn a_changed_body_a_changed_timestamp_or_another_secret_is_a_mismatch() {
         let header = header_value(SECRET, 1_700_000_000, BODY);
         let other_body = br#"{"id":"evt_1","type":"payment.failed"}"#;
-        assert_eq!(verify(SECRET, Some(&header), other_body, 1_700_000_000), Err(SignatureError::Mismatch));
-        assert_eq!(verify(b"another", Some(&header), BODY, 1_700_000_000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(SECRET, Some(&header), other_body, 1_700_000_000),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"another", Some(&header), BODY, 1_700_000_000),
+            Err(SignatureError::Mismatch)
+        );
         let moved = header.replace("t=1700000000", "t=1700000001");
-        assert_eq!(verify(SECRET, Some(&moved), BODY, 1_700_000_000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(SECRET, Some(&moved), BODY, 1_700_000_000),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
@@ -230,13 +239,25 @@ mod tests {
     #[test]
     fn a_stale_forgery_is_told_mismatch_not_stale() {
         let header = format!("t=1,v1={}", "00".repeat(32));
-        assert_eq!(verify(SECRET, Some(&header), BODY, 1_700_000_000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(SECRET, Some(&header), BODY, 1_700_000_000),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
     fn malformed_headers_are_named() {
         assert_eq!(verify(SECRET, None, BODY, 0), Err(SignatureError::Missing));
-        for bad in ["", "t=1", "v1=00", "t=x,v1=00", "t=1,v1=zz", "t=1,v1=0011", "t=1,t=2,v1=00", "nonsense"] {
+        for bad in [
+            "",
+            "t=1",
+            "v1=00",
+            "t=x,v1=00",
+            "t=1,v1=zz",
+            "t=1,v1=0011",
+            "t=1,t=2,v1=00",
+            "nonsense",
+        ] {
             assert!(
                 matches!(SignatureHeader::parse(bad), Err(SignatureError::Malformed(_))),
                 "{bad:?}"
@@ -256,12 +277,33 @@ mod tests {
     fn test_cards_are_checked_and_summarised() {
         let today = (2026, 11);
         let visa = check_card("4242 4242 4242 4242", "12/30", "123", today).unwrap();
-        assert_eq!(visa, CardSummary { brand: "visa", last4: "4242".into() });
-        assert_eq!(check_card("5555-5555-5555-4444", "11/26", "1234", today).unwrap().brand, "mastercard");
-        assert_eq!(check_card("4242 4242 4242 4241", "12/30", "123", today), Err(CardError::Checksum));
+        assert_eq!(
+            visa,
+            CardSummary {
+                brand: "visa",
+                last4: "4242".into()
+            }
+        );
+        assert_eq!(
+            check_card("5555-5555-5555-4444", "11/26", "1234", today).unwrap().brand,
+            "mastercard"
+        );
+        assert_eq!(
+            check_card("4242 4242 4242 4241", "12/30", "123", today),
+            Err(CardError::Checksum)
+        );
         assert_eq!(check_card("4242", "12/30", "123", today), Err(CardError::NumberShape));
-        assert_eq!(check_card("4242424242424242", "10/26", "123", today), Err(CardError::Expired));
-        assert_eq!(check_card("4242424242424242", "13/30", "123", today), Err(CardError::ExpiryShape));
-        assert_eq!(check_card("4242424242424242", "12/30", "12", today), Err(CardError::Cvc));
+        assert_eq!(
+            check_card("4242424242424242", "10/26", "123", today),
+            Err(CardError::Expired)
+        );
+        assert_eq!(
+            check_card("4242424242424242", "13/30", "123", today),
+            Err(CardError::ExpiryShape)
+        );
+        assert_eq!(
+            check_card("4242424242424242", "12/30", "12", today),
+            Err(CardError::Cvc)
+        );
     }
 }

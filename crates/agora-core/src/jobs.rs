@@ -40,6 +40,9 @@ pub enum JobKind {
     /// `GatewayRefundJob`: payment id, order id, amount and a refund id to send as the provider's
     /// idempotency key.
     GatewayRefund,
+    /// Delivers one callback of the built-in sandbox gateway to Agora's webhook, signed afresh at
+    /// each attempt, until it is accepted (or recognised as delivered already).
+    GatewayCallback,
 }
 
 string_enum!(JobKind {
@@ -49,6 +52,7 @@ string_enum!(JobKind {
     AutoComplete = "auto_complete",
     SendEmail = "send_email",
     GatewayRefund = "gateway_refund",
+    GatewayCallback = "gateway_callback",
 });
 
 impl JobKind {
@@ -58,7 +62,7 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail | JobKind::GatewayRefund => 30,
+            JobKind::SendEmail | JobKind::GatewayRefund | JobKind::GatewayCallback => 30,
         }
     }
 
@@ -67,7 +71,11 @@ impl JobKind {
         match self {
             JobKind::PruneRateLimits => Some(10 * 60 * 1000),
             JobKind::PruneJobs => Some(60 * 60 * 1000),
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::SendEmail | JobKind::GatewayRefund => None,
+            JobKind::ExpireReservation
+            | JobKind::AutoComplete
+            | JobKind::SendEmail
+            | JobKind::GatewayRefund
+            | JobKind::GatewayCallback => None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod categories;
 pub mod companies;
 pub mod coupons;
 mod dialect;
+pub mod gateway;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;

@@ -227,6 +227,9 @@ impl Config {
             auto_complete_days: self.auto_complete_days,
             mailer: Some(self.mailer.clone()),
             mail_from: self.mail_from.clone(),
+            // A secret shared with a real card gateway comes from the environment, never a file
+            // in the repository; without it the database keeps a random one for the sandbox.
+            gateway_secret: std::env::var("AGORA_GATEWAY_SECRET").ok().filter(|s| !s.is_empty()),
             ..Default::default()
         }
     }

@@ -8,6 +8,7 @@ mod cart;
 mod catalog;
 mod companies;
 mod coupons;
+mod gateway;
 mod listing_input;
 mod orders;
 mod payments;
@@ -118,7 +119,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::verify_ledger))
         .routes(routes!(payments::get_payment))
         .routes(routes!(payments::confirm_transfer))
-        .routes(routes!(payments::resolve_suspense));
+        .routes(routes!(payments::resolve_suspense))
+        .routes(routes!(gateway::gateway_webhook))
+        .routes(routes!(gateway::retry_payment));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -10,6 +10,7 @@ mod catalog;
 mod csrf;
 mod markdown;
 pub(crate) mod orders;
+mod pay;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
@@ -47,6 +48,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/orders/{id}/reorder", post(orders::reorder))
         .route("/orders/{id}/{action}", post(orders::action))
         .route("/sell/orders", get(orders::seller_list))
+        .route("/pay/{id}", get(pay::start))
+        .route("/pay/{id}/return", get(pay::result))
+        .route("/pay/{id}/retry", post(pay::retry))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

@@ -18,6 +18,8 @@ mod contention;
 mod coupons;
 mod crawl;
 mod events;
+mod gateway;
+mod gateway_webhooks;
 mod hostile;
 mod idempotency;
 mod import;
