@@ -64,6 +64,10 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
             gateway_refund(&app, &job).await?;
             0
         }
+        JobKind::GatewayCallback => {
+            gateway_callback(&app, &job).await?;
+            0
+        }
     };
     if removed > 0 {
         tracing::debug!(kind = %kind, removed, "pruned");
@@ -85,22 +89,22 @@ async fn move_order(app: &App, job: &Job, action: OrderAction, note: &str) -> Ap
     Ok(())
 }
 
-/// THE SEAM for the card gateway: gives a cancelled card payment's money back to the card. The
-/// ledger already moved the order's escrow to gateway clearing in the cancellation's transaction;
-/// this job must ask the gateway to refund `amount` on `payment_id`, sending `refund_id` as the
-/// provider's idempotency key so that a retried job refunds once. Until the gateway exists it only
-/// checks the payload and logs: nothing is owed to the ledger by it.
-async fn gateway_refund(_app: &App, job: &Job) -> AppResult<()> {
+/// Gives a cancelled card payment's money back to the card: asks the gateway to refund `amount`
+/// on `payment_id` with a provider idempotency key derived from `refund_id` (the same on every
+/// retry, so that the card is refunded once) and records the provider's reference. The ledger
+/// moved the escrow to gateway clearing when the order was cancelled (see `gateway::refunds`).
+async fn gateway_refund(app: &App, job: &Job) -> AppResult<()> {
     let refund: crate::escrow::GatewayRefundJob = serde_json::from_str(&job.payload)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
-    tracing::info!(
-        payment = %refund.payment_id,
-        order = %refund.order_id,
-        amount = %refund.amount,
-        refund = %refund.refund_id,
-        "gateway refund recorded; the card gateway sends it"
-    );
+    crate::gateway::refunds::send(app, &refund).await?;
     Ok(())
+}
+
+/// Delivers one of the sandbox gateway's callbacks to the webhook.
+async fn gateway_callback(app: &App, job: &Job) -> AppResult<()> {
+    let callback: crate::gateway::sandbox::CallbackJob = serde_json::from_str(&job.payload)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
+    crate::gateway::sandbox::deliver(app, &callback).await
 }
 
 /// Deletes the rate-limit buckets whose window has ended; returns how many.

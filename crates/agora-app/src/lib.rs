@@ -17,6 +17,7 @@ mod error;
 pub mod escrow;
 pub mod fees;
 pub mod follower;
+pub mod gateway;
 pub mod idempotency;
 pub mod images;
 pub mod import;
@@ -103,6 +104,9 @@ pub struct Settings {
     pub platform_fee_bp: u32,
     /// Where buyers send bank transfers.
     pub bank_details: BankDetails,
+    /// The secret card-gateway callbacks are signed with. `None`: one is drawn at random when the
+    /// first node starts and kept in the database, where every node reads the same one.
+    pub gateway_secret: Option<String>,
 }
 
 /// The platform's bank account, shown with every bank-transfer reference.
@@ -148,6 +152,7 @@ impl Default for Settings {
             offer_ttl_ms: agora_core::negotiation::DEFAULT_OFFER_TTL_MS,
             platform_fee_bp: 500,
             bank_details: BankDetails::default(),
+            gateway_secret: None,
         }
     }
 }

@@ -48,6 +48,9 @@ pub enum JobKind {
     /// `GatewayRefundJob`: payment id, order id, amount and a refund id to send as the provider's
     /// idempotency key.
     GatewayRefund,
+    /// Delivers one callback of the built-in sandbox gateway to Agora's webhook, signed afresh at
+    /// each attempt, until it is accepted (or recognised as delivered already).
+    GatewayCallback,
 }
 
 string_enum!(JobKind {
@@ -60,6 +63,7 @@ string_enum!(JobKind {
     ExpireNegotiation = "expire_negotiation",
     DealEmail = "deal_email",
     GatewayRefund = "gateway_refund",
+    GatewayCallback = "gateway_callback",
 });
 
 impl JobKind {
@@ -69,7 +73,7 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail | JobKind::GatewayRefund => 30,
+            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail | JobKind::GatewayRefund | JobKind::GatewayCallback => 30,
         }
     }
 
@@ -84,7 +88,8 @@ impl JobKind {
             | JobKind::ChatDigest
             | JobKind::ExpireNegotiation
             | JobKind::DealEmail
-            | JobKind::GatewayRefund => None,
+            | JobKind::GatewayRefund
+            | JobKind::GatewayCallback => None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod conversation;
 pub mod country;
 pub mod coupon;
 pub mod events;
+pub mod gateway;
 pub mod invitation;
 pub mod jobs;
 pub mod ledger;

@@ -22,7 +22,7 @@ use crate::AppState;
 /// Field names that would carry card data, which never enters Agora.
 const CARD_FIELDS: &[&str] = &["card_number", "pan", "cvc", "cvv", "cvv2"];
 
-fn card_field(value: &serde_json::Value) -> Option<&str> {
+pub(crate) fn card_field(value: &serde_json::Value) -> Option<&str> {
     match value {
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
             let key = k.to_ascii_lowercase();
@@ -35,6 +35,16 @@ fn card_field(value: &serde_json::Value) -> Option<&str> {
         serde_json::Value::Array(items) => items.iter().find_map(card_field),
         _ => None,
     }
+}
+
+/// The card field a form names, at any depth (`card_number`, `payment[cvv]`, `card.cvc`): form
+/// keys are split at brackets and dots, and each part is compared without regard to case.
+pub(crate) fn card_form_field(body: &[u8]) -> Option<&'static str> {
+    form_urlencoded::parse(body).find_map(|(key, _)| {
+        let key = key.to_ascii_lowercase();
+        key.split(['[', ']', '.'])
+            .find_map(|part| CARD_FIELDS.iter().find(|f| **f == part).copied())
+    })
 }
 
 /// A JSON body: 400 when it is not JSON (or carries card data), 422 naming the field when it does
@@ -167,6 +177,11 @@ pub async fn read_form<T: DeserializeOwned, S: Send + Sync>(req: Request, state:
     let bytes = Bytes::from_request(req, state)
         .await
         .map_err(|e| AppError::BadRequest(format!("could not read the form: {e}")))?;
+    if let Some(field) = card_form_field(&bytes) {
+        return Err(AppError::BadRequest(format!(
+            "card data ({field}) must never be sent to Agora; pay through the payment page instead"
+        )));
+    }
     parse_urlencoded(&bytes)
 }
 

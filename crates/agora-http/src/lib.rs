@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+mod card_screen;
 mod cookies;
 mod extract;
 mod frame;
@@ -14,6 +15,7 @@ mod multipart;
 mod ops;
 mod pages;
 mod problem;
+mod sandbox_gateway;
 mod strict_json;
 mod ws;
 
@@ -52,7 +54,7 @@ pub(crate) fn carries_secret(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// The largest request body: a qualification document plus its form fields.
-const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 
 /// The whole platform's router.
 pub fn router(app: App, settings: HttpSettings) -> Router {
@@ -65,11 +67,13 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .merge(api_router)
         .merge(api::docs())
         .merge(pages::routes(&state))
+        .merge(sandbox_gateway::routes())
         .merge(assets::routes())
         .merge(media::routes())
         .merge(ops::routes())
         .fallback(layers::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn(card_screen::refuse_card_data))
         .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -23,7 +23,8 @@ pub struct Problem {
     /// `/problems/method-not-allowed` (405), `/problems/too-large` (413),
     /// `/problems/unsupported-media-type` (415), `/problems/rate-limited` (429, Retry-After),
     /// `/problems/internal` (500), `/problems/busy` and `/problems/not-ready` (503, Retry-After
-    /// for busy); and the conflicts (409): `/problems/already-member`,
+    /// for busy), `/problems/webhook-replayed` (400: a gateway callback processed before); and
+    /// the conflicts (409): `/problems/already-member`,
     /// `/problems/in-another-company`, `/problems/last-admin`, `/problems/invalid-transition`,
     /// `/problems/changed-meanwhile`, `/problems/limit-reached`, `/problems/duplicate-sku`,
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,

@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod conversations;
 pub mod coupons;
 mod dialect;
+pub mod gateway;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_coupons"),
     migration!(14, "0014_company_approval_limits"),
     migration!(15, "0015_ledger_payments"),
+    migration!(16, "0016_card_gateway"),
     migration!(17, "0017_chat"),
     migration!(18, "0018_negotiation_deals"),
     migration!(19, "0019_orders_extras"),

@@ -235,6 +235,9 @@ impl Config {
             offer_ttl_ms: i64::from(self.offer_expiry_hours) * 60 * 60 * 1000,
             mailer: Some(self.mailer.clone()),
             mail_from: self.mail_from.clone(),
+            // A secret shared with a real card gateway comes from the environment, never a file
+            // in the repository; without it the database keeps a random one for the sandbox.
+            gateway_secret: std::env::var("AGORA_GATEWAY_SECRET").ok().filter(|s| !s.is_empty()),
             ..Default::default()
         }
     }

@@ -10,6 +10,7 @@ mod catalog;
 mod companies;
 mod conversations;
 mod coupons;
+mod gateway;
 mod listing_input;
 mod negotiations;
 mod orders;
@@ -157,7 +158,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::get_wallet))
         .routes(routes!(payments::wallet_history))
         .routes(routes!(payments::top_up))
-        .routes(routes!(payments::shop_balance));
+        .routes(routes!(payments::shop_balance))
+        .routes(routes!(gateway::gateway_webhook))
+        .routes(routes!(gateway::retry_payment));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

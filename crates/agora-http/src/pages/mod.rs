@@ -14,6 +14,7 @@ mod markdown;
 pub(crate) mod messages;
 pub(crate) mod orders;
 pub(crate) mod payments;
+mod pay;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
@@ -57,6 +58,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/messages/{id}", get(messages::show).post(messages::post))
         .route("/messages/{id}/read", post(messages::read))
         .route("/messages/{id}/files/{message_id}", get(messages::file))
+        .route("/pay/{id}", get(pay::start))
+        .route("/pay/{id}/return", get(pay::result))
+        .route("/pay/{id}/retry", post(pay::retry))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

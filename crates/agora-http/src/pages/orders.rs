@@ -160,6 +160,10 @@ pub async fn checkout(
     };
     let (status, errors, error) = match checkout::checkout(&state.app, &actor, input, None).await {
         Ok(agora_app::idempotency::Answer::Done(placed)) => {
+            // A card payment continues on the gateway's page, which returns to `/pay/{id}/return`.
+            if let Some(url) = placed.payment.as_ref().and_then(|p| p.redirect_url.as_deref()) {
+                return Ok(see_other(url));
+            }
             let to = match placed.orders.as_slice() {
                 [one] => format!("/orders/{}?placed=1", one.id),
                 _ => "/orders?placed=1".to_owned(),

@@ -23,6 +23,8 @@ mod coupons;
 mod crawl;
 mod events;
 mod extras_pages;
+mod gateway;
+mod gateway_webhooks;
 mod hostile;
 mod idempotency;
 mod import;
