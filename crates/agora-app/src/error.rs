@@ -68,10 +68,14 @@ pub enum ConflictKind {
     OutOfStock,
     /// A wallet or balance holds less than the movement takes.
     InsufficientFunds,
+    /// A payout needs the bank account it goes to, and the shop has registered none.
+    NoPayoutAccount,
+    /// A refund would give back more than is left of what was paid.
+    RefundExceedsPaid,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 13] = [
+    pub const ALL: [ConflictKind; 15] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -85,6 +89,8 @@ impl ConflictKind {
         ConflictKind::SecretShownOnce,
         ConflictKind::OutOfStock,
         ConflictKind::InsufficientFunds,
+        ConflictKind::NoPayoutAccount,
+        ConflictKind::RefundExceedsPaid,
     ];
 }
 

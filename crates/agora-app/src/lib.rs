@@ -7,6 +7,8 @@ mod actor;
 pub mod audit;
 pub mod cart;
 pub mod categories;
+pub mod cod;
+pub mod commission;
 pub mod companies;
 pub mod coupons;
 pub mod demo;
@@ -26,12 +28,15 @@ pub mod mail;
 pub mod orders;
 mod passwords;
 pub mod payments;
+pub mod payouts;
 pub mod price_comparison;
 pub mod product_cache;
 mod product_changes;
 pub mod product_view;
 pub mod products;
+pub mod refunds;
 pub mod search;
+pub mod settlement;
 pub mod shops;
 pub mod stock;
 mod stored;
@@ -91,6 +96,8 @@ pub struct Settings {
     pub platform_fee_bp: u32,
     /// Where buyers send bank transfers.
     pub bank_details: BankDetails,
+    /// The smallest payout a shop may ask for, in minor units of the payout's currency.
+    pub min_payout_minor: i64,
 }
 
 /// The platform's bank account, shown with every bank-transfer reference.
@@ -133,6 +140,7 @@ impl Default for Settings {
             mail_from: mail::DEFAULT_FROM.into(),
             platform_fee_bp: 500,
             bank_details: BankDetails::default(),
+            min_payout_minor: 1000,
         }
     }
 }

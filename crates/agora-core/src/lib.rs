@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod payout;
 pub mod pricing;
 pub mod product;
 pub mod rate;

@@ -27,7 +27,8 @@ pub struct Problem {
     /// `/problems/in-another-company`, `/problems/last-admin`, `/problems/invalid-transition`,
     /// `/problems/changed-meanwhile`, `/problems/limit-reached`, `/problems/duplicate-sku`,
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
-    /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/insufficient-funds`.
+    /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/insufficient-funds`,
+    /// `/problems/no-payout-account`, `/problems/refund-exceeds-paid`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -147,6 +148,8 @@ pub fn conflict_type(kind: ConflictKind) -> (&'static str, &'static str) {
         K::SecretShownOnce => ("secret-shown-once", "Secret shown once"),
         K::OutOfStock => ("out-of-stock", "Out of stock"),
         K::InsufficientFunds => ("insufficient-funds", "Insufficient funds"),
+        K::NoPayoutAccount => ("no-payout-account", "No payout account"),
+        K::RefundExceedsPaid => ("refund-exceeds-paid", "Refund exceeds what was paid"),
     }
 }
 

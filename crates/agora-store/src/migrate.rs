@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_coupons"),
     migration!(14, "0014_company_approval_limits"),
     migration!(15, "0015_ledger_payments"),
+    migration!(21, "0021_payouts"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

@@ -28,6 +28,8 @@ mod order_pages;
 mod orders;
 mod page_session;
 mod payments;
+mod payouts;
+mod refunds;
 mod schema;
 mod search;
 mod shops;
