@@ -34,6 +34,19 @@ impl Actor {
         agora_core::shop::may_run(&self.account_id, membership, owner_account_id, company_id)
     }
 
+    /// Whether the actor handles the money of the shop with this owner and company: requests its
+    /// payouts (see [`agora_core::payout::may_handle_money`]).
+    pub fn may_handle_shop_money(&self, owner_account_id: &str, company_id: Option<&str>) -> bool {
+        let membership = self.company.as_ref().map(|(id, role)| (id.as_str(), *role));
+        agora_core::payout::may_handle_money(&self.account_id, membership, owner_account_id, company_id)
+    }
+
+    /// Whether the actor registers the shop's payout account (its owner; a company's admins).
+    pub fn may_set_payout_account(&self, owner_account_id: &str, company_id: Option<&str>) -> bool {
+        let membership = self.company.as_ref().map(|(id, role)| (id.as_str(), *role));
+        agora_core::payout::may_set_payout_account(&self.account_id, membership, owner_account_id, company_id)
+    }
+
     /// The actor's role in `company_id`, if a member.
     pub fn role_in(&self, company_id: &str) -> Option<CompanyRole> {
         match &self.company {

@@ -76,10 +76,14 @@ pub enum ConflictKind {
     QuoteClosed,
     /// A wallet or balance holds less than the movement takes.
     InsufficientFunds,
+    /// A payout needs the bank account it goes to, and the shop has registered none.
+    NoPayoutAccount,
+    /// A refund would give back more than is left of what was paid.
+    RefundExceedsPaid,
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 17] = [
+    pub const ALL: [ConflictKind; 19] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -97,6 +101,8 @@ impl ConflictKind {
         ConflictKind::DeadlinePassed,
         ConflictKind::QuoteClosed,
         ConflictKind::InsufficientFunds,
+        ConflictKind::NoPayoutAccount,
+        ConflictKind::RefundExceedsPaid,
     ];
 }
 

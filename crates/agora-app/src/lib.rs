@@ -8,6 +8,8 @@ pub mod addresses;
 pub mod audit;
 pub mod cart;
 pub mod categories;
+pub mod cod;
+pub mod commission;
 pub mod companies;
 pub mod conversations;
 pub mod coupons;
@@ -31,13 +33,16 @@ pub mod mail;
 pub mod orders;
 mod passwords;
 pub mod payments;
+pub mod payouts;
 pub mod price_comparison;
 pub mod product_cache;
 mod product_changes;
 pub mod product_view;
 pub mod products;
+pub mod refunds;
 pub mod search;
 pub mod shipping_methods;
+pub mod settlement;
 pub mod shops;
 pub mod stock;
 mod stored;
@@ -107,6 +112,8 @@ pub struct Settings {
     /// The secret card-gateway callbacks are signed with. `None`: one is drawn at random when the
     /// first node starts and kept in the database, where every node reads the same one.
     pub gateway_secret: Option<String>,
+    /// The smallest payout a shop may ask for, in minor units of the payout's currency.
+    pub min_payout_minor: i64,
 }
 
 /// The platform's bank account, shown with every bank-transfer reference.
@@ -153,6 +160,7 @@ impl Default for Settings {
             platform_fee_bp: 500,
             bank_details: BankDetails::default(),
             gateway_secret: None,
+            min_payout_minor: 1000,
         }
     }
 }

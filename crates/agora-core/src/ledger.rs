@@ -27,6 +27,7 @@ use crate::account::string_enum;
 use crate::money::{Currency, Money, MoneyError};
 
 pub mod rules;
+pub mod seller;
 #[cfg(test)]
 mod tests;
 

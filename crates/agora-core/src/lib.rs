@@ -24,6 +24,7 @@ pub mod money;
 pub mod negotiation;
 pub mod order;
 pub mod payment;
+pub mod payout;
 pub mod pricing;
 pub mod product;
 pub mod rate;

@@ -36,6 +36,11 @@ pub(crate) const IN_TRANSACTION: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/payments/{id}/confirm-transfer"),
     (Method::POST, "/api/v1/payments/{id}/resolve-suspense"),
     (Method::POST, "/api/v1/wallet/top-ups"),
+    (Method::POST, "/api/v1/orders/{id}/refunds"),
+    (Method::POST, "/api/v1/orders/{id}/collect-cash"),
+    (Method::POST, "/api/v1/shops/{id}/payouts"),
+    (Method::POST, "/api/v1/admin/payouts/{id}/mark-sent"),
+    (Method::POST, "/api/v1/admin/payouts/{id}/mark-failed"),
 ];
 
 fn in_transaction(req: &Request) -> bool {

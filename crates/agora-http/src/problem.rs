@@ -30,7 +30,8 @@ pub struct Problem {
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
     /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/negotiation-closed`,
     /// `/problems/not-your-turn`, `/problems/deadline-passed`, `/problems/quote-closed`,
-    /// `/problems/insufficient-funds`.
+    /// `/problems/insufficient-funds`,
+    /// `/problems/no-payout-account`, `/problems/refund-exceeds-paid`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -154,6 +155,8 @@ pub fn conflict_type(kind: ConflictKind) -> (&'static str, &'static str) {
         K::DeadlinePassed => ("deadline-passed", "Deadline passed"),
         K::QuoteClosed => ("quote-closed", "Quote closed"),
         K::InsufficientFunds => ("insufficient-funds", "Insufficient funds"),
+        K::NoPayoutAccount => ("no-payout-account", "No payout account"),
+        K::RefundExceedsPaid => ("refund-exceeds-paid", "Refund exceeds what was paid"),
     }
 }
 

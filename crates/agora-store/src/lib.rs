@@ -29,6 +29,7 @@ pub mod nodes;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod payouts;
 pub mod products;
 pub mod qualifications;
 pub mod rate_limits;

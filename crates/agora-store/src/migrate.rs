@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_chat"),
     migration!(18, "0018_negotiation_deals"),
     migration!(19, "0019_orders_extras"),
+    migration!(21, "0021_payouts"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

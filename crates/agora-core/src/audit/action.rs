@@ -88,6 +88,13 @@ pub enum AuditAction {
     PaymentTransferHeld,
     /// An operator resolved a payment's suspense.
     PaymentSuspenseResolved,
+    /// An operator set or cleared a commission rate.
+    CommissionRateSet,
+    /// A shop's owner registered the bank account its payouts go to.
+    PayoutAccountSet,
+    PayoutRequested,
+    PayoutSent,
+    PayoutFailed,
     /// A periodic record of every chain's head.
     AuditAnchored,
 }
@@ -167,6 +174,11 @@ string_enum!(AuditAction {
     PaymentFailed = "payment.failed",
     PaymentTransferHeld = "payment.transfer_held",
     PaymentSuspenseResolved = "payment.suspense_resolved",
+    CommissionRateSet = "commission.rate_set",
+    PayoutAccountSet = "payout.account_set",
+    PayoutRequested = "payout.requested",
+    PayoutSent = "payout.sent",
+    PayoutFailed = "payout.failed",
     AuditAnchored = "audit.anchored",
 });
 

@@ -16,6 +16,7 @@ mod negotiations;
 mod orders;
 mod rfqs;
 mod payments;
+mod payouts;
 pub(crate) mod search;
 mod shipping;
 mod shops;
@@ -160,7 +161,18 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::top_up))
         .routes(routes!(payments::shop_balance))
         .routes(routes!(gateway::gateway_webhook))
-        .routes(routes!(gateway::retry_payment));
+        .routes(routes!(gateway::retry_payment))
+        .routes(routes!(payouts::refund, payouts::list_refunds))
+        .routes(routes!(payouts::collect_cash))
+        .routes(routes!(payouts::set_payout_account, payouts::get_payout_account))
+        .routes(routes!(payouts::request_payout, payouts::list_payouts))
+        .routes(routes!(payouts::settlement_report))
+        .routes(routes!(payouts::payout_queue))
+        .routes(routes!(payouts::mark_sent))
+        .routes(routes!(payouts::mark_failed))
+        .routes(routes!(payouts::list_rates))
+        .routes(routes!(payouts::set_category_rate, payouts::clear_category_rate))
+        .routes(routes!(payouts::set_shop_rate, payouts::clear_shop_rate));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -38,6 +38,8 @@ mod orders;
 mod page_session;
 mod rfqs;
 mod payments;
+mod payouts;
+mod refunds;
 mod schema;
 mod search;
 mod shipping_methods;

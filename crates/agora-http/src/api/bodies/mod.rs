@@ -10,6 +10,7 @@ pub(crate) mod deals;
 pub(crate) mod money;
 pub(crate) mod offers;
 pub(crate) mod payments;
+pub(crate) mod payouts;
 pub(crate) mod products;
 pub(crate) mod search;
 pub(crate) mod shops;
