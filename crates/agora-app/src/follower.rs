@@ -87,7 +87,7 @@ async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut V
         }
     };
     match event {
-        Event::ProductChanged { product_id } => into.push(product_id),
+        Event::ProductChanged { product_id } | Event::PriceChanged { product_id, .. } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }

@@ -28,6 +28,7 @@ mod product_changes;
 pub mod product_view;
 pub mod products;
 pub mod search;
+pub mod seller_home;
 pub mod shops;
 pub mod stock;
 mod stored;

@@ -26,6 +26,7 @@ pub mod products;
 pub mod qualifications;
 pub mod rate_limits;
 pub mod search_feed;
+pub mod seller_home;
 pub mod shops;
 pub mod tokens;
 

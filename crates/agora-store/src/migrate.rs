@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_orders"),
     migration!(13, "0013_coupons"),
     migration!(14, "0014_company_approval_limits"),
+    migration!(20, "0020_storefront_ux"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

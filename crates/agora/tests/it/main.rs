@@ -32,3 +32,4 @@ mod search;
 mod shops;
 mod sign_in;
 mod statements;
+mod variant_edits;
