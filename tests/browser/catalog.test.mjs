@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { launchBrowser, withHarness } from "./lib/browser.mjs";
+import { assertFitsPhone, launchBrowser, withHarness } from "./lib/browser.mjs";
 import { assertText, assertVisible, unique } from "./lib/flows.mjs";
 import { DEMO, startServer } from "./lib/server.mjs";
 
@@ -423,24 +423,39 @@ describe("catalog", { timeout: 180_000 }, () => {
       const productId = new URL(page.url()).pathname.split("/").pop();
       await assertText(page.getByRole("status"), "The product is listed.");
       await assertText(page.getByRole("heading", { level: 1 }), title);
-      await assertText(page.locator("#product-status"), "active");
+      await assertText(page.locator("#product-status"), "On sale");
 
-      // Stock 42, with a reason.
-      const row = page.getByRole("table", { name: "Stock per variant" }).getByRole("row").filter({ hasText: sku });
-      await assertVisible(row, "the new variant is in the stock table");
-      await row.getByLabel(`New stock of ${sku}`).fill("42");
-      await row.getByLabel("Reason").fill("first count");
-      await row.getByRole("button", { name: `Set stock of ${sku}` }).click();
-      await page.waitForURL(new RegExp(`/sell/products/${productId}\\?saved=1$`));
+      // Stock 42, with a reason: every box of the stock form says what it is.
+      const panel = page.locator(".variant-panel").filter({ hasText: sku });
+      await assertVisible(panel, "the new variant has its panel");
+      const stockForm = panel.getByRole("form", { name: /^Stock of / });
+      await stockForm.getByLabel("Units in stock").fill("42");
+      await stockForm.getByLabel(/^Reason for the change/).fill("first count");
+      await assertVisible(stockForm.getByLabel(/^Warn me at/), "the low-stock level is labelled");
+      await stockForm.getByRole("button", { name: /^Update stock/ }).click();
+      await page.waitForURL(new RegExp(`/sell/products/${productId}\\?saved=1(#.*)?$`));
       await assertText(page.getByRole("status"), "Saved.");
-      const saved = page.getByRole("table", { name: "Stock per variant" }).getByRole("row").filter({ hasText: sku });
-      await assertText(saved.getByRole("cell").nth(2), /^42\b/, "the stock column after setting it");
-      assert.equal(await saved.getByLabel(`New stock of ${sku}`).inputValue(), "42");
+      const saved = page.locator(".variant-panel").filter({ hasText: sku });
+      assert.equal(await saved.getByLabel("Units in stock").inputValue(), "42");
 
-      // The listing shows it too.
+      // A new price: a recorded change, on the product page at once.
+      const priceForm = saved.getByRole("form", { name: /^Price and options of / });
+      await priceForm.getByLabel("Price in EUR").fill("14.90");
+      await priceForm.getByRole("button", { name: /^Save price and options/ }).click();
+      await page.waitForURL(new RegExp(`/sell/products/${productId}\\?saved=1(#.*)?$`));
+      assert.equal(await page.locator(".variant-panel").filter({ hasText: sku }).getByLabel("Price in EUR").inputValue(), "14.90");
+      await assertFitsPhone(page, "the product edit page");
+      await page.setViewportSize({ width: 1280, height: 800 });
+
+      // The listing shows its status and each variant's stock.
       await page.getByRole("link", { name: "← Products of Nordlicht Electronics" }).click();
       await page.waitForURL((url) => url.pathname === `${shopPath}/products`);
-      await assertVisible(page.getByRole("table").getByRole("link", { name: title, exact: true }), "the new product in the shop's list");
+      const listed = page.getByRole("list", { name: "Your products" }).getByRole("listitem").filter({ hasText: title });
+      await assertVisible(listed.getByRole("link", { name: title, exact: true }), "the new product in the shop's list");
+      await assertText(listed.locator(".badge").first(), "On sale");
+      await assertText(listed.getByRole("row").filter({ hasText: sku }).locator("td.stock"), /^42\b/);
+      await assertFitsPhone(page, "the seller's product list");
+      await page.setViewportSize({ width: 1280, height: 800 });
 
       // Search follows the database within a few seconds.
       const started = Date.now();
@@ -456,11 +471,19 @@ describe("catalog", { timeout: 180_000 }, () => {
       t.diagnostic(`search ${hit ? "found" : "did not find"} the new product after ${Date.now() - started} ms`);
       assert.ok(hit, `the new product is found by its title within 5 s; results: ${found.map((r) => `${r.title} (${r.href})`).join(" | ") || "none"}`);
       assert.equal(hit.title, title);
-      assert.equal(hit.price, "12.50 EUR");
+      // The price the seller changed, already in the index.
+      for (let i = 0; i < 20 && hit.price !== "14.90 EUR"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await page.goto(`/search?q=${encodeURIComponent(title)}`);
+        Object.assign(hit, (await resultsOnPage(page)).find((r) => r.href === `/p/${productId}`));
+      }
+      assert.equal(hit.price, "14.90 EUR", "search shows the new price");
+      await assertVisible(page.locator(`ol.result-list li.result:has(a[href="/p/${productId}"]) .placeholder`), "a product without pictures has a placeholder");
       await page.locator(`ol.result-list a[href="/p/${productId}"]`).click();
       await page.waitForURL((url) => url.pathname === `/p/${productId}`);
       await assertText(page.getByRole("heading", { level: 1 }), title);
       await assertText(page.getByRole("region", { name: "Variants and prices" }).getByRole("row").filter({ hasText: sku }), /42 in stock/);
+      await assertText(page.locator("#buy .buy-price .price"), "14.90 EUR");
 
       if (deferred.length) assert.fail(`the seller's journey went through, but:\n  ${deferred.join("\n  ")}`);
     });

@@ -12,6 +12,8 @@ import {
   formatViolations,
   Harness,
   launchBrowser,
+  assertFitsPhone,
+  PHONE_WIDTH,
   runAxe,
   slug,
   watchAssets,
@@ -87,9 +89,21 @@ const PAGES = [
     name: "seller products",
     as: "nora",
     path: (s) => `/sell/shops/${s.noraShopId}/products`,
-    expect: ["table a[href^='/sell/products/']"],
+    expect: [".seller-products a[href^='/sell/products/']", ".seller-products td.stock"],
   },
   { name: "new product form", as: "nora", path: (s) => `/sell/shops/${s.noraShopId}/products/new` },
+  {
+    name: "seller centre",
+    as: "nora",
+    path: () => "/sell",
+    expect: [".tiles .tile", "#shops-title", "#low-stock tbody tr"],
+  },
+  {
+    name: "product with a colour picker",
+    as: "visitor",
+    path: (s) => s.auroraPath,
+    expect: [".option-chips a[aria-current=true]", ".gallery-stage img"],
+  },
   {
     name: "new product form with errors",
     as: "nora",
@@ -103,7 +117,19 @@ const PAGES = [
       await page.getByRole("button", { name: "List product" }).click();
     },
   },
-  { name: "product edit", as: "nora", path: (s) => `/sell/products/${s.noraProductId}`, expect: ["input[id^='stock-']"] },
+  { name: "product edit", as: "nora", path: (s) => `/sell/products/${s.noraProductId}`, expect: ["input[id^='stock-']", "input[id^='price-']"] },
+  {
+    name: "product edit with an error",
+    as: "nora",
+    path: (s) => `/sell/products/${s.noraProductId}`,
+    status: 422,
+    endsAt: /^\/sell\/products\/prd_[^/]+\/variants\/var_[^/]+$/,
+    expect: [".variant-panel .field-error"],
+    async act(page) {
+      await page.locator("input[id^='price-']").first().fill("12.345");
+      await page.getByRole("button", { name: /^Save price and options/ }).first().click();
+    },
+  },
   // The cart: empty for a visitor, with a line (and its quantity form) for the purchaser.
   { name: "empty cart", as: "visitor", path: () => "/cart" },
   { name: "cart", as: "purchaser", path: () => "/cart", expect: [".cart-line", "input[name=quantity]"] },
@@ -161,6 +187,14 @@ async function audit(spec, pages, setup) {
     }
     result.violations = await runAxe(page);
     result.assets = await assets.stop();
+    // Then the same page on a phone: its width there, and axe again at that size.
+    try {
+      await assertFitsPhone(page, `${spec.name} (${result.url})`);
+      result.phoneWidth = PHONE_WIDTH;
+    } catch (err) {
+      result.phoneError = err;
+    }
+    result.phoneViolations = await runAxe(page);
     assert.equal(
       result.status,
       spec.status || 200,
@@ -199,6 +233,12 @@ before(async () => {
   const firstProduct = home.locator(".product-card a").first();
   setup.productPath = new URL(await firstProduct.getAttribute("href"), server.baseURL).pathname;
   setup.searchWord = (await firstProduct.innerText()).trim().split(/\s+/)[0];
+  // The Aurora headphones come in several colours: their page offers a picker.
+  await home.goto("/search?q=aurora");
+  setup.auroraPath = new URL(
+    await home.locator("ol.result-list li.result .result-title a").first().getAttribute("href"),
+    server.baseURL,
+  ).pathname;
   // Hanse's grinder, which another shop sells too: its page compares their offers and has volume prices.
   await home.goto("/search?q=grinder");
   const grinder = home
@@ -220,7 +260,7 @@ before(async () => {
     .getAttribute("href");
   setup.noraShopId = shopHref.split("/").pop();
   await np.goto(`/sell/shops/${setup.noraShopId}/products`);
-  const productHref = await np.locator("table a[href^='/sell/products/']").first().getAttribute("href");
+  const productHref = await np.locator(".seller-products a[href^='/sell/products/']").first().getAttribute("href");
   setup.noraProductId = productHref.split("/").pop();
   await np.close();
 
@@ -296,6 +336,19 @@ describe("accessibility: no serious or critical axe-core violations", { timeout:
       }
       if (blocking.length) {
         assert.fail(`${spec.name} (${r.url}) has ${blocking.length} serious/critical axe violations:\n${formatViolations(blocking)}`);
+      }
+    });
+  }
+});
+
+describe("phones: no page scrolls sideways at 390 px, and axe passes there too", { timeout: 60_000 }, () => {
+  for (const spec of PAGES) {
+    pageTest("phone", spec, (r) => {
+      if (r.phoneError) throw r.phoneError;
+      assert.equal(r.phoneWidth, PHONE_WIDTH, `${spec.name}: not measured on a phone`);
+      const blocking = (r.phoneViolations || []).filter((v) => BLOCKING_IMPACTS.has(v.impact));
+      if (blocking.length) {
+        assert.fail(`${spec.name} (${r.url}) at 390 px has ${blocking.length} serious/critical axe violations:\n${formatViolations(blocking)}`);
       }
     });
   }

@@ -155,6 +155,12 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
 }
 
 /// The attributes a category declares (empty for an unknown category).
+/// The attributes a category declares (none for an unknown one): a variant's options.
+pub async fn attributes_of(app: &App, slug: &str) -> AppResult<Vec<AttributeDef>> {
+    let mut conn = app.db.conn().await?;
+    declared_attributes(&mut conn, slug).await
+}
+
 pub(crate) async fn declared_attributes(conn: &mut Conn, slug: &str) -> AppResult<Vec<AttributeDef>> {
     Ok(store::all(conn)
         .await?

@@ -92,7 +92,7 @@ fn decode(e: &StoredEvent) -> Option<Event> {
 /// The products an event changed (the shop's products for a shop event).
 async fn products_of(conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<()> {
     match event {
-        Event::ProductChanged { product_id } => into.push(product_id),
+        Event::ProductChanged { product_id } | Event::PriceChanged { product_id, .. } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }

@@ -43,6 +43,7 @@ pub mod refunds;
 pub mod search;
 pub mod shipping_methods;
 pub mod settlement;
+pub mod seller_home;
 pub mod shops;
 pub mod stock;
 mod stored;

@@ -60,7 +60,7 @@ pub async fn for_product(
     let product = products::get(app, actor, product_id).await?;
     let mut conn = app.db.conn().await?;
     let mut rows = Vec::new();
-    for v in &product.variants {
+    for v in product.variants.iter().filter(|v| !v.archived) {
         match &v.gtin {
             Some(gtin) => rows.extend(catalog_store::offers_by_gtin(&mut conn, gtin, &country).await?),
             None => rows.push(catalog_store::OfferRow {

@@ -16,6 +16,11 @@ pub struct VariantView {
     /// What can still be sold.
     pub stock: i64,
     pub attributes: serde_json::Value,
+    /// Its options as people read them, in the category's order ("Black / 1 kg"); `None` when it
+    /// has none.
+    pub options: Option<String>,
+    /// Taken off sale by the seller: only the shop's staff see it.
+    pub archived: bool,
     pub price_tiers: Vec<PriceTier>,
     /// The viewer's company's own unit price, when the shop gave it one.
     pub company_price: Option<Money>,
@@ -26,6 +31,13 @@ pub struct VariantView {
     /// The weight of one unit in grams, when the seller gave it (shipping by weight counts 0 g
     /// otherwise).
     pub weight_grams: Option<i64>,
+}
+
+impl VariantView {
+    /// What people call the variant: its options, or its SKU when it has none.
+    pub fn label(&self) -> &str {
+        self.options.as_deref().unwrap_or(&self.sku)
+    }
 }
 
 /// A product page: the product, its shop, variants and gallery.
@@ -63,12 +75,15 @@ pub struct ProductSummary {
     /// The lowest price of its variants.
     pub price: Money,
     pub in_stock: bool,
+    /// The blob key of its first picture's thumbnail.
+    pub thumb_key: Option<String>,
 }
 
 pub(crate) fn summary(c: ProductCard) -> Option<ProductSummary> {
     Some(ProductSummary {
         price: Money::new(c.price_amount, Currency::parse(&c.currency).ok()?),
         in_stock: c.stock > 0,
+        thumb_key: c.thumb_key,
         id: c.id,
         title: c.title,
         shop: ShopCard {

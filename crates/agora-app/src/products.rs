@@ -212,7 +212,8 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
         .ok_or(AppError::NotFound("shop"))?;
     let staff = actor.is_some_and(|a| shops::may_manage(a, &s));
     let tiers = catalog_store::tiers_of_product(conn, id).await?;
-    let thresholds = catalog_store::low_stock_thresholds(conn, id).await?;
+    let flags = catalog_store::variant_flags(conn, id).await?;
+    let declared = categories::declared_attributes(conn, &p.category).await?;
     let company_prices = match actor.and_then(|a| a.company.as_ref()) {
         Some((company_id, _)) => catalog_store::company_prices_of_product(conn, id, company_id).await?,
         None => vec![],
@@ -220,9 +221,11 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
     let variants = variants
         .into_iter()
         .filter_map(|v| {
-            let settings = thresholds.iter().find(|(vid, _, _)| *vid == v.id);
-            let threshold = settings.map_or(LOW_STOCK, |(_, t, _)| *t);
-            let weight_grams = settings.and_then(|(_, _, w)| *w);
+            let (threshold, archived, weight_grams) = flags
+                .iter()
+                .find(|(vid, _, _, _)| *vid == v.id)
+                .map_or((LOW_STOCK, false, None), |(_, t, a, w)| (*t, *a, *w));
+            let attributes: serde_json::Value = serde_json::from_str(&v.attributes).unwrap_or_default();
             let currency = Currency::parse(&v.currency).ok()?;
             Some(VariantView {
                 price: Money::new(v.price_amount, currency),
@@ -245,7 +248,9 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
                 sku: v.sku,
                 gtin: v.gtin,
                 stock: v.stock,
-                attributes: serde_json::from_str(&v.attributes).unwrap_or_default(),
+                options: agora_core::variant::option_label(&declared, &attributes),
+                attributes,
+                archived,
             })
         })
         .collect();
@@ -300,6 +305,10 @@ pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<Produc
         return Err(AppError::NotFound("product"));
     }
     let mut view = entry.view.clone();
+    if !staff {
+        // A variant taken off sale is the seller's business only.
+        view.variants.retain(|v| !v.archived);
+    }
     if staff {
         view.variants
             .iter_mut()
@@ -368,4 +377,11 @@ pub async fn of_shop(app: &App, actor: Option<&Actor>, shop_id: &str) -> AppResu
         .into_iter()
         .filter_map(summary)
         .collect())
+}
+
+/// The first picture's thumbnail of each of these products that has pictures:
+/// `(product id, blob key)`.
+pub async fn thumbnails(app: &App, ids: &[String]) -> AppResult<Vec<(String, String)>> {
+    let mut conn = app.db.conn().await?;
+    Ok(store::thumbnails(&mut conn, ids).await?)
 }

@@ -26,6 +26,8 @@ pub struct SearchItem {
     pub title_html: String,
     /// A paid placement, labelled as such wherever it is shown.
     pub sponsored: bool,
+    /// The blob key of the product's first picture's thumbnail.
+    pub thumb_key: Option<String>,
 }
 
 /// The shop of a search result.
@@ -250,11 +252,14 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
         .map_err(|e| AppError::invalid("q", e.to_string()))?;
     let mut conn = app.db.conn().await?;
     let categories = agora_store::categories::all(&mut conn).await?;
+    let ids: Vec<String> = results.hits.iter().map(|h| h.product_id.clone()).collect();
+    let thumbs = agora_store::products::thumbnails(&mut conn, &ids).await?;
     drop(conn);
     let items = results
         .hits
         .into_iter()
         .filter_map(|h| {
+            let thumb_key = thumbs.iter().find(|(p, _)| *p == h.product_id).map(|(_, k)| k.clone());
             Some(SearchItem {
                 price: Money::new(h.price_minor, Currency::parse(&h.currency).ok()?),
                 product_id: h.product_id,
@@ -266,6 +271,7 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
                 snippet: h.snippet_html,
                 title_html: h.title_html,
                 sponsored: h.sponsored,
+                thumb_key,
             })
         })
         .collect::<Vec<_>>();

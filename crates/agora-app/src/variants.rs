@@ -1,13 +1,16 @@
-//! Editing a product's variants after it is listed: adding a variant, setting volume prices.
+//! Editing a product's variants after it is listed: adding a variant, changing one (price, SKU,
+//! GTIN, options, archiving), setting volume prices.
 
 use agora_core::audit::AuditAction;
 use agora_core::catalog::MAX_VARIANTS;
+use agora_core::events::Event;
 use agora_core::money::{Currency, Money};
 use agora_core::pricing::{check_tiers, PriceTier};
 use agora_core::product::{VariantDraft, VariantInput};
+use agora_core::variant::{VariantEdit, VariantPatch};
 use agora_store::catalog as catalog_store;
-use agora_store::now_ms;
-use agora_store::products as product_store;
+use agora_store::products::{self as product_store, VariantChanges};
+use agora_store::{now_ms, outbox};
 
 use crate::products::{load, publish_change, stock_and_tiers, variant_row, ProductView, VariantView};
 use crate::{audit, categories, shops, Actor, App, AppError, AppResult, ConflictKind};
@@ -58,6 +61,133 @@ pub async fn add(app: &App, actor: &Actor, product_id: &str, input: VariantInput
     tx.commit().await?;
     app.products.invalidate(product_id);
     Ok(view)
+}
+
+/// Changes a variant of a product of one of the actor's shops (404 for anyone else's): its price,
+/// SKU, GTIN, options, or whether it is on sale. A new price is checked against the variant's
+/// volume prices, recorded in the audit log and announced as a `price.changed` event, which
+/// refreshes the search index on every node; the product page and the comparison read it at once.
+/// A product keeps at least one variant on sale: to take all of them off, archive the product.
+pub async fn update(app: &App, actor: &Actor, variant_id: &str, patch: VariantPatch) -> AppResult<VariantView> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let (product_id, shop_id, _) = catalog_store::variant_owner(&mut tx, variant_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    shops::managed(&mut tx, actor, &shop_id)
+        .await
+        .map_err(|e| e.not_found_as("variant"))?;
+    let (product, _) = product_store::by_id(&mut tx, &product_id)
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    let before = load(&mut tx, &product_id, Some(actor))
+        .await?
+        .ok_or(AppError::NotFound("variant"))?;
+    let current = before
+        .variants
+        .iter()
+        .find(|v| v.id == variant_id)
+        .ok_or(AppError::NotFound("variant"))?;
+    let edit = VariantEdit::parse(patch, current.price.currency)?;
+    if let Some(attributes) = &edit.attributes {
+        let declared = categories::declared_attributes(&mut tx, &product.category).await?;
+        agora_core::catalog::check_attributes(&declared, attributes).map_err(|m| AppError::invalid("attributes", m))?;
+    }
+    if let Some(price) = edit.price {
+        check_tiers(price, current.price_tiers.clone()).map_err(|m| {
+            AppError::invalid(
+                "price",
+                format!("does not fit the volume prices ({m}); change those first"),
+            )
+        })?;
+    }
+    if edit.archived == Some(true) && !current.archived && before.variants.iter().filter(|v| !v.archived).count() <= 1 {
+        return Err(AppError::conflict(
+            ConflictKind::InvalidTransition,
+            "a product keeps at least one variant on sale; archive the product instead",
+        ));
+    }
+    let archive_moves = edit.archived.filter(|a| *a != current.archived);
+    let changes = VariantChanges {
+        sku: edit.sku.as_ref().map(|s| s.as_str().to_owned()),
+        gtin: edit.gtin.as_ref().map(|g| g.as_ref().map(|g| g.as_str().to_owned())),
+        price_amount: edit.price.map(|p| p.minor),
+        attributes: edit
+            .attributes
+            .as_ref()
+            .map(|a| serde_json::Value::Object(a.clone()).to_string()),
+        archived_at: archive_moves.map(|archived| archived.then_some(now)),
+    };
+    if let Err(err) = product_store::update_variant(&mut tx, variant_id, &changes).await {
+        if agora_store::is_unique_violation(&err) {
+            return Err(AppError::conflict(
+                ConflictKind::DuplicateSku,
+                "another variant of this shop has this SKU",
+            ));
+        }
+        return Err(err.into());
+    }
+    let price_moves = edit.price.filter(|p| *p != current.price);
+    if let Some(to) = price_moves {
+        let data = serde_json::json!({ "variant_id": variant_id, "from": current.price, "to": to });
+        audit::record(
+            &mut tx,
+            Some(&actor.account_id),
+            AuditAction::PriceChanged,
+            &product_id,
+            data,
+        )
+        .await?;
+    }
+    let other_fields = edit.sku.is_some() || edit.gtin.is_some() || edit.attributes.is_some();
+    if other_fields {
+        let data = serde_json::json!({
+            "variant_id": variant_id,
+            "sku": changes.sku,
+            "gtin": changes.gtin,
+            "attributes": edit.attributes,
+        });
+        audit::record(
+            &mut tx,
+            Some(&actor.account_id),
+            AuditAction::ProductVariantUpdated,
+            &product_id,
+            data,
+        )
+        .await?;
+    }
+    if let Some(archived) = archive_moves {
+        let action = if archived {
+            AuditAction::ProductVariantArchived
+        } else {
+            AuditAction::ProductVariantRestored
+        };
+        let data = serde_json::json!({ "variant_id": variant_id, "sku": current.sku });
+        audit::record(&mut tx, Some(&actor.account_id), action, &product_id, data).await?;
+    }
+    match price_moves {
+        Some(to) => {
+            let event = Event::PriceChanged {
+                product_id: product_id.clone(),
+                variant_id: variant_id.to_owned(),
+                currency: to.currency.code().to_owned(),
+                from: current.price.minor,
+                to: to.minor,
+            };
+            outbox::publish(&mut tx, &event, now).await?;
+        }
+        None if other_fields || archive_moves.is_some() => publish_change(&mut tx, &product_id, now).await?,
+        None => {}
+    }
+    let view = load(&mut tx, &product_id, Some(actor))
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    tx.commit().await?;
+    app.products.invalidate(&product_id);
+    view.variants
+        .into_iter()
+        .find(|v| v.id == variant_id)
+        .ok_or(AppError::NotFound("variant"))
 }
 
 /// Replaces a variant's volume prices (an empty list removes them).

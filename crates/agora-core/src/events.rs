@@ -17,6 +17,15 @@ pub enum Event {
     /// A product's listing changed (created, edited, priced, stocked, imported).
     #[serde(rename = "product.changed")]
     ProductChanged { product_id: String },
+    /// A seller changed a variant's price (amounts in minor units of the variant's currency).
+    #[serde(rename = "price.changed")]
+    PriceChanged {
+        product_id: String,
+        variant_id: String,
+        currency: String,
+        from: i64,
+        to: i64,
+    },
     /// An operator moved a shop through its review; its products may appear or disappear.
     #[serde(rename = "shop.status_changed")]
     ShopStatusChanged {
@@ -109,6 +118,7 @@ impl Event {
     pub fn topic(&self) -> &'static str {
         match self {
             Event::ProductChanged { .. } => "product.changed",
+            Event::PriceChanged { .. } => "price.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
             Event::ChatMessagePosted { .. } => "chat.message_posted",
@@ -252,6 +262,13 @@ mod tests {
             shop_id: "shop_1".into(),
             from: ShopStatus::Pending,
             to: ShopStatus::Approved,
+        });
+        round_trip(Event::PriceChanged {
+            product_id: "prod_1".into(),
+            variant_id: "var_1".into(),
+            currency: "EUR".into(),
+            from: 1000,
+            to: 900,
         });
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),

@@ -34,5 +34,6 @@ pub mod shop;
 pub mod tax;
 pub mod text;
 pub mod validation;
+pub mod variant;
 
 pub use validation::{FieldError, ValidationErrors};

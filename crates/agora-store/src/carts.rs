@@ -74,7 +74,9 @@ pub struct LineRow {
     pub weight_grams: i64,
 }
 
-const LINE_COLUMNS: &str = "l.id, l.variant_id, l.quantity, l.seen_unit_price, l.added_at, p.id, p.title, p.status, \
+// An archived variant reads as an archived product: not for sale, whatever its product's status.
+const LINE_COLUMNS: &str = "l.id, l.variant_id, l.quantity, l.seen_unit_price, l.added_at, p.id, p.title, \
+     CASE WHEN v.archived_at IS NULL THEN p.status ELSE 'archived' END, \
      p.min_order_qty, s.id, s.name, s.status, v.sku, v.attributes, v.price_amount, v.currency, v.stock, \
      (SELECT i.thumb_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.created_at LIMIT 1), \
      COALESCE(v.weight_grams, 0)";
@@ -247,7 +249,7 @@ pub struct VariantFacts {
 
 pub async fn variant(conn: &mut AnyConnection, variant_id: &str) -> sqlx::Result<Option<VariantFacts>> {
     sqlx::query(
-        "SELECT p.id, p.status, p.min_order_qty, s.status, v.price_amount, v.currency, v.stock, v.sku \
+        "SELECT p.id, CASE WHEN v.archived_at IS NULL THEN p.status ELSE 'archived' END, p.min_order_qty, s.status, v.price_amount, v.currency, v.stock, v.sku \
          FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id WHERE v.id = $1",
     )
     .bind(variant_id)

@@ -284,7 +284,7 @@ pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str)
                 COALESCE((SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2 AND r.currency = v.currency),
                          (SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*' AND r.currency = v.currency))
          FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id
-         WHERE v.gtin = $1 AND p.status = 'active' AND s.status = 'approved'",
+         WHERE v.gtin = $1 AND v.archived_at IS NULL AND p.status = 'active' AND s.status = 'approved'",
     )
     .bind(gtin)
     .bind(country)
@@ -436,20 +436,6 @@ pub async fn variant_price(conn: &mut AnyConnection, variant_id: &str) -> sqlx::
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
-/// Each variant's low-stock threshold and weight: `(variant id, threshold, grams)`.
-pub async fn low_stock_thresholds(
-    conn: &mut AnyConnection,
-    product_id: &str,
-) -> sqlx::Result<Vec<(String, i64, Option<i64>)>> {
-    let rows = sqlx::query("SELECT id, low_stock_threshold, weight_grams FROM variants WHERE product_id = $1")
-        .bind(product_id)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
-}
-
 /// Sets the weight of one unit of a variant.
 pub async fn set_weight(conn: &mut AnyConnection, variant_id: &str, grams: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE variants SET weight_grams = $1 WHERE id = $2")
@@ -458,6 +444,23 @@ pub async fn set_weight(conn: &mut AnyConnection, variant_id: &str, grams: i64) 
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Each variant's low-stock threshold and whether it is archived: `(variant id, threshold, archived)`.
+pub async fn variant_flags(
+    conn: &mut AnyConnection,
+    product_id: &str,
+) -> sqlx::Result<Vec<(String, i64, bool, Option<i64>)>> {
+    let rows = sqlx::query(
+        "SELECT id, low_stock_threshold, CAST(CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END AS BIGINT), weight_grams \
+         FROM variants WHERE product_id = $1",
+    )
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, crate::flag(r.try_get(2)?), r.try_get(3)?)))
+        .collect()
 }
 
 pub async fn set_low_stock_threshold(conn: &mut AnyConnection, variant_id: &str, threshold: i64) -> sqlx::Result<()> {

@@ -36,6 +36,7 @@ pub mod rate_limits;
 pub mod rfqs;
 pub mod search_feed;
 pub mod shipping_methods;
+pub mod seller_home;
 pub mod shops;
 pub mod tokens;
 

@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_chat"),
     migration!(18, "0018_negotiation_deals"),
     migration!(19, "0019_orders_extras"),
+    migration!(20, "0020_storefront_ux"),
     migration!(21, "0021_payouts"),
 ];
 

@@ -47,6 +47,8 @@ pub struct ProductCard {
     pub price_amount: i64,
     pub currency: String,
     pub stock: i64,
+    /// The blob key of its first picture's thumbnail.
+    pub thumb_key: Option<String>,
 }
 
 /// Inserts a product and its variants (their stock as given: record movements separately).
@@ -135,8 +137,9 @@ pub async fn insert_variants(conn: &mut AnyConnection, variants: &[&VariantRow])
 /// A product card's columns and tables. PostgreSQL sums BIGINTs as NUMERIC, which the `Any`
 /// driver cannot decode: the total stock is cast back to BIGINT (a no-op on SQLite).
 const CARD_FROM: &str = "SELECT p.id, p.title, s.id, s.name, s.slug, p.category,
-        MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT)
-    FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id";
+        MIN(v.price_amount), MIN(v.currency), CAST(SUM(v.stock) AS BIGINT),
+        (SELECT i.thumb_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.created_at LIMIT 1)
+    FROM products p JOIN shops s ON s.id = p.shop_id JOIN variants v ON v.product_id = p.id AND v.archived_at IS NULL";
 
 /// What is for sale: active products of approved shops.
 const FOR_SALE: &str = "WHERE p.status = 'active' AND s.status = 'approved'";
@@ -152,6 +155,7 @@ fn card(r: &AnyRow) -> sqlx::Result<ProductCard> {
         price_amount: r.try_get(6)?,
         currency: r.try_get(7)?,
         stock: r.try_get(8)?,
+        thumb_key: r.try_get(9)?,
     })
 }
 
@@ -305,4 +309,64 @@ pub async fn of_shop(
     );
     let rows = sqlx::query(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?;
     rows.iter().map(card).collect()
+}
+
+/// The editable fields of a variant; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct VariantChanges {
+    pub sku: Option<String>,
+    /// `Some(None)` removes the GTIN.
+    pub gtin: Option<Option<String>>,
+    pub price_amount: Option<i64>,
+    pub attributes: Option<String>,
+    /// `Some(Some(at))` archives the variant, `Some(None)` puts it back on sale.
+    pub archived_at: Option<Option<i64>>,
+}
+
+/// Applies a variant's changes. A SKU another variant of the shop has fails as a unique violation.
+pub async fn update_variant(conn: &mut AnyConnection, id: &str, c: &VariantChanges) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE variants SET sku = COALESCE($1, sku),
+                gtin = CASE WHEN $2 = 1 THEN $3 ELSE gtin END,
+                price_amount = COALESCE($4, price_amount), attributes = COALESCE($5, attributes),
+                archived_at = CASE WHEN $6 = 1 THEN $7 ELSE archived_at END
+         WHERE id = $8",
+    )
+    .bind(c.sku.as_deref())
+    .bind(i64::from(c.gtin.is_some()))
+    .bind(c.gtin.clone().flatten())
+    .bind(c.price_amount)
+    .bind(c.attributes.as_deref())
+    .bind(i64::from(c.archived_at.is_some()))
+    .bind(c.archived_at.flatten())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The first picture's thumbnail of each of these products that has one: `(product id, blob key)`.
+pub async fn thumbnails(conn: &mut AnyConnection, product_ids: &[String]) -> sqlx::Result<Vec<(String, String)>> {
+    if product_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list: Vec<String> = (1..=product_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT i.product_id, i.thumb_key FROM product_images i WHERE i.product_id IN ({})
+         ORDER BY i.product_id, i.position, i.created_at",
+        list.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in product_ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(conn).await?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in &rows {
+        let (product, key): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        if out.last().is_none_or(|(p, _)| *p != product) {
+            out.push((product, key));
+        }
+    }
+    Ok(out)
 }

@@ -29,7 +29,7 @@ const PRODUCTS: &str = "SELECT p.id, p.title, p.description, p.category, p.attri
     FROM products p JOIN shops s ON s.id = p.shop_id WHERE p.status = 'active' AND s.status = 'approved'";
 const VARIANTS: &str = "SELECT v.product_id, v.price_amount, v.currency, v.stock, v.attributes
     FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = p.shop_id
-    WHERE p.status = 'active' AND s.status = 'approved'";
+    WHERE p.status = 'active' AND s.status = 'approved' AND v.archived_at IS NULL";
 
 fn product(r: &sqlx::any::AnyRow) -> sqlx::Result<FeedProduct> {
     Ok(FeedProduct {

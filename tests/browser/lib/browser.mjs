@@ -290,3 +290,32 @@ export function watchAssets(page) {
     },
   };
 }
+
+/** The phone width every page must fit without scrolling sideways. */
+export const PHONE_WIDTH = 390;
+
+/**
+ * Sets the page to a phone's viewport (390 × 844) and returns how wide the document is there
+ * (`document.documentElement.scrollWidth`): more than 390 means it scrolls sideways.
+ */
+export async function widthOnPhone(page) {
+  await page.setViewportSize({ width: PHONE_WIDTH, height: 844 });
+  // Let the layout settle after the resize (media queries, wrapped rows).
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+/** Fails when the page scrolls sideways at a phone's width; `what` names it in the message. */
+export async function assertFitsPhone(page, what) {
+  const width = await widthOnPhone(page);
+  if (width > PHONE_WIDTH) {
+    const wide = await page.evaluate((limit) => {
+      // The widest elements that stick out, to say what to fix.
+      return [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > limit + 0.5)
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (${Math.round(el.getBoundingClientRect().right)} px)`);
+    }, PHONE_WIDTH);
+    throw new Error(`${what} is ${width} px wide at a ${PHONE_WIDTH} px viewport; sticking out: ${wide.join(", ")}`);
+  }
+}

@@ -319,7 +319,15 @@ const PRODUCTS: &[ProductSeed] = &[
     ),
 ];
 
-/// Lists [`PRODUCTS`], SKUs `DEMO-001` on in order, each with one variant.
+/// Products sold in several colours: title, then each further colour with its stock (the first
+/// variant is black).
+const COLOURS: &[(&str, &[(&str, i64)])] = &[
+    ("Nordlicht Aurora wireless headphones", &[("white", 9), ("blue", 0)]),
+    ("Nordlicht Fjord in-ear headphones", &[("white", 14)]),
+];
+
+/// Lists [`PRODUCTS`], SKUs `DEMO-001` on in order, each with one variant (several for those in
+/// [`COLOURS`]) and a picture drawn for it.
 pub(super) async fn products(app: &App, sellers: &Sellers, shops: &Shops) -> AppResult<()> {
     for (i, (seller, category, title, description, cents, stock, gtin)) in PRODUCTS.iter().enumerate() {
         let (actor, shop_id) = match seller {
@@ -327,23 +335,42 @@ pub(super) async fn products(app: &App, sellers: &Sellers, shops: &Shops) -> App
             Seller::Lucie => (&sellers.lucie, &shops.lune.id),
             Seller::Hans => (&sellers.hans, &shops.hanse.id),
         };
+        let colours = COLOURS.iter().find(|(t, _)| t == title).map(|(_, c)| *c);
+        let colour = |c: &str| {
+            let mut m = serde_json::Map::new();
+            m.insert("colour".into(), c.into());
+            m
+        };
+        let mut variants = vec![VariantInput {
+            sku: format!("DEMO-{:03}", i + 1),
+            gtin: (!gtin.is_empty()).then(|| gtin.to_string()),
+            price: Money::new(*cents, Currency::EUR),
+            stock: *stock,
+            attributes: colours.map(|_| colour("black")).unwrap_or_default(),
+            price_tiers: volume_tiers(*seller, *cents),
+        }];
+        for (name, stock) in colours.unwrap_or_default() {
+            variants.push(VariantInput {
+                sku: format!("DEMO-{:03}-{}", i + 1, name.to_uppercase()),
+                gtin: None,
+                price: Money::new(*cents, Currency::EUR),
+                stock: *stock,
+                attributes: colour(name),
+                price_tiers: vec![],
+            });
+        }
         let input = ProductInput {
             title: title.to_string(),
             description: description.to_string(),
             category: category.to_string(),
             attributes: Default::default(),
-            variants: vec![VariantInput {
-                sku: format!("DEMO-{:03}", i + 1),
-                gtin: (!gtin.is_empty()).then(|| gtin.to_string()),
-                price: Money::new(*cents, Currency::EUR),
-                stock: *stock,
-                attributes: Default::default(),
-                price_tiers: volume_tiers(*seller, *cents),
-            }],
+            variants,
             min_order_qty: None,
             status: None,
         };
-        products::create(app, actor, shop_id, input).await?;
+        let product = products::create(app, actor, shop_id, input).await?;
+        let png = super::pictures::picture(title, category);
+        crate::images::upload(app, actor, &product.id, png).await?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::shops::{self, ApplyInput, Decision, ShopView, Upload};
 use crate::{invitations, Actor, App, AppError, AppResult};
 
 mod catalog;
+mod pictures;
 
 /// The password of every demo account.
 pub const PASSWORD: &str = "agora-demo-2026";

@@ -20,7 +20,7 @@ use super::bodies::money::{MoneySchema, PriceTierSchema};
 use super::bodies::offers::OfferView;
 use super::bodies::products::{ImageView, ProductSummary, ProductView, VariantView};
 use super::bodies::shops::MovementView;
-use super::listing_input::{NewVariant, ProductPatch};
+use super::listing_input::{NewVariant, ProductPatch, VariantPatch};
 use crate::extract::{ApiJson, Auth, MaybeAuth, Query};
 use crate::idempotency::{self, TxKey};
 use crate::problem::{ApiResult, Problem};
@@ -273,5 +273,23 @@ pub async fn set_tiers(
         variants::set_tiers(&state.app, &actor, &id, body.price_tiers)
             .await?
             .into(),
+    ))
+}
+
+/// Change a variant (its shop's staff): price, SKU, GTIN, options, or archive it (`archived: true`
+/// takes it off sale; a product keeps at least one variant on sale). A new price must be in the
+/// variant's currency and fit its volume prices; it shows on the product page and in the
+/// comparison at once and in search within a moment.
+#[utoipa::path(patch, path = "/variants/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = VariantPatch,
+    responses((status = 200, body = VariantView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_variant(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VariantPatch>,
+) -> ApiResult<Json<VariantView>> {
+    Ok(Json(
+        variants::update(&state.app, &actor, &id, body.into()).await?.into(),
     ))
 }

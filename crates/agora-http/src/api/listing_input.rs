@@ -4,6 +4,7 @@
 use agora_core::money::Money;
 use agora_core::pricing::PriceTier;
 use agora_core::product::{ProductInput, ProductPatch as PatchInput, VariantInput};
+use agora_core::variant::VariantPatch as VariantPatchInput;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -88,6 +89,35 @@ impl From<ProductPatch> for PatchInput {
             status: p.status,
             attributes: p.attributes,
             min_order_qty: p.min_order_qty,
+        }
+    }
+}
+
+/// A seller's edit of a variant; only the fields given change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct VariantPatch {
+    /// Unique within the shop.
+    pub sku: Option<String>,
+    /// An empty string removes the GTIN.
+    pub gtin: Option<String>,
+    /// In the variant's currency. The change is recorded and announced as a `price.changed` event.
+    #[schema(value_type = Option<Object>, example = json!({"amount": 1190, "currency": "EUR"}))]
+    pub price: Option<Money>,
+    /// The variant's options (the category's attributes), replacing the ones it had.
+    #[schema(value_type = Option<Object>, example = json!({"colour": "black"}))]
+    pub attributes: Option<Map<String, Value>>,
+    /// `true` takes the variant off sale (a product keeps at least one on sale), `false` puts it back.
+    pub archived: Option<bool>,
+}
+
+impl From<VariantPatch> for VariantPatchInput {
+    fn from(p: VariantPatch) -> Self {
+        VariantPatchInput {
+            sku: p.sku,
+            gtin: p.gtin,
+            price: p.price,
+            attributes: p.attributes,
+            archived: p.archived,
         }
     }
 }

@@ -100,6 +100,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::upload_image))
         .routes(routes!(catalog::add_variant))
         .routes(routes!(catalog::set_tiers))
+        .routes(routes!(catalog::update_variant))
         .routes(routes!(catalog::delete_image))
         .routes(routes!(search::search))
         .routes(routes!(search::suggest))

@@ -1,7 +1,7 @@
 //! The storefront: home page, search results, product pages.
 
 use agora_app::price_comparison::{self, OfferView};
-use agora_app::products::{self, ProductSummary, ProductView};
+use agora_app::products::{self, ProductSummary, ProductView, VariantView};
 use agora_app::search::{FacetValue, SearchPage};
 use agora_app::shops::{self, ShopView};
 use agora_app::AppError;
@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
+use super::variant_picker::{self, OptionGroup};
 use super::{render, urlencode, CsrfToken, Layout, PageResult, PageUser};
 use crate::extract::Query;
 use crate::media::ImageUrls;
@@ -210,6 +211,8 @@ pub async fn search(
 pub struct ProductQuery {
     quantity: Option<u32>,
     country: String,
+    /// The variant chosen with the picker.
+    variant: Option<String>,
 }
 
 #[derive(Template)]
@@ -222,9 +225,14 @@ struct ProductPage {
     /// Attribute rows: product attributes, then each variant's.
     attributes: Vec<(String, String)>,
     offers: Vec<OfferView>,
+    /// The offers' products' thumbnails: `(product id, blob key)`.
+    offer_thumbs: Vec<(String, String)>,
     quantity: u32,
     country: String,
     offers_error: Option<String>,
+    /// The variant the buy box shows: the one picked, or the first in stock.
+    selected: Option<VariantView>,
+    picker: Vec<OptionGroup>,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -273,8 +281,25 @@ pub async fn product(
             Err(AppError::Invalid(e)) => (vec![], Some(e.to_string())),
             Err(err) => return Err(err.into()),
         };
+    let offer_ids: Vec<String> = offers.iter().map(|o| o.product_id.clone()).collect();
+    let offer_thumbs = products::thumbnails(&state.app, &offer_ids).await?;
     let attributes = attribute_rows(&product.attributes);
     let description_html = super::markdown::render(&product.description);
+    let on_sale: Vec<VariantView> = product.variants.iter().filter(|v| !v.archived).cloned().collect();
+    let selected = q
+        .variant
+        .as_deref()
+        .and_then(|id| on_sale.iter().find(|v| v.id == id))
+        .or_else(|| on_sale.iter().find(|v| v.stock > 0))
+        .or_else(|| on_sale.first())
+        .cloned();
+    let picker = match &selected {
+        Some(s) => {
+            let declared = agora_app::categories::attributes_of(&state.app, &product.category).await?;
+            variant_picker::groups(&on_sale, &declared, s)
+        }
+        None => vec![],
+    };
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
         .describe(product_description(&product));
@@ -285,9 +310,12 @@ pub async fn product(
         product,
         attributes,
         offers,
+        offer_thumbs,
         quantity,
         country,
         offers_error,
+        selected,
+        picker,
     }))
 }
 
@@ -326,4 +354,14 @@ pub async fn storefront(
         products,
         reply_time,
     }))
+}
+
+/// Up to two initials of a title, for the picture placeholder of a product without pictures.
+pub fn initials(title: &str) -> String {
+    title
+        .split_whitespace()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }

@@ -19,6 +19,9 @@ mod sell;
 mod seller_catalog;
 mod seller_coupons;
 mod seller_shipping;
+mod seller_home;
+mod seller_variants;
+mod variant_picker;
 
 use agora_app::{Actor, AppError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -84,7 +87,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/sell/shops/{id}", get(sell::shop))
         .route("/sell/shops/{id}/price-mode", post(sell::set_price_mode))
         .route("/sell/shops/{id}/documents", post(sell::upload))
-        .route("/sell/shops/{id}/products", get(seller_catalog::list))
+        .route("/sell", get(seller_home::home))
+        .route("/sell/shops/{id}/products", get(seller_home::products))
         .route(
             "/sell/shops/{id}/coupons",
             get(seller_coupons::list).post(seller_coupons::create),
@@ -119,13 +123,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/sell/products/{id}/variants/{variant}/stock",
-            post(seller_catalog::set_stock),
+            post(seller_variants::set_stock),
         )
         .route("/sell/products/{id}/images", post(seller_catalog::upload_image))
-        .route("/sell/products/{id}/variants", post(seller_catalog::add_variant))
+        .route("/sell/products/{id}/variants", post(seller_variants::add))
+        .route("/sell/products/{id}/variants/{variant}", post(seller_variants::update))
+        .route(
+            "/sell/products/{id}/variants/{variant}/archive",
+            post(seller_variants::archive),
+        )
         .route(
             "/sell/products/{id}/variants/{variant}/tiers",
-            post(seller_catalog::set_tiers),
+            post(seller_variants::set_tiers),
         )
         .route(
             "/sell/products/{id}/variants/{variant}/weight",

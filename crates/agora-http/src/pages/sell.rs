@@ -303,3 +303,14 @@ pub async fn set_price_mode(
     shops::set_price_mode(&state.app, &actor, &id, &form.price_mode).await?;
     Ok(see_other(&format!("/sell/shops/{id}")))
 }
+
+/// A shop's review status as its seller reads it.
+pub fn shop_status_words(status: &agora_core::shop::ShopStatus) -> &'static str {
+    use agora_core::shop::ShopStatus;
+    match status {
+        ShopStatus::Pending => "Waiting for review",
+        ShopStatus::InfoRequested => "Waiting for information",
+        ShopStatus::Approved => "Approved",
+        ShopStatus::Rejected => "Rejected",
+    }
+}

@@ -1,10 +1,9 @@
 //! The seller centre's catalog pages: the shop's products, a form to list one, and the edit page
-//! with stock counts.
+//! (its variant forms live in `seller_variants`).
 
 use agora_app::categories;
-use agora_app::products::{self, ProductSummary, ProductView};
+use agora_app::products::{self, ProductView};
 use agora_app::shops::{self, ShopView};
-use agora_app::stock::{self, StockChange};
 use agora_app::{AppError, AppResult};
 use agora_core::money::{Currency, Money};
 use agora_core::product::{ProductDraft, ProductInput, ProductPatch, ProductStatus, VariantInput};
@@ -16,6 +15,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::sell::{flatten, CategoryChoice};
+use super::seller_variants::{panels, VariantPanel};
 use super::{render, see_other, CsrfToken, Layout, PageError, PageForm, PageResult, PageUser};
 use crate::media::ImageUrls;
 use crate::AppState;
@@ -24,27 +24,6 @@ use crate::AppState;
 async fn my_shop(state: &AppState, actor: &agora_app::Actor, id: &str) -> AppResult<ShopView> {
     let mine = shops::mine(&state.app, actor).await?;
     mine.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound("shop"))
-}
-
-#[derive(Template)]
-#[template(path = "seller_products.html")]
-struct ProductsPage {
-    layout: Layout,
-    shop: ShopView,
-    products: Vec<ProductSummary>,
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-) -> PageResult {
-    let actor = user.require(&format!("/sell/shops/{id}/products"))?;
-    let shop = my_shop(&state, &actor, &id).await?;
-    let products = products::of_shop(&state.app, Some(&actor), &shop.id).await?;
-    let layout = Layout::new(&state, Some(actor), &csrf, format!("{} — products", shop.name)).await;
-    Ok(render(&ProductsPage { layout, shop, products }))
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -150,7 +129,7 @@ fn parse_form(form: &NewProductForm) -> Result<ProductInput, ValidationErrors> {
 
 /// A variant from typed form fields. Problems with the typed numbers are added to `errors` (and
 /// placeholders stand in), so that the product rules can still report everything else at once.
-fn typed_variant(
+pub(super) fn typed_variant(
     errors: &mut ValidationErrors,
     sku: &str,
     gtin: &str,
@@ -215,14 +194,34 @@ pub async fn create(
     }
 }
 
+/// A product's status as its seller reads it.
+pub fn status_words(status: &str) -> &'static str {
+    match status.parse::<ProductStatus>() {
+        Ok(ProductStatus::Active) => "On sale",
+        Ok(ProductStatus::Draft) => "Draft (only your shop sees it)",
+        Ok(ProductStatus::Archived) => "Archived (off sale)",
+        Err(_) => "Unknown",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "seller_product_edit.html")]
 struct EditPage {
     layout: Layout,
     product: ProductView,
     statuses: &'static [ProductStatus],
+    /// Categories the product may move to, the current one checked.
+    choices: Vec<CategoryChoice>,
+    category_name: String,
+    variants: Vec<VariantPanel>,
     errors: ValidationErrors,
     error: Option<String>,
+}
+
+/// A variant form that failed: which variant, and what was typed into it.
+pub(super) struct VariantFailure {
+    pub variant_id: String,
+    pub typed: Vec<(String, String)>,
 }
 
 async fn edit_page(
@@ -236,6 +235,15 @@ async fn edit_page(
     my_shop(state, &actor, &product.shop.id)
         .await
         .map_err(|e| e.not_found_as("product"))?;
+    let tree = categories::tree(&state.app).await?;
+    let mut choices = Vec::new();
+    flatten(&tree, 0, std::slice::from_ref(&product.category), &mut choices);
+    let category_name = choices
+        .iter()
+        .find(|c| c.checked)
+        .map_or_else(|| product.category.clone(), |c| c.name.clone());
+    let declared = categories::attributes_of(&state.app, &product.category).await?;
+    let variants = panels(&product, &declared);
     let layout = Layout::new(state, Some(actor), csrf, format!("Edit: {}", product.title))
         .await
         .with_notice(notice);
@@ -243,6 +251,9 @@ async fn edit_page(
         layout,
         product,
         statuses: ProductStatus::ALL,
+        choices,
+        category_name,
+        variants,
         errors: ValidationErrors::new(),
         error: None,
     })
@@ -277,24 +288,29 @@ pub struct EditForm {
     csrf: String,
     title: String,
     description: String,
+    category: String,
     status: String,
 }
 
-async fn edit_error(
+/// The edit page again after a failed form, with the problem next to the fields it concerns: a
+/// variant's own, when `variant` names the variant form that failed.
+pub(super) async fn edit_error(
     state: &AppState,
     actor: agora_app::Actor,
     csrf: &CsrfToken,
     id: &str,
     err: AppError,
+    variant: Option<VariantFailure>,
 ) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
     if status == StatusCode::NOT_FOUND || status.is_server_error() {
         return Err(err.into());
     }
     let mut page = edit_page(state, actor, csrf, id, None).await?;
-    match err {
-        AppError::Invalid(errors) => page.errors = errors,
-        other => page.error = Some(other.to_string()),
+    match (variant, err) {
+        (Some(failed), err) => failed.apply(err, &mut page.variants),
+        (None, AppError::Invalid(errors)) => page.errors = errors,
+        (None, other) => page.error = Some(other.to_string()),
     }
     Ok((status, render(&page)).into_response())
 }
@@ -308,63 +324,17 @@ pub async fn save(
 ) -> PageResult {
     let actor = user.require(&format!("/sell/products/{id}"))?;
     csrf.check(&form.csrf)?;
+    let category = Some(form.category).filter(|c| !c.trim().is_empty());
     let patch = ProductPatch {
         title: Some(form.title),
         description: Some(form.description),
+        category,
         status: Some(form.status),
         ..Default::default()
     };
     match products::update(&state.app, &actor, &id, patch).await {
         Ok(_) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct StockForm {
-    csrf: String,
-    stock: String,
-    reason: String,
-    low_stock_threshold: String,
-}
-
-pub async fn set_stock(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path((id, variant)): Path<(String, String)>,
-    PageForm(form): PageForm<StockForm>,
-) -> PageResult {
-    let actor = user.require(&format!("/sell/products/{id}"))?;
-    csrf.check(&form.csrf)?;
-    let result = match form.stock.trim().parse::<i64>() {
-        Ok(n) => {
-            let reason = (!form.reason.trim().is_empty()).then_some(form.reason.as_str());
-            let threshold = match form.low_stock_threshold.trim() {
-                "" => Ok(None),
-                t => t
-                    .parse::<i64>()
-                    .map(Some)
-                    .map_err(|_| AppError::invalid("stock", "the low-stock threshold must be a whole number")),
-            };
-            match threshold {
-                Ok(low_stock_threshold) => {
-                    let change = StockChange {
-                        stock: n,
-                        reason,
-                        low_stock_threshold,
-                    };
-                    stock::set(&state.app, &actor, &variant, change, None).await.map(|_| ())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Err(_) => Err(AppError::invalid("stock", "must be a whole number")),
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+        Err(err) => edit_error(&state, actor, &csrf, &id, err, None).await,
     }
 }
 
@@ -390,7 +360,7 @@ pub async fn upload_image(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+        Err(err) => edit_error(&state, actor, &csrf, &id, err, None).await,
     }
 }
 
@@ -405,78 +375,6 @@ pub async fn delete_image(
     csrf.check(&form.csrf)?;
     agora_app::images::delete(&state.app, &actor, &id, &image).await?;
     Ok(see_other(&format!("/sell/products/{id}?saved=1")))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct VariantForm {
-    csrf: String,
-    sku: String,
-    gtin: String,
-    price: String,
-    currency: String,
-    stock: String,
-}
-
-pub async fn add_variant(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<VariantForm>,
-) -> PageResult {
-    let actor = user.require(&format!("/sell/products/{id}"))?;
-    csrf.check(&form.csrf)?;
-    let mut errors = ValidationErrors::new();
-    let variant = typed_variant(
-        &mut errors,
-        &form.sku,
-        &form.gtin,
-        &form.price,
-        &form.currency,
-        &form.stock,
-    );
-    let result = if errors.is_empty() {
-        agora_app::variants::add(&state.app, &actor, &id, variant)
-            .await
-            .map(|_| ())
-    } else {
-        Err(AppError::Invalid(errors))
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct TiersForm {
-    csrf: String,
-    tiers: String,
-    currency: String,
-}
-
-pub async fn set_tiers(
-    State(state): State<AppState>,
-    user: PageUser,
-    csrf: CsrfToken,
-    Path((id, variant)): Path<(String, String)>,
-    PageForm(form): PageForm<TiersForm>,
-) -> PageResult {
-    let actor = user.require(&format!("/sell/products/{id}"))?;
-    csrf.check(&form.csrf)?;
-    let currency = Currency::parse(form.currency.trim()).unwrap_or(Currency::EUR);
-    let result = match agora_app::variants::parse_tier_lines(&form.tiers, currency) {
-        Ok(tiers) => agora_app::variants::set_tiers(&state.app, &actor, &variant, tiers)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(AppError::invalid("price_tiers", m)),
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

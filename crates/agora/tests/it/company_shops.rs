@@ -105,6 +105,23 @@ async fn run_shop(t: &TestApp, token: &str, shop: &Shop, sku: &str) -> Vec<(&'st
         .await;
     seen.push(("set stock", r.status));
     let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/variants/{variant}"),
+            Some(token),
+            Some(json!({"price": {"amount": 18900, "currency": "EUR"}, "attributes": {}})),
+        )
+        .await;
+    seen.push(("edit a variant", r.status));
+    let r = page_session::post(
+        t,
+        &format!("/sell/products/{product_id}/variants/{variant}"),
+        token,
+        &[("sku", "MON-1"), ("gtin", ""), ("price", "199.00")],
+    )
+    .await;
+    seen.push(("seller page: save a variant", r.status));
+    let r = t
         .get(&format!("/api/v1/variants/{variant}/movements"), Some(token))
         .await;
     seen.push(("read stock movements", r.status));

@@ -46,3 +46,4 @@ mod shipping_methods;
 mod shops;
 mod sign_in;
 mod statements;
+mod variant_edits;

@@ -23,6 +23,11 @@ pub struct VariantView {
     pub stock: i64,
     #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
+    /// The variant's options as people read them, in the category's order ("Black / 1 kg"); null
+    /// when it has none (then its SKU names it).
+    pub options: Option<String>,
+    /// Taken off sale by the seller (only the shop's staff see archived variants).
+    pub archived: bool,
     #[schema(value_type = Vec<PriceTierSchema>)]
     pub price_tiers: Vec<PriceTier>,
     /// The viewer's company's own unit price, when the shop gave it one.
@@ -45,6 +50,8 @@ impl From<app::VariantView> for VariantView {
             price: v.price,
             stock: v.stock,
             attributes: v.attributes,
+            options: v.options,
+            archived: v.archived,
             price_tiers: v.price_tiers,
             company_price: v.company_price,
             low_stock: v.low_stock,
@@ -147,6 +154,8 @@ pub struct ProductSummary {
     #[schema(value_type = MoneySchema)]
     pub price: Money,
     pub in_stock: bool,
+    /// The first picture's thumbnail, if it has pictures.
+    pub thumbnail_url: Option<String>,
 }
 
 impl From<app::ProductSummary> for ProductSummary {
@@ -158,6 +167,7 @@ impl From<app::ProductSummary> for ProductSummary {
             category: p.category,
             price: p.price,
             in_stock: p.in_stock,
+            thumbnail_url: p.thumb_key.as_deref().map(crate::media::url),
         }
     }
 }

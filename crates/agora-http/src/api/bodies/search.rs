@@ -24,6 +24,8 @@ pub struct SearchItem {
     pub title_html: String,
     /// A paid placement, labelled as such wherever it is shown.
     pub sponsored: bool,
+    /// The product's first picture's thumbnail, if it has pictures.
+    pub thumbnail_url: Option<String>,
 }
 
 impl From<app::SearchItem> for SearchItem {
@@ -39,6 +41,7 @@ impl From<app::SearchItem> for SearchItem {
             snippet: i.snippet,
             title_html: i.title_html,
             sponsored: i.sponsored,
+            thumbnail_url: i.thumb_key.as_deref().map(crate::media::url),
         }
     }
 }
