@@ -225,9 +225,10 @@ impl Event {
                     "source_id": source_id,
                 }),
             }),
-            Event::ProductChanged { .. } | Event::ShopStatusChanged { .. } | Event::RegistrationAttempted { .. } => {
-                None
-            }
+            Event::ProductChanged { .. }
+            | Event::PriceChanged { .. }
+            | Event::ShopStatusChanged { .. }
+            | Event::RegistrationAttempted { .. } => None,
         }
     }
 

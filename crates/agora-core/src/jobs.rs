@@ -73,7 +73,11 @@ impl JobKind {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
             JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
-            JobKind::SendEmail | JobKind::ChatDigest | JobKind::DealEmail | JobKind::GatewayRefund | JobKind::GatewayCallback => 30,
+            JobKind::SendEmail
+            | JobKind::ChatDigest
+            | JobKind::DealEmail
+            | JobKind::GatewayRefund
+            | JobKind::GatewayCallback => 30,
         }
     }
 

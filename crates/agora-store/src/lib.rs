@@ -35,8 +35,8 @@ pub mod qualifications;
 pub mod rate_limits;
 pub mod rfqs;
 pub mod search_feed;
-pub mod shipping_methods;
 pub mod seller_home;
+pub mod shipping_methods;
 pub mod shops;
 pub mod tokens;
 

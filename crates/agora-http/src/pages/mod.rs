@@ -13,13 +13,13 @@ mod csrf;
 mod markdown;
 pub(crate) mod messages;
 pub(crate) mod orders;
-pub(crate) mod payments;
 mod pay;
+pub(crate) mod payments;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
-mod seller_shipping;
 mod seller_home;
+mod seller_shipping;
 mod seller_variants;
 mod variant_picker;
 

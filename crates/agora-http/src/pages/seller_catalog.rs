@@ -402,6 +402,6 @@ pub async fn set_weight(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/sell/products/{id}?saved=1"))),
-        Err(err) => edit_error(&state, actor, &csrf, &id, err).await,
+        Err(err) => edit_error(&state, actor, &csrf, &id, err, None).await,
     }
 }
