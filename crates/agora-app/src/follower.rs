@@ -39,6 +39,8 @@ pub struct Position {
     applied: i64,
     /// Ids skipped when later ones were read, with when they were first missed.
     awaited: Vec<(i64, Instant)>,
+    /// The highest id whose live push was handed out.
+    pushed: i64,
 }
 
 impl Position {
@@ -46,6 +48,7 @@ impl Position {
         Self {
             applied: id,
             awaited: Vec::new(),
+            pushed: id,
         }
     }
 
@@ -123,8 +126,12 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
         let mut products = Vec::new();
         for e in late.iter().chain(&events) {
             let Some(event) = decode(e) else { continue };
-            // Live clients first: a push costs nothing to wait for, an index refresh may.
-            crate::live::dispatch(&app.live, &event);
+            // Live clients first: a push costs nothing to wait for, an index refresh may. An
+            // event read again after a failed refresh is not pushed twice.
+            if e.id > position.pushed || e.id <= position.applied {
+                crate::live::dispatch(&app.live, &event);
+                position.pushed = position.pushed.max(e.id);
+            }
             products_of(&mut conn, event, &mut products).await?;
         }
         products.sort();

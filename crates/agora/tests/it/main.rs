@@ -13,6 +13,7 @@ mod cart;
 mod catalog;
 mod chat;
 mod chat_live;
+mod chat_pages;
 mod cli;
 mod companies;
 mod company_orders;
