@@ -210,6 +210,9 @@ pub async fn search(
 pub struct ProductQuery {
     quantity: Option<u32>,
     country: String,
+    /// Why the last offer (or offer settings change) was refused.
+    offer_error: Option<String>,
+    offers_saved: Option<String>,
 }
 
 #[derive(Template)]
@@ -225,6 +228,11 @@ struct ProductPage {
     quantity: u32,
     country: String,
     offers_error: Option<String>,
+    /// Whether the product takes offers (and, for the shop's staff, its floor).
+    offer_settings: Option<agora_app::deals::offer_settings::OfferSettings>,
+    offer_error: Option<String>,
+    /// The floor price in a form's notation, for the shop's staff.
+    floor_text: String,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -275,9 +283,19 @@ pub async fn product(
         };
     let attributes = attribute_rows(&product.attributes);
     let description_html = super::markdown::render(&product.description);
+    let offer_settings = agora_app::deals::offer_settings::get(&state.app, user.as_ref(), &id)
+        .await
+        .ok();
+    let floor_text = offer_settings
+        .as_ref()
+        .and_then(|s| s.floor)
+        .map(|f| format!("{}.{:02}", f.minor / 100, f.minor % 100))
+        .unwrap_or_default();
+    let notice = q.offers_saved.as_ref().map(|_| "Offer settings saved.".to_owned());
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
-        .describe(product_description(&product));
+        .describe(product_description(&product))
+        .with_notice(notice);
     layout.og_type = "product";
     Ok(render(&ProductPage {
         layout,
@@ -288,6 +306,9 @@ pub async fn product(
         quantity,
         country,
         offers_error,
+        offer_settings,
+        offer_error: q.offer_error,
+        floor_text,
     }))
 }
 

@@ -9,7 +9,9 @@ mod cart;
 mod catalog;
 mod csrf;
 mod markdown;
+pub(crate) mod negotiations;
 pub(crate) mod orders;
+pub(crate) mod rfqs;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
@@ -47,6 +49,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/orders/{id}/reorder", post(orders::reorder))
         .route("/orders/{id}/{action}", post(orders::action))
         .route("/sell/orders", get(orders::seller_list))
+        .route(
+            "/negotiations",
+            get(negotiations::buyer_list).post(negotiations::create),
+        )
+        .route("/negotiations/{id}", get(negotiations::detail))
+        .route("/negotiations/{id}/{action}", post(negotiations::act))
+        .route("/sell/negotiations", get(negotiations::seller_list))
+        .route("/rfqs", get(rfqs::buyer_list).post(rfqs::create))
+        .route("/rfqs/new", get(rfqs::new_form))
+        .route("/rfqs/{id}", get(rfqs::detail))
+        .route("/rfqs/{id}/quotes", post(rfqs::submit_quote))
+        .route("/quotes/{id}/accept", post(rfqs::accept_quote))
+        .route("/sell/rfqs", get(rfqs::marketplace))
+        .route("/contracts/{id}", get(rfqs::contract))
+        .route("/contracts/{id}/download", get(rfqs::download))
+        .route("/sell/products/{id}/offer-settings", post(negotiations::set_settings))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

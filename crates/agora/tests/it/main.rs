@@ -17,6 +17,7 @@ mod company_shops;
 mod contention;
 mod coupons;
 mod crawl;
+mod deal_pages;
 mod events;
 mod hostile;
 mod idempotency;
