@@ -25,7 +25,12 @@ after(async () => {
 
 async function assertNoSidewaysScroll(page, what) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 390, `${what} is ${width} px wide at a 390 px viewport`);
+  const culprits = width <= 390 ? [] : await page.evaluate(() =>
+    [...document.querySelectorAll("main *")]
+      .filter((e) => e.getBoundingClientRect().right > 391)
+      .slice(0, 3)
+      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`));
+  assert.ok(width <= 390, `${what} is ${width} px wide at a 390 px viewport: ${culprits.join(", ")}`);
 }
 
 /** Calls the JSON API as the demo account `email`. */

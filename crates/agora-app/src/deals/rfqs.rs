@@ -308,8 +308,14 @@ pub async fn listings_for_quote(app: &App, actor: &Actor, rfq_id: &str) -> AppRe
     for card in agora_store::products::of_shop(&mut conn, &shop, true, 200).await? {
         if let Some((product, variants)) = agora_store::products::by_id(&mut conn, &card.id).await? {
             for v in variants {
+                let title: String = product.title.chars().take(40).collect();
+                let title = if title.len() < product.title.len() {
+                    format!("{title}…")
+                } else {
+                    title
+                };
                 out.push(Listing {
-                    label: format!("{} · {}", product.title, v.sku),
+                    label: format!("{title} · {}", v.sku),
                     price: Money::new(v.price_amount, currency(&v.currency)?),
                     stock: v.stock,
                     variant_id: v.id,
