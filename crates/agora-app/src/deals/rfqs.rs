@@ -286,3 +286,42 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> AppResult<RfqView> {
         .ok_or(AppError::NotFound("rfq"))?;
     view(&mut conn, row, false, Some(shop), now).await
 }
+
+/// A listing of the seller's shop that a quote can sell.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub variant_id: String,
+    /// "Brass desk lamp · LAMP".
+    pub label: String,
+    pub price: Money,
+    pub stock: i64,
+}
+
+/// The active listings of the actor's shop that may quote on the RFQ (for the quote form); 404
+/// when no shop of theirs may see it.
+pub async fn listings_for_quote(app: &App, actor: &Actor, rfq_id: &str) -> AppResult<Vec<Listing>> {
+    let mut conn = app.db.conn().await?;
+    let shop = seller_shop(&mut conn, actor, rfq_id)
+        .await?
+        .ok_or(AppError::NotFound("rfq"))?;
+    let mut out = Vec::new();
+    for card in agora_store::products::of_shop(&mut conn, &shop, true, 200).await? {
+        if let Some((product, variants)) = agora_store::products::by_id(&mut conn, &card.id).await? {
+            for v in variants {
+                let title: String = product.title.chars().take(40).collect();
+                let title = if title.len() < product.title.len() {
+                    format!("{title}…")
+                } else {
+                    title
+                };
+                out.push(Listing {
+                    label: format!("{title} · {}", v.sku),
+                    price: Money::new(v.price_amount, currency(&v.currency)?),
+                    stock: v.stock,
+                    variant_id: v.id,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -213,6 +213,9 @@ pub struct ProductQuery {
     country: String,
     /// The variant chosen with the picker.
     variant: Option<String>,
+    /// Why the last offer (or offer settings change) was refused.
+    offer_error: Option<String>,
+    offers_saved: Option<String>,
 }
 
 #[derive(Template)]
@@ -233,6 +236,11 @@ struct ProductPage {
     /// The variant the buy box shows: the one picked, or the first in stock.
     selected: Option<VariantView>,
     picker: Vec<OptionGroup>,
+    /// Whether the product takes offers (and, for the shop's staff, its floor).
+    offer_settings: Option<agora_app::deals::offer_settings::OfferSettings>,
+    offer_error: Option<String>,
+    /// The floor price in a form's notation, for the shop's staff.
+    floor_text: String,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -300,9 +308,19 @@ pub async fn product(
         }
         None => vec![],
     };
+    let offer_settings = agora_app::deals::offer_settings::get(&state.app, user.as_ref(), &id)
+        .await
+        .ok();
+    let floor_text = offer_settings
+        .as_ref()
+        .and_then(|s| s.floor)
+        .map(|f| format!("{}.{:02}", f.minor / 100, f.minor % 100))
+        .unwrap_or_default();
+    let notice = q.offers_saved.as_ref().map(|_| "Offer settings saved.".to_owned());
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
-        .describe(product_description(&product));
+        .describe(product_description(&product))
+        .with_notice(notice);
     layout.og_type = "product";
     Ok(render(&ProductPage {
         layout,
@@ -316,6 +334,9 @@ pub async fn product(
         offers_error,
         selected,
         picker,
+        offer_settings,
+        offer_error: q.offer_error,
+        floor_text,
     }))
 }
 

@@ -12,9 +12,11 @@ mod checkout_choices;
 mod csrf;
 mod markdown;
 pub(crate) mod messages;
+pub(crate) mod negotiations;
 pub(crate) mod orders;
 mod pay;
 pub(crate) mod payments;
+pub(crate) mod rfqs;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;
@@ -64,6 +66,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/pay/{id}", get(pay::start))
         .route("/pay/{id}/return", get(pay::result))
         .route("/pay/{id}/retry", post(pay::retry))
+        .route(
+            "/negotiations",
+            get(negotiations::buyer_list).post(negotiations::create),
+        )
+        .route("/negotiations/{id}", get(negotiations::detail))
+        .route("/negotiations/{id}/{action}", post(negotiations::act))
+        .route("/sell/negotiations", get(negotiations::seller_list))
+        .route("/rfqs", get(rfqs::buyer_list).post(rfqs::create))
+        .route("/rfqs/new", get(rfqs::new_form))
+        .route("/rfqs/{id}", get(rfqs::detail))
+        .route("/rfqs/{id}/quotes", post(rfqs::submit_quote))
+        .route("/quotes/{id}/accept", post(rfqs::accept_quote))
+        .route("/sell/rfqs", get(rfqs::marketplace))
+        .route("/contracts/{id}", get(rfqs::contract))
+        .route("/contracts/{id}/download", get(rfqs::download))
+        .route("/sell/products/{id}/offer-settings", post(negotiations::set_settings))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

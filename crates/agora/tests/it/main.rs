@@ -22,6 +22,7 @@ mod contention;
 mod coupon_returns;
 mod coupons;
 mod crawl;
+mod deal_pages;
 mod events;
 mod extras_pages;
 mod gateway;

@@ -529,3 +529,34 @@ db_test!(two_acceptances_at_once_make_exactly_one_contract_and_one_order, |t| {
         .count();
     assert_eq!(signed, 3);
 });
+
+db_test!(
+    a_retried_acceptance_with_its_key_answers_the_same_and_orders_once,
+    |t| {
+        let h = haggle_world(&t).await;
+        let id = offer(&t, &h.buyer, &h.variant, 2, 800).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let accept = || async {
+            let res = t
+                .client
+                .post(t.url(&format!("/api/v1/negotiations/{id}/accept")))
+                .bearer_auth(&h.seller)
+                .header("Idempotency-Key", "accept-once")
+                .send()
+                .await
+                .unwrap();
+            crate::support::read(res).await
+        };
+        let first = accept().await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+        let again = accept().await;
+        assert_eq!(again.status, StatusCode::OK, "the first answer again: {}", again.text);
+        assert_eq!(again.body["order"]["id"], first.body["order"]["id"]);
+        assert_eq!(again.body["contract"]["id"], first.body["contract"]["id"]);
+        let orders = t.get("/api/v1/orders", Some(&h.buyer)).await;
+        assert_eq!(orders.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(stock_of(&t, &h.seller, &h.variant).await, 8);
+    }
+);
