@@ -158,6 +158,10 @@ pub struct App {
     pub image_decoders: images::DecodeGate,
     /// Where order emails go (see [`Settings::mailer`]).
     pub mailer: mail::Mailer,
+    /// The address this node serves on (`http://host:port`), set once it listens: the sandbox
+    /// gateway posts its callbacks there over HTTP, as an outside provider would. Unset (tests
+    /// without a server, commands), they go to the webhook's use case directly.
+    pub own_address: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl App {
@@ -176,6 +180,7 @@ impl App {
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,
             image_decoders: images::DecodeGate::for_this_machine(),
+            own_address: Default::default(),
         }
     }
 
