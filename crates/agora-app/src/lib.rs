@@ -184,6 +184,10 @@ pub struct App {
     pub mailer: mail::Mailer,
     /// This node's live (WebSocket) connections.
     pub live: live::Hub,
+    /// The address this node serves on (`http://host:port`), set once it listens: the sandbox
+    /// gateway posts its callbacks there over HTTP, as an outside provider would. Unset (tests
+    /// without a server, commands), they go to the webhook's use case directly.
+    pub own_address: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl App {
@@ -203,6 +207,7 @@ impl App {
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,
             image_decoders: images::DecodeGate::for_this_machine(),
+            own_address: Default::default(),
         }
     }
 

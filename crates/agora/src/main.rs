@@ -508,6 +508,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
+    // The sandbox gateway's callbacks come back to this node over HTTP.
+    let _ = app.own_address.set(format!("http://{addr}"));
     let router = agora_http::router(
         app.clone(),
         agora_http::HttpSettings {

@@ -5,6 +5,7 @@
 //! the provider's page. The callback ([`webhook`]) settles the payment through
 //! `payments::settle`; a cancelled card payment's money goes back through [`refunds`].
 
+mod callback_http;
 pub mod pay;
 pub mod refunds;
 pub mod sandbox;

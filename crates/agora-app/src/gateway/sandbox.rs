@@ -265,13 +265,31 @@ pub async fn decide(app: &App, id: &str, decision: Decision) -> AppResult<Sandbo
     session(app, id).await
 }
 
+/// Where the callbacks go on a node.
+pub const WEBHOOK_PATH: &str = "/api/v1/webhooks/gateway";
+
 /// Delivers one callback (a `gateway_callback` job): signs the body with a fresh timestamp and
-/// hands it to Agora's webhook. Accepted, or refused as a replay (delivered before, its answer
-/// lost): done. Anything else fails the attempt, and the job runs again later.
+/// posts it to the webhook of the node running the job, over HTTP like an outside provider (or,
+/// where no server listens, to the webhook's use case directly). Accepted (2xx), or refused as a
+/// replay (delivered before, its answer lost): done. Anything else fails the attempt, and the job
+/// runs again later, on whichever node claims it.
 pub async fn deliver(app: &App, job: &CallbackJob) -> AppResult<()> {
     let secret = super::secret(app).await?;
     let header = rules::header_value(&secret, now_ms() / 1000, job.body.as_bytes());
-    match super::webhook::receive(app, Some(&header), job.body.as_bytes()).await? {
-        super::webhook::Received::Processed { .. } | super::webhook::Received::Replayed => Ok(()),
+    let Some(base) = app.own_address.get() else {
+        return match super::webhook::receive(app, Some(&header), job.body.as_bytes()).await? {
+            super::webhook::Received::Processed { .. } | super::webhook::Received::Replayed => Ok(()),
+        };
+    };
+    let answer = super::callback_http::post(base, WEBHOOK_PATH, &header, &job.body).await?;
+    if (200..300).contains(&answer.status)
+        || (answer.status == 400 && answer.body.contains("/problems/webhook-replayed"))
+    {
+        return Ok(());
     }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "the webhook answered {}: {}",
+        answer.status,
+        answer.body.chars().take(300).collect::<String>()
+    )))
 }

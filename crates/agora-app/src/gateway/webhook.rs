@@ -15,7 +15,7 @@ use crate::{App, AppError, AppResult};
 pub enum Received {
     /// Processed: `changed` when it settled the payment now, false when the payment had been
     /// settled before (by another event, or a delivery of this one racing with it).
-    Processed { payment: PaymentView, changed: bool },
+    Processed { payment: Box<PaymentView>, changed: bool },
     /// An event processed before: nothing done (the API answers 400, as API.md fixes).
     Replayed,
 }
@@ -60,5 +60,8 @@ pub async fn receive(app: &App, signature: Option<&str>, body: &[u8]) -> AppResu
         Settled::Already(p) => (p, false),
     };
     tracing::info!(payment = %payment.summary.id, event = %event.event_id, changed, "gateway callback processed");
-    Ok(Received::Processed { payment, changed })
+    Ok(Received::Processed {
+        payment: Box::new(payment),
+        changed,
+    })
 }

@@ -134,6 +134,8 @@ async fn order_status(t: &TestApp, token: &str, id: &str) -> String {
 db_test!(
     a_card_checkout_is_approved_on_the_sandbox_page_and_held_in_escrow,
     |t| {
+        // The sandbox posts its callback to this server over HTTP, as `agora serve` has it do.
+        t.app.own_address.set(t.base.clone()).unwrap();
         let (buyer, lamp, chair, _) = setup(&t).await;
         add(&t, &buyer, &lamp, 1).await;
         add(&t, &buyer, &chair, 2).await;
