@@ -77,7 +77,12 @@ pub const UNREADABLE_EVENTS: &str = "agora_outbox_unreadable_events_total";
 
 /// The products an event changed (the shop's products for a shop event). An event that cannot
 /// be read is logged, counted and skipped: guessing at its meaning could index the wrong thing.
-async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut Vec<String>) -> AppResult<()> {
+async fn products_of(
+    app: &App,
+    conn: &mut agora_store::Conn,
+    e: &StoredEvent,
+    into: &mut Vec<String>,
+) -> AppResult<()> {
     let event = match e.decode() {
         Ok(event) => event,
         Err(err) => {
@@ -91,6 +96,7 @@ async fn products_of(conn: &mut agora_store::Conn, e: &StoredEvent, into: &mut V
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
+        Event::CategoriesChanged {} => app.categories.invalidate(),
         Event::RegistrationAttempted { .. } => {}
     }
     Ok(())
@@ -111,7 +117,7 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
         }
         let mut products = Vec::new();
         for e in late.iter().chain(&events) {
-            products_of(&mut conn, e, &mut products).await?;
+            products_of(app, &mut conn, e, &mut products).await?;
         }
         products.sort();
         products.dedup();

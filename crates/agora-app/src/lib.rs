@@ -7,6 +7,7 @@ mod actor;
 pub mod audit;
 pub mod cart;
 pub mod categories;
+pub mod category_cache;
 pub mod companies;
 pub mod coupons;
 pub mod demo;
@@ -118,6 +119,8 @@ pub struct App {
     pub products: product_cache::ProductCache,
     /// The product search index, kept fresh from the outbox.
     pub search: agora_search::SearchIndex,
+    /// The category tree, kept fresh from the outbox.
+    pub categories: category_cache::CategoryCache,
     /// Bounds password hashing.
     pub(crate) hasher: passwords::Hasher,
     /// Bounds how many uploaded images decode at once.
@@ -138,6 +141,7 @@ impl App {
             db,
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),
+            categories: category_cache::CategoryCache::default(),
             search,
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,

@@ -30,6 +30,9 @@ pub enum Event {
         from: ShopStatus,
         to: ShopStatus,
     },
+    /// An operator changed the category tree (every node drops its cached copy).
+    #[serde(rename = "categories.changed")]
+    CategoriesChanged {},
     /// Someone tried to register with an email that already has an account (the owner may be
     /// told).
     #[serde(rename = "account.registration_attempted")]
@@ -51,6 +54,7 @@ impl Event {
         match self {
             Event::ProductChanged { .. } => "product.changed",
             Event::PriceChanged { .. } => "price.changed",
+            Event::CategoriesChanged {} => "categories.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
         }
@@ -95,6 +99,7 @@ mod tests {
             from: 1000,
             to: 900,
         });
+        round_trip(Event::CategoriesChanged {});
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),
         });
