@@ -489,6 +489,79 @@ describe("catalog", { timeout: 180_000 }, () => {
     });
   });
 
+  test("on a phone, the search filters open as a drawer above the results", async (t) => {
+    await run(t, async (h) => {
+      const page = await (await h.newContext("phone")).newPage();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto("/search?q=headphones");
+      const filters = page.getByRole("complementary", { name: "Filters" });
+      const audio = filters.getByRole("link", { name: "Audio & Headphones", exact: true });
+      assert.equal(await audio.isVisible(), false, "the facets are folded away at first");
+      const drawer = filters.locator("summary", { hasText: "Filter results" });
+      await assertVisible(drawer, "the drawer's button");
+      const drawerBox = await drawer.boundingBox();
+      const resultsBox = await page.locator("#results-count").boundingBox();
+      assert.ok(drawerBox.y < resultsBox.y, "the drawer sits above the results");
+      await drawer.click();
+      await assertVisible(audio, "the facets once the drawer is open");
+      await audio.click();
+      await page.waitForURL((url) => url.searchParams.get("category") === "audio");
+      await assertFitsPhone(page, "the filtered results on a phone");
+      // On a wide screen the facets show without the drawer.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await assertVisible(filters.getByRole("link", { name: "Audio & Headphones", exact: true }), "the facets on a wide screen");
+      assert.equal(await drawer.isVisible(), false, "no drawer button on a wide screen");
+    });
+  });
+
+  test("a buyer picks a colour on the product page and buys that one", async (t) => {
+    await run(t, async (h) => {
+      const page = await (await h.newContext("buyer")).newPage();
+      await page.goto("/search?q=aurora");
+      await page.locator("ol.result-list li.result .result-title a").first().click();
+      await page.waitForURL(/\/p\/[^/?]+$/);
+      const cardPicture = page.locator(".gallery-stage img").first();
+      const size = await cardPicture.evaluate((img) => [img.getAttribute("width"), img.getAttribute("height"), img.complete && img.naturalWidth > 0]);
+      assert.deepEqual(size, ["640", "640", true], "the demo picture is drawn, sized and loaded");
+      const colour = page.getByRole("group", { name: "Colour" });
+      await assertText(colour.locator("a[aria-current=true]"), "Black");
+      await assertText(page.locator("#selected-variant"), "Black");
+      await colour.getByRole("link", { name: "White", exact: true }).click();
+      await page.waitForURL((url) => url.searchParams.has("variant"));
+      await assertText(colour.locator("a[aria-current=true]"), "White");
+      await assertText(page.locator("#selected-variant"), "White");
+      await assertText(page.locator("#buy .badge").filter({ hasText: "in stock" }), "9 in stock");
+      const rows = await page.getByRole("region", { name: "Variants and prices" }).locator("tbody tr td:first-child a").allInnerTexts();
+      assert.deepEqual(rows, ["Black", "White", "Blue"], "the table names the variants by their options");
+      await assertVisible(colour.getByRole("link", { name: /^Blue/ }), "an out-of-stock colour is still offered");
+      await assertFitsPhone(page, "the product page with a picker");
+      await page.locator("#buy").getByRole("button", { name: /^Add to cart/ }).click();
+      await page.waitForURL(/\/cart\?added=1$/);
+      await assertVisible(page.locator(".cart-line").filter({ hasText: "Aurora" }), "the white headphones in the cart");
+    });
+  });
+
+  test("the seller centre shows the shops, what runs low and what waits", async (t) => {
+    await run(t, async (h) => {
+      const page = await h.newPage("nora", DEMO.seller);
+      await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Sell" }).click();
+      await page.waitForURL((url) => url.pathname === "/sell");
+      await assertText(page.getByRole("heading", { level: 1 }), "Seller centre");
+      const shops = page.getByRole("region", { name: "Your shops" });
+      await assertVisible(shops.getByRole("link", { name: "Nordlicht Electronics" }), "her shop");
+      await assertText(shops.locator(".shop-counts").first(), /^\d+ on sale · \d+ drafts? · \d+ archived$/);
+      const low = page.getByRole("region", { name: "Running low" });
+      const webcam = low.getByRole("row").filter({ hasText: "Webcam 1080p" });
+      await assertText(webcam.locator(".badge"), "Out of stock");
+      await assertVisible(page.getByRole("region", { name: "Orders to ship" }), "the orders waiting");
+      await assertFitsPhone(page, "the seller centre");
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await webcam.getByRole("link").click();
+      await page.waitForURL(/\/sell\/products\/[^/?]+#variant-/);
+      await assertText(page.getByRole("heading", { level: 1 }), /Webcam 1080p/);
+    });
+  });
+
   test("a storefront lists the shop's products, each linking to its page", async (t) => {
     await run(t, async (h) => {
       const page = await (await h.newContext("buyer")).newPage();

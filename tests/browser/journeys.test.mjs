@@ -128,6 +128,12 @@ describe("journeys", { timeout: 180_000 }, () => {
     await run(t, async (h) => {
       const page = await (await h.newContext("visitor")).newPage();
       await page.goto("/register");
+      // A person has no company: its name is asked only of company accounts.
+      await page.getByLabel("A person").check();
+      assert.equal(await page.getByLabel(/^Company name/).isVisible(), false, "no company field for a person");
+      await page.getByLabel("A company").check();
+      assert.equal(await page.getByLabel(/^Company name/).isVisible(), true, "a company field for a company");
+      await page.getByLabel("A person").check();
       await page.getByLabel("Your name").fill("Valerie Validation");
       await page.getByLabel("Email").fill("not-an-email");
       await page.getByLabel(/^Password/).fill("short");

@@ -298,7 +298,7 @@ before(async () => {
   harness.assertClean();
 
   for (const spec of PAGES) results.set(spec.name, await audit(spec, pages, setup));
-}, { timeout: 180_000 });
+}, { timeout: 360_000 });
 
 after(async () => {
   await harness?.close();

@@ -2,10 +2,12 @@
 
 use agora_core::audit::AuditAction;
 use agora_core::category::{self, AttributeDef, CategoryRule};
+use agora_core::events::Event;
 use agora_core::text;
 use agora_core::ValidationErrors;
 use agora_store::categories::{self as store, CategoryRow};
 use agora_store::Conn;
+use std::sync::Arc;
 
 use crate::{audit, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -51,8 +53,7 @@ fn node(row: &CategoryRow, rows: &[CategoryRow]) -> CategoryNode {
 
 /// The whole tree, roots first.
 pub async fn tree(app: &App) -> AppResult<Vec<CategoryNode>> {
-    let mut conn = app.db.conn().await?;
-    let rows = store::all(&mut conn).await?;
+    let rows = rows(app).await?;
     Ok(rows
         .iter()
         .filter(|r| r.parent.is_none())
@@ -150,17 +151,35 @@ pub async fn create(app: &App, actor: &Actor, input: NewCategory) -> AppResult<C
         data,
     )
     .await?;
+    agora_store::outbox::publish(&mut tx, &Event::CategoriesChanged {}, agora_store::now_ms()).await?;
     tx.commit().await?;
+    app.categories.invalidate();
     Ok(node(&row, &[]))
 }
 
-/// The attributes a category declares (empty for an unknown category).
-/// The attributes a category declares (none for an unknown one): a variant's options.
-pub async fn attributes_of(app: &App, slug: &str) -> AppResult<Vec<AttributeDef>> {
+/// Every category, from the in-process cache (read from the database when it is empty).
+pub async fn rows(app: &App) -> AppResult<Arc<Vec<CategoryRow>>> {
+    if let Some(rows) = app.categories.get() {
+        return Ok(rows);
+    }
+    let generation = app.categories.generation();
     let mut conn = app.db.conn().await?;
-    declared_attributes(&mut conn, slug).await
+    let rows = Arc::new(store::all(&mut conn).await?);
+    app.categories.put(generation, rows.clone());
+    Ok(rows)
 }
 
+/// The attributes a category declares (none for an unknown one): a variant's options.
+pub async fn attributes_of(app: &App, slug: &str) -> AppResult<Vec<AttributeDef>> {
+    Ok(rows(app)
+        .await?
+        .iter()
+        .find(|c| c.slug == slug)
+        .and_then(|c| serde_json::from_str(&c.attributes).ok())
+        .unwrap_or_default())
+}
+
+/// The attributes a category declares (empty for an unknown category).
 pub(crate) async fn declared_attributes(conn: &mut Conn, slug: &str) -> AppResult<Vec<AttributeDef>> {
     Ok(store::all(conn)
         .await?

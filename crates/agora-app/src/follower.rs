@@ -93,12 +93,18 @@ fn decode(e: &StoredEvent) -> Option<Event> {
 }
 
 /// The products an event changed (the shop's products for a shop event).
-async fn products_of(conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<()> {
+async fn products_of(
+    app: &App,
+    conn: &mut agora_store::Conn,
+    event: Event,
+    into: &mut Vec<String>,
+) -> AppResult<()> {
     match event {
         Event::ProductChanged { product_id } | Event::PriceChanged { product_id, .. } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
+        Event::CategoriesChanged {} => app.categories.invalidate(),
         Event::RegistrationAttempted { .. }
         | Event::ChatMessagePosted { .. }
         | Event::ChatRead { .. }
@@ -132,7 +138,7 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
                 crate::live::dispatch(&app.live, &event);
                 position.pushed = position.pushed.max(e.id);
             }
-            products_of(&mut conn, event, &mut products).await?;
+            products_of(app, &mut conn, event, &mut products).await?;
         }
         products.sort();
         products.dedup();

@@ -10,6 +10,7 @@ pub mod cart;
 pub mod categories;
 pub mod cod;
 pub mod commission;
+pub mod category_cache;
 pub mod companies;
 pub mod conversations;
 pub mod coupons;
@@ -176,6 +177,8 @@ pub struct App {
     pub products: product_cache::ProductCache,
     /// The product search index, kept fresh from the outbox.
     pub search: agora_search::SearchIndex,
+    /// The category tree, kept fresh from the outbox.
+    pub categories: category_cache::CategoryCache,
     /// Bounds password hashing.
     pub(crate) hasher: passwords::Hasher,
     /// Bounds how many uploaded images decode at once.
@@ -203,6 +206,7 @@ impl App {
             db,
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),
+            categories: category_cache::CategoryCache::default(),
             search,
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,

@@ -250,8 +250,8 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|e| AppError::invalid("q", e.to_string()))?;
+    let categories = crate::categories::rows(app).await?;
     let mut conn = app.db.conn().await?;
-    let categories = agora_store::categories::all(&mut conn).await?;
     let ids: Vec<String> = results.hits.iter().map(|h| h.product_id.clone()).collect();
     let thumbs = agora_store::products::thumbnails(&mut conn, &ids).await?;
     drop(conn);

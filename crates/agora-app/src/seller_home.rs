@@ -8,7 +8,6 @@ use agora_core::money::Money;
 use agora_core::product::ProductStatus;
 use agora_core::variant::option_label;
 use agora_store::seller_home as store;
-use agora_store::Conn;
 
 use crate::orders::{self, OrderView, Role};
 use crate::shops::{self, ShopView};
@@ -53,11 +52,11 @@ impl SellerHome {
 }
 
 /// The attributes every category declares, by slug: what names a variant by its options.
-async fn declared_by_category(conn: &mut Conn) -> AppResult<HashMap<String, Vec<AttributeDef>>> {
-    Ok(agora_store::categories::all(conn)
+async fn declared_by_category(app: &App) -> AppResult<HashMap<String, Vec<AttributeDef>>> {
+    Ok(crate::categories::rows(app)
         .await?
-        .into_iter()
-        .map(|c| (c.slug, serde_json::from_str(&c.attributes).unwrap_or_default()))
+        .iter()
+        .map(|c| (c.slug.clone(), serde_json::from_str(&c.attributes).unwrap_or_default()))
         .collect())
 }
 
@@ -75,7 +74,7 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<SellerHome> {
     let mut conn = app.db.conn().await?;
     let counts = store::listing_counts(&mut conn, &ids).await?;
     let low = store::low_stock(&mut conn, &ids, 50).await?;
-    let declared = declared_by_category(&mut conn).await?;
+    let declared = declared_by_category(app).await?;
     drop(conn);
     let count = |shop: &str, status: ProductStatus| {
         counts
@@ -163,7 +162,7 @@ pub async fn products(app: &App, actor: &Actor, shop_id: &str) -> AppResult<Vec<
     shops::managed(&mut conn, actor, shop_id).await?;
     let products = store::products_of_shop(&mut conn, shop_id, 500).await?;
     let variants = store::variants_of_shop(&mut conn, shop_id).await?;
-    let declared = declared_by_category(&mut conn).await?;
+    let declared = declared_by_category(app).await?;
     let mut by_product: HashMap<&str, Vec<&store::ListedVariant>> = HashMap::new();
     for v in &variants {
         by_product.entry(v.product_id.as_str()).or_default().push(v);

@@ -33,6 +33,9 @@ pub enum Event {
         from: ShopStatus,
         to: ShopStatus,
     },
+    /// An operator changed the category tree (every node drops its cached copy).
+    #[serde(rename = "categories.changed")]
+    CategoriesChanged {},
     /// Someone tried to register with an email that already has an account (the owner may be
     /// told).
     #[serde(rename = "account.registration_attempted")]
@@ -119,6 +122,7 @@ impl Event {
         match self {
             Event::ProductChanged { .. } => "product.changed",
             Event::PriceChanged { .. } => "price.changed",
+            Event::CategoriesChanged {} => "categories.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
             Event::ChatMessagePosted { .. } => "chat.message_posted",
@@ -271,6 +275,7 @@ mod tests {
             from: 1000,
             to: 900,
         });
+        round_trip(Event::CategoriesChanged {});
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),
         });

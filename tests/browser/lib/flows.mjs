@@ -42,7 +42,7 @@ export function accountNav(page) {
   return page.getByRole("navigation", { name: "Account" });
 }
 
-/** Registers through /register; ends on the login page that says the account is ready. */
+/** Registers through /register; ends logged in on the account page, which says the account is ready. */
 export async function register(page, { name, email, password, kind = "individual" }) {
   await page.goto("/register");
   if (kind === "enterprise") await page.getByLabel("A company").check();
@@ -51,8 +51,9 @@ export async function register(page, { name, email, password, kind = "individual
   await page.getByLabel("Email").fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole("main").getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/login\?registered=1$/);
-  await assertText(page.getByRole("status"), /Your account is ready/);
+  await page.waitForURL(/\/account\?done=welcome$/);
+  await assertText(page.getByRole("status"), /your account is ready/);
+  await assertVisible(accountNav(page).getByRole("button", { name: "Log out" }));
 }
 
 /** Logs in through /login (going to it first unless the page is on it); ends on /account. */

@@ -41,6 +41,7 @@ pub struct Notice {
 
 fn notice_text(done: &str) -> Option<String> {
     match done {
+        "welcome" => Some("Welcome to Agora: your account is ready.".into()),
         "password" => Some("Your password was changed. Your other sessions were logged out.".into()),
         "revoked" => Some("The token was revoked.".into()),
         "member" => Some("The member list was updated.".into()),

@@ -61,7 +61,16 @@ pub async fn register(
         company_name: Some(form.company_name.as_str()),
     };
     match accounts::register_from(&state.app, &client, input).await {
-        Ok(_) => Ok(see_other("/login?registered=1")),
+        // Registered: logged in at once, and on the account page.
+        Ok(_) => match accounts::login(&state.app, &form.email, &form.password, &client, Channel::Web).await {
+            Ok(login) => Ok((
+                AppendHeaders(login_cookies(&state, &login.token).to_vec()),
+                [crate::NO_STORE],
+                see_other("/account?done=welcome"),
+            )
+                .into_response()),
+            Err(_) => Ok(see_other("/login?registered=1")),
+        },
         Err(AppError::Invalid(errors)) => {
             let layout = Layout::new(&state, None, &csrf, "Create an account").await;
             let form = RegisterForm {

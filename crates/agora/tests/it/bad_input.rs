@@ -14,6 +14,7 @@ const KNOWN_PARAMETERS: &[&str] = &[
     "q",
     "next",
     "registered",
+    "variant",
     "done",
     "cursor",
     "limit",
