@@ -24,6 +24,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
 
+pub(crate) use payouts::{csv_response as payouts_csv, period as payouts_period};
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Agora API", version = "1", description = "The Agora marketplace's JSON API. Errors are RFC 9457 problem details; money is integer minor units with an ISO 4217 currency."),
