@@ -122,16 +122,38 @@ struct FinancePage {
     to: String,
 }
 
+/// What the forms of the finance page show after a failed post.
+struct Forms {
+    account: Option<AccountForm>,
+    payout: PayoutForm,
+    errors: ValidationErrors,
+    refusal: Option<String>,
+}
+
+impl Forms {
+    fn fresh() -> Forms {
+        Forms {
+            account: None,
+            payout: default_payout_form(),
+            errors: ValidationErrors::new(),
+            refusal: None,
+        }
+    }
+}
+
 async fn finance_page(
     state: &AppState,
     actor: Actor,
     csrf: &CsrfToken,
     shop_id: &str,
-    account_form: Option<AccountForm>,
-    payout_form: PayoutForm,
-    errors: ValidationErrors,
-    refusal: Option<String>,
+    forms: Forms,
 ) -> Result<FinancePage, AppError> {
+    let Forms {
+        account: account_form,
+        payout: payout_form,
+        errors,
+        refusal,
+    } = forms;
     let f = settlement::finances(&state.app, &actor, shop_id).await?;
     let account = payouts::account(&state.app, &actor, shop_id).await?;
     let history = payouts::of_shop(&state.app, &actor, shop_id).await?;
@@ -182,17 +204,7 @@ pub async fn finance(
     Path(id): Path<String>,
 ) -> PageResult {
     let actor = user.require(&format!("/sell/shops/{id}/finance"))?;
-    let page = finance_page(
-        &state,
-        actor,
-        &csrf,
-        &id,
-        None,
-        default_payout_form(),
-        ValidationErrors::new(),
-        None,
-    )
-    .await?;
+    let page = finance_page(&state, actor, &csrf, &id, Forms::fresh()).await?;
     Ok(render(&page))
 }
 
@@ -209,17 +221,12 @@ pub async fn set_account(
     match payouts::set_account(&state.app, &actor, &id, &form.holder, &form.iban, bic).await {
         Ok(_) => Ok(see_other(&format!("/sell/shops/{id}/finance#payout-account"))),
         Err(AppError::Invalid(errors)) => {
-            let page = finance_page(
-                &state,
-                actor,
-                &csrf,
-                &id,
-                Some(form),
-                default_payout_form(),
+            let forms = Forms {
+                account: Some(form),
                 errors,
-                None,
-            )
-            .await?;
+                ..Forms::fresh()
+            };
+            let page = finance_page(&state, actor, &csrf, &id, forms).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(err) => Err(err.into()),
@@ -250,7 +257,19 @@ pub async fn request_payout(
         Err(AppError::Conflict { detail, .. }) => (StatusCode::CONFLICT, ValidationErrors::new(), Some(detail)),
         Err(err) => return Err(err.into()),
     };
-    let page = finance_page(&state, actor, &csrf, &id, None, form, errors, refusal).await?;
+    let page = finance_page(
+        &state,
+        actor,
+        &csrf,
+        &id,
+        Forms {
+            account: None,
+            payout: form,
+            errors,
+            refusal,
+        },
+    )
+    .await?;
     Ok((status, render(&page)).into_response())
 }
 

@@ -649,3 +649,41 @@ db_test!(
         assert_eq!(rates.body["categories"][0]["rate_bp"], 750, "{}", rates.text);
     }
 );
+
+db_test!(the_order_page_records_cash_and_refunds, |t| {
+    use crate::page_session;
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (seller, shop) = seller_with_shop(&t, "nora@example.com", "Nordlicht").await;
+    let radio = variant(&t, &seller, &shop, "RADIO", 4000, 5).await;
+    let buyer = t.user("buyer@example.com").await;
+    let id = order(&t, &buyer, &radio, 1, "cod").await;
+    ship(&t, &seller, &id).await;
+    let page = page_session::get(&t, &format!("/orders/{id}"), &seller).await;
+    assert!(page.text.contains("Cash collected"), "{}", page.text);
+    let r = page_session::post(&t, &format!("/orders/{id}/collect-cash"), &seller, &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(money(&t, &shop).await, (0, 200, 0));
+    // A refund of a cash order comes from the shop's balance: it has none yet.
+    let r = page_session::post(
+        &t,
+        &format!("/orders/{id}/refund"),
+        &seller,
+        &[("amount", "10.00"), ("reason", "dent")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    completed(&t, &buyer, &seller, &radio, 1).await;
+    let r = page_session::post(
+        &t,
+        &format!("/orders/{id}/refund"),
+        &seller,
+        &[("amount", "10.00"), ("reason", "dent"), ("restock", "1")],
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    // 10.00 back to the buyer's wallet; 0.50 of the commission back to the shop.
+    assert_eq!(money(&t, &shop).await, (3800 - 950, 200, 0));
+    let r = t.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
+    assert_eq!(r.body["status"], "partially_refunded");
+});
