@@ -31,6 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::AppState;
 
 pub(crate) use rfqs::file_response as contract_file;
+pub(crate) use payouts::{csv_response as payouts_csv, period as payouts_period};
 
 #[derive(OpenApi)]
 #[openapi(

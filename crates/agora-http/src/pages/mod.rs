@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod checkout_choices;
 mod csrf;
+mod finance;
 mod markdown;
 pub(crate) mod messages;
 pub(crate) mod negotiations;
@@ -161,6 +162,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/sell/products/{id}/images/{image}/delete",
             post(seller_catalog::delete_image),
+        )
+        .route("/sell/shops/{id}/finance", get(finance::finance))
+        .route("/sell/shops/{id}/payout-account", post(finance::set_account))
+        .route("/sell/shops/{id}/payouts", post(finance::request_payout))
+        .route("/sell/shops/{id}/settlement", get(finance::settlement_csv))
+        .route("/admin/payouts", get(finance::admin_payouts))
+        .route("/admin/payouts/{id}/sent", post(finance::mark_sent))
+        .route("/admin/payouts/{id}/failed", post(finance::mark_failed))
+        .route(
+            "/admin/commission",
+            get(finance::admin_commission).post(finance::set_rate),
         )
         .route("/documents/{id}", get(sell::document))
         .route("/admin/shops", get(admin::queue))

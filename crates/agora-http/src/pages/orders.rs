@@ -7,7 +7,7 @@ use agora_app::orders::checkout::{self, CheckoutInput};
 use agora_app::orders::{self, reorder, OrderView, Role};
 use agora_app::AppError;
 use agora_core::address::AddressInput;
-use agora_core::order::{OrderAction, OrderStatus, Party};
+use agora_core::order::{OrderAction, OrderStatus, Party, RefundKind};
 use agora_core::ValidationErrors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -298,6 +298,10 @@ struct OrderPage {
     may_cancel: bool,
     may_approve: bool,
     may_decline: bool,
+    /// Shop staff of a shipped cash-on-delivery order record the cash collected.
+    may_collect_cash: bool,
+    /// Shop staff and operators refund (part of) what was paid.
+    may_refund: bool,
     /// Only the buyer orders again.
     may_reorder: bool,
     /// Just ordered again: the page links to the cart.
@@ -337,6 +341,9 @@ async fn detail_page(
         may_cancel: actions::may(&order, OrderAction::Cancel),
         may_approve: actions::may(&order, OrderAction::Approve),
         may_decline: actions::may(&order, OrderAction::Decline),
+        may_collect_cash: actions::may(&order, OrderAction::CollectCash),
+        may_refund: actions::may(&order, OrderAction::Refund(RefundKind::Full))
+            || actions::may(&order, OrderAction::Refund(RefundKind::Partial)),
         may_reorder: order.viewer == Party::Buyer,
         reordered: false,
         payer: matches!(order.viewer, Party::Buyer | Party::CompanyAdmin),
@@ -367,6 +374,31 @@ pub struct ActionForm {
     carrier: String,
     tracking_number: String,
     reason: String,
+    /// A refund's amount in the order's currency (`12.50`).
+    amount: String,
+    /// A refund's "the goods came back" box.
+    restock: Option<String>,
+}
+
+/// A refund from the order page's form: the amount in the order's currency.
+async fn refund(
+    state: &AppState,
+    actor: &agora_app::Actor,
+    id: &str,
+    form: &ActionForm,
+) -> Result<OrderView, AppError> {
+    let order = orders::get(&state.app, actor, id).await?;
+    let amount = agora_core::money::Money::parse_major(form.amount.trim(), order.total.currency)
+        .map_err(|m| AppError::invalid("amount", m))?;
+    let req = agora_app::refunds::RefundRequest {
+        amount,
+        reason: &form.reason,
+        restock: form.restock.is_some(),
+    };
+    agora_app::refunds::refund(&state.app, actor, id, req, None)
+        .await?
+        .ran()?;
+    orders::get(&state.app, actor, id).await
 }
 
 async fn act(
@@ -390,6 +422,10 @@ async fn act(
         OrderAction::ConfirmReceipt => actions::confirm_receipt(&state.app, &actor, &id).await,
         OrderAction::Approve => actions::approve(&state.app, &actor, &id).await,
         OrderAction::Decline => actions::decline(&state.app, &actor, &id, Some(form.reason.as_str())).await,
+        OrderAction::CollectCash => agora_app::cod::collect_cash(&state.app, &actor, &id, None)
+            .await
+            .and_then(|a| a.ran()),
+        OrderAction::Refund(_) => refund(&state, &actor, &id, &form).await,
         _ => actions::cancel(&state.app, &actor, &id, Some(form.reason.as_str())).await,
     };
     match result {
@@ -424,7 +460,8 @@ fn message_of(err: &AppError) -> String {
     }
 }
 
-/// The order page's action buttons: `ship`, `confirm-receipt`, `cancel`, `approve`, `decline`.
+/// The order page's action buttons: `ship`, `confirm-receipt`, `cancel`, `approve`, `decline`,
+/// `collect-cash`, `refund`.
 pub async fn action(
     State(state): State<AppState>,
     user: PageUser,
@@ -438,6 +475,8 @@ pub async fn action(
         "cancel" => OrderAction::Cancel,
         "approve" => OrderAction::Approve,
         "decline" => OrderAction::Decline,
+        "collect-cash" => OrderAction::CollectCash,
+        "refund" => OrderAction::Refund(RefundKind::Partial),
         _ => return Err(AppError::NotFound("page").into()),
     };
     act(state, user, csrf, id, form, action).await

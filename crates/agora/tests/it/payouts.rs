@@ -567,3 +567,123 @@ db_test!(the_settlement_reconciles_sales_refunds_fees_payouts_and_balance, |t| {
     let (available, owed, _) = money(&t, &shop).await;
     assert_eq!((available, owed), (8000 - 400 - 950 - 5200, 0));
 });
+
+db_test!(
+    the_finance_pages_show_the_balance_take_an_account_and_a_payout_and_let_the_operator_send_it,
+    |t| {
+        use crate::page_session;
+        let (seller, shop, buyer) = shop_with_balance(&t, 5000).await;
+        let r = page_session::get(&t, &format!("/sell/shops/{shop}/finance"), &seller).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(
+            r.text.contains("50 EUR") || r.text.contains("50.00 EUR"),
+            "the balance: {}",
+            r.text
+        );
+        assert!(r.text.contains("Order completed"), "the movement in words");
+        let r = page_session::get(&t, &format!("/sell/shops/{shop}/finance"), &buyer).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        let path = format!("/sell/shops/{shop}/payout-account");
+        let r = page_session::post(
+            &t,
+            &path,
+            &seller,
+            &[("holder", "Nora"), ("iban", "DE00 1234"), ("bic", "")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("iban-error"), "the IBAN's error is shown");
+        let r = page_session::post(
+            &t,
+            &path,
+            &seller,
+            &[("holder", "Nora Nordlicht"), ("iban", IBAN), ("bic", "")],
+        )
+        .await;
+        assert!(r.status.is_redirection() || r.status == StatusCode::OK, "{}", r.text);
+
+        let path = format!("/sell/shops/{shop}/payouts");
+        let r = page_session::post(&t, &path, &seller, &[("amount", "80.00"), ("currency", "EUR")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert!(r.text.contains("at most 50"), "{}", r.text);
+        let r = page_session::post(&t, &path, &seller, &[("amount", "20.00"), ("currency", "EUR")]).await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        assert_eq!(money(&t, &shop).await, (3000, 0, 2000));
+
+        let operator = t.login("operator@agora.test").await;
+        let r = page_session::get(&t, "/admin/payouts", &operator).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("Nordlicht"), "{}", r.text);
+        assert_eq!(
+            page_session::get(&t, "/admin/payouts", &seller).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let list = t.get(&format!("/api/v1/shops/{shop}/payouts"), Some(&seller)).await;
+        let id = list.body["items"][0]["id"].as_str().unwrap().to_owned();
+        let r = page_session::post(&t, &format!("/admin/payouts/{id}/sent"), &operator, &[]).await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        assert_eq!(money(&t, &shop).await, (3000, 0, 0));
+        let r = page_session::get(&t, &format!("/sell/shops/{shop}/finance"), &seller).await;
+        assert!(r.text.contains("Sent to the bank"), "{}", r.text);
+        let r = page_session::get(
+            &t,
+            &format!("/sell/shops/{shop}/settlement?from=2000-01-01&to=2100-01-01"),
+            &seller,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("reconciles,true"), "{}", r.text);
+
+        let r = page_session::get(&t, "/admin/commission", &operator).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = page_session::post(
+            &t,
+            "/admin/commission",
+            &operator,
+            &[("scope", "category"), ("target", "audio"), ("percent", "7.5")],
+        )
+        .await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        let rates = t.get("/api/v1/admin/commission-rates", Some(&operator)).await;
+        assert_eq!(rates.body["categories"][0]["rate_bp"], 750, "{}", rates.text);
+    }
+);
+
+db_test!(the_order_page_records_cash_and_refunds, |t| {
+    use crate::page_session;
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (seller, shop) = seller_with_shop(&t, "nora@example.com", "Nordlicht").await;
+    let radio = variant(&t, &seller, &shop, "RADIO", 4000, 5).await;
+    let buyer = t.user("buyer@example.com").await;
+    let id = order(&t, &buyer, &radio, 1, "cod").await;
+    ship(&t, &seller, &id).await;
+    let page = page_session::get(&t, &format!("/orders/{id}"), &seller).await;
+    assert!(page.text.contains("Cash collected"), "{}", page.text);
+    let r = page_session::post(&t, &format!("/orders/{id}/collect-cash"), &seller, &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(money(&t, &shop).await, (0, 200, 0));
+    // A refund of a cash order comes from the shop's balance: it has none yet.
+    let r = page_session::post(
+        &t,
+        &format!("/orders/{id}/refund"),
+        &seller,
+        &[("amount", "10.00"), ("reason", "dent")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    completed(&t, &buyer, &seller, &radio, 1).await;
+    let r = page_session::post(
+        &t,
+        &format!("/orders/{id}/refund"),
+        &seller,
+        &[("amount", "10.00"), ("reason", "dent"), ("restock", "1")],
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    // 10.00 back to the buyer's wallet; 0.50 of the commission back to the shop.
+    assert_eq!(money(&t, &shop).await, (3800 - 950, 200, 0));
+    let r = t.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
+    assert_eq!(r.body["status"], "partially_refunded");
+});
