@@ -34,3 +34,4 @@ mod search;
 mod shops;
 mod sign_in;
 mod statements;
+mod wallet;
