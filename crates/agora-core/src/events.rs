@@ -231,6 +231,7 @@ impl Event {
             }),
             Event::ProductChanged { .. }
             | Event::PriceChanged { .. }
+            | Event::CategoriesChanged {}
             | Event::ShopStatusChanged { .. }
             | Event::RegistrationAttempted { .. } => None,
         }

@@ -49,3 +49,4 @@ mod shops;
 mod sign_in;
 mod statements;
 mod variant_edits;
+mod wallet;
