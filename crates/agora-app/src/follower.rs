@@ -93,12 +93,7 @@ fn decode(e: &StoredEvent) -> Option<Event> {
 }
 
 /// The products an event changed (the shop's products for a shop event).
-async fn products_of(
-    app: &App,
-    conn: &mut agora_store::Conn,
-    event: Event,
-    into: &mut Vec<String>,
-) -> AppResult<()> {
+async fn products_of(app: &App, conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<()> {
     match event {
         Event::ProductChanged { product_id } | Event::PriceChanged { product_id, .. } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {

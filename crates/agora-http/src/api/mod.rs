@@ -30,8 +30,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
 
-pub(crate) use rfqs::file_response as contract_file;
 pub(crate) use payouts::{csv_response as payouts_csv, period as payouts_period};
+pub(crate) use rfqs::file_response as contract_file;
 
 #[derive(OpenApi)]
 #[openapi(
