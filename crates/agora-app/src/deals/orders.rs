@@ -12,7 +12,7 @@ use agora_core::account::CompanyRole;
 use agora_core::checkout::{order_totals, CheckoutLine, OrderInput};
 use agora_core::country::Country;
 use agora_core::money::Money;
-use agora_core::order::{initial_status, needs_approval, OrderState, Party, PaymentMethod};
+use agora_core::order::{initial_status, needs_approval, OrderState, OrderStatus, Party, PaymentMethod};
 use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
@@ -185,6 +185,10 @@ pub(crate) async fn place(conn: &mut Conn, settings: &Settings, terms: &Terms, n
     };
     let (company_id, waits) = approval(conn, &terms.buyer_account_id, total).await?;
     let status = initial_status(terms.payment, waits);
+    // Paid like a checkout: a wallet pays at once (409 when it is short, and nothing is agreed),
+    // card and bank transfer get a pending payment the buyer completes from the order page.
+    let pay_now = terms.payment == PaymentMethod::Wallet && status == OrderStatus::PendingPayment;
+    let status = if pay_now { OrderStatus::Paid } else { status };
     let group_id = new_id("grp");
     store::insert_group(conn, &group_id, &terms.buyer_account_id, terms.payment.as_str(), now).await?;
     let row = OrderRow {
@@ -241,10 +245,30 @@ pub(crate) async fn place(conn: &mut Conn, settings: &Settings, terms: &Terms, n
         at: now,
     };
     store::insert_event(conn, &row.id, &placed).await?;
+    let mut events = vec![placed];
+    if pay_now {
+        let paid = EventRow {
+            event: "paid".into(),
+            note: Some("paid from the wallet".into()),
+            ..events[0].clone()
+        };
+        store::insert_event(conn, &row.id, &paid).await?;
+        events.push(paid);
+    }
+    crate::escrow::open_for_checkout(
+        conn,
+        &terms.buyer_account_id,
+        &row.group_id,
+        terms.payment,
+        &[(row.id.clone(), total)],
+        pay_now,
+        now,
+    )
+    .await?;
     let state = OrderState {
         status,
         payment: terms.payment,
     };
     follow_ups::after_move(conn, settings, &row.id, state, "placed", now).await?;
-    assemble(row, terms.shop_name.clone(), vec![line], vec![placed], Party::Buyer)
+    assemble(row, terms.shop_name.clone(), vec![line], events, Party::Buyer)
 }

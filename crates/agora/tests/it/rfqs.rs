@@ -307,6 +307,18 @@ db_test!(
         assert_eq!(order["total"], eur(880 * 200));
         assert_eq!(order["shop"]["id"], m.sellers[1].1.as_str());
         assert_eq!(stock_of(&t, &m.sellers[1].0, &m.sellers[1].2).await, 300);
+        // The agreed order is paid like any other: its card payment goes through the gateway
+        // into escrow.
+        let order_id = order["id"].as_str().unwrap().to_owned();
+        let payment = agora_app::payments::for_group(&t.app, order["group_id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .expect("the contract's order has a payment");
+        assert_eq!(payment.summary.status.as_str(), "pending");
+        let page = crate::gateway::hosted_page(&t, &m.buyer, &payment.summary.id).await;
+        crate::gateway::approve(&t, &page).await;
+        crate::gateway::run_jobs(&t.app).await;
+        assert_eq!(crate::payments::status_of(&t, &m.buyer, &order_id).await, "paid");
         let contract = &r.body["contract"];
         assert_eq!(contract["document"]["references"]["quote_id"], quotes[1].as_str());
         assert_eq!(contract["document"]["seller"]["shop_id"], m.sellers[1].1.as_str());
@@ -460,8 +472,13 @@ db_test!(
         };
         let out = verify(&good, Some(&public_key));
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-        // One byte: the unit price 850 becomes 851.
-        let tampered = download.text.replacen("850", "851", 1);
+        // One byte: the unit price 850 becomes 851 (its amount, not some id or hash that happens
+        // to contain "850").
+        let price = ["\"amount\":850", "\"amount\": 850"]
+            .into_iter()
+            .find(|p| download.text.contains(p))
+            .expect("the unit price in the document");
+        let tampered = download.text.replacen(price, &price.replace("850", "851"), 1);
         assert_eq!(tampered.len(), download.text.len());
         assert_ne!(tampered, download.text);
         let bad = dir.path().join("tampered.json");
