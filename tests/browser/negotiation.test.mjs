@@ -24,6 +24,8 @@ after(async () => {
 }, { timeout: 60_000 });
 
 async function assertNoSidewaysScroll(page, what) {
+  // Measured once the page and its stylesheet have loaded, not mid-navigation.
+  await page.waitForLoadState("load");
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   const culprits = width <= 390 ? [] : await page.evaluate(() =>
     [...document.querySelectorAll("main *")]
