@@ -175,13 +175,16 @@ enum Op {
 
 fn pick(rng: &mut StdRng, m: &Model) -> Op {
     let n = m.orders.len();
-    // Mostly an order the step fits, sometimes any order (to see the rules refuse).
+    // Mostly an order the step fits, sometimes any order (to see the rules refuse); when no
+    // order fits, mostly another step.
     let target = |rng: &mut StdRng, fits: &dyn Fn(&Order) -> bool| {
         let fitting: Vec<usize> = (0..n).filter(|&i| fits(&m.orders[i])).collect();
-        if !fitting.is_empty() && rng.gen_bool(0.8) {
-            fitting[rng.gen_range(0..fitting.len())]
+        if fitting.is_empty() && rng.gen_bool(0.75) {
+            None
+        } else if !fitting.is_empty() && rng.gen_bool(0.8) {
+            Some(fitting[rng.gen_range(0..fitting.len())])
         } else {
-            rng.gen_range(0..n.max(1))
+            Some(rng.gen_range(0..n.max(1)))
         }
     };
     let prepaid = |o: &Order| o.method != "cod";
@@ -191,18 +194,33 @@ fn pick(rng: &mut StdRng, m: &Model) -> Op {
                 let method = ["wallet", "card", "bank_transfer", "cod"][rng.gen_range(0..4)];
                 Op::Checkout(method, rng.gen_range(1..=4))
             }
-            20..=29 => Op::Pay(target(rng, &|o| o.status == "pending_payment")),
-            30..=37 => Op::Cancel(target(rng, &|o| {
-                matches!(o.status, "paid" | "confirmed" | "pending_payment")
-            })),
-            38..=49 => Op::Ship(target(rng, &|o| matches!(o.status, "paid" | "confirmed"))),
-            50..=57 => Op::ConfirmReceipt(target(rng, &|o| o.status == "shipped" && prepaid(o))),
-            58..=62 => Op::CollectCash(target(rng, &|o| o.status == "shipped" && !prepaid(o))),
+            20..=29 => match target(rng, &|o| o.status == "pending_payment") {
+                Some(i) => Op::Pay(i),
+                None => continue,
+            },
+            30..=37 => match target(rng, &|o| matches!(o.status, "paid" | "confirmed" | "pending_payment")) {
+                Some(i) => Op::Cancel(i),
+                None => continue,
+            },
+            38..=49 => match target(rng, &|o| matches!(o.status, "paid" | "confirmed")) {
+                Some(i) => Op::Ship(i),
+                None => continue,
+            },
+            50..=57 => match target(rng, &|o| o.status == "shipped" && prepaid(o)) {
+                Some(i) => Op::ConfirmReceipt(i),
+                None => continue,
+            },
+            58..=62 => match target(rng, &|o| o.status == "shipped" && !prepaid(o)) {
+                Some(i) => Op::CollectCash(i),
+                None => continue,
+            },
             63..=66 => Op::AutoComplete,
             67..=79 => {
-                let i = target(rng, &|o| {
+                let Some(i) = target(rng, &|o| {
                     matches!(o.status, "completed" | "partially_refunded" | "shipped")
-                });
+                }) else {
+                    continue;
+                };
                 let left = m.orders.get(i).map_or(1, |o| o.total - o.refunded);
                 let amount = match rng.gen_range(0..4) {
                     0 => left,
@@ -214,6 +232,9 @@ fn pick(rng: &mut StdRng, m: &Model) -> Op {
             80..=87 => Op::TopUp(rng.gen_range(1..=60) * 100),
             88..=94 => {
                 let payable = (m.available - m.owed).max(0);
+                if payable < MIN_PAYOUT && rng.gen_bool(0.75) {
+                    continue;
+                }
                 let amount = match rng.gen_range(0..4) {
                     0 => MIN_PAYOUT - 1,
                     1 => payable + 1,
@@ -508,7 +529,7 @@ db_test!(
         tax_rates(&t).await;
         let operator = t.login("operator@agora.test").await;
         let sequences = env_or("AGORA_LEDGER_SEQUENCES", 30);
-        let steps = env_or("AGORA_LEDGER_STEPS", 25);
+        let steps = env_or("AGORA_LEDGER_STEPS", 40);
         let base = env_or("AGORA_LEDGER_SEED", rand::random::<u32>().into());
         let mut fees = 0;
         let (mut ops, mut refusals) = (0u64, 0u64);
