@@ -32,6 +32,7 @@ mod idempotency;
 mod import;
 mod jobs;
 mod ledger;
+mod ledger_model;
 mod negotiations;
 mod nodes;
 mod order_jobs;
