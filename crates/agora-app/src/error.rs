@@ -74,6 +74,12 @@ pub enum ConflictKind {
     DeadlinePassed,
     /// The quote was accepted, rejected, withdrawn or expired, or is no longer valid.
     QuoteClosed,
+    /// The RFQ was awarded or cancelled: it takes no more quotes, questions aside.
+    RfqClosed,
+    /// The order is not completed yet, so its shop cannot be rated.
+    OrderNotCompleted,
+    /// The order's shop was rated already (once per order).
+    AlreadyRated,
     /// A wallet or balance holds less than the movement takes.
     InsufficientFunds,
     /// A payout needs the bank account it goes to, and the shop has registered none.
@@ -83,7 +89,7 @@ pub enum ConflictKind {
 }
 
 impl ConflictKind {
-    pub const ALL: [ConflictKind; 19] = [
+    pub const ALL: [ConflictKind; 22] = [
         ConflictKind::AlreadyMember,
         ConflictKind::InAnotherCompany,
         ConflictKind::LastAdmin,
@@ -100,6 +106,9 @@ impl ConflictKind {
         ConflictKind::NotYourTurn,
         ConflictKind::DeadlinePassed,
         ConflictKind::QuoteClosed,
+        ConflictKind::RfqClosed,
+        ConflictKind::OrderNotCompleted,
+        ConflictKind::AlreadyRated,
         ConflictKind::InsufficientFunds,
         ConflictKind::NoPayoutAccount,
         ConflictKind::RefundExceedsPaid,

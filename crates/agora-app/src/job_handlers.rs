@@ -7,6 +7,7 @@ use agora_store::{jobs, now_ms, rate_limits};
 use crate::deals::emails as deal_emails;
 use crate::deals::moves;
 use crate::deals::negotiations::ExpiryJob;
+use crate::deals::quote_moves::{self, QuoteExpiryJob};
 use crate::job_runner::{Handlers, Job, Outcome};
 use crate::orders::follow_ups::OrderJob;
 use crate::orders::{actions, emails};
@@ -53,6 +54,14 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
             if moves::expire(&app, &target.negotiation_id, target.rounds).await? {
                 tracing::info!(negotiation = %target.negotiation_id, "negotiation expired");
+            }
+            0
+        }
+        JobKind::ExpireQuote => {
+            let target: QuoteExpiryJob = serde_json::from_str(&job.payload)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
+            if quote_moves::expire(&app, &target.quote_id, target.revision).await? {
+                tracing::info!(quote = %target.quote_id, "quote expired");
             }
             0
         }

@@ -45,6 +45,7 @@ pub mod search;
 pub mod seller_home;
 pub mod settlement;
 pub mod shipping_methods;
+pub mod shop_ratings;
 pub mod shops;
 pub mod stock;
 mod stored;

@@ -29,8 +29,10 @@ pub struct ShopView {
     pub categories: Vec<String>,
     /// The company the shop belongs to, if it was opened on a company's behalf.
     pub company_id: Option<String>,
-    /// Average buyer rating, once there are reviews.
+    /// Average buyer rating in stars, once there are ratings.
     pub rating: Option<f32>,
+    /// How many ratings the average is of.
+    pub rating_count: i64,
     pub qualifications: Vec<QualificationView>,
     pub created_at: String,
     /// Whether the shop's prices and shipping rates contain tax or get it added.
@@ -99,6 +101,7 @@ async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
         .into_iter()
         .map(qualification_view)
         .collect();
+    let ratings = crate::shop_ratings::summary(conn, &s.id).await?;
     Ok(ShopView {
         id: s.id,
         slug: s.slug,
@@ -109,7 +112,8 @@ async fn view_of(conn: &mut Conn, s: ShopRow) -> AppResult<ShopView> {
         decision_note: s.decision_note,
         categories,
         company_id: s.company_id,
-        rating: None,
+        rating: ratings.stars(),
+        rating_count: ratings.count,
         qualifications,
         created_at: rfc3339(s.created_at),
         price_mode,

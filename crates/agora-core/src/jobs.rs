@@ -40,6 +40,8 @@ pub enum JobKind {
     ChatDigest,
     /// Expires a negotiation, as the system, whose last offer went unanswered in time.
     ExpireNegotiation,
+    /// Expires a quote, as the system, whose validity ran out before the buyer accepted it.
+    ExpireQuote,
     /// Hands one email about a negotiation, an RFQ or a contract (written when it was queued) to
     /// the mailer.
     DealEmail,
@@ -61,6 +63,7 @@ string_enum!(JobKind {
     SendEmail = "send_email",
     ChatDigest = "chat_digest",
     ExpireNegotiation = "expire_negotiation",
+    ExpireQuote = "expire_quote",
     DealEmail = "deal_email",
     GatewayRefund = "gateway_refund",
     GatewayCallback = "gateway_callback",
@@ -71,7 +74,9 @@ impl JobKind {
     pub fn max_attempts(self) -> i64 {
         match self {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
-            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation => 10,
+            JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation | JobKind::ExpireQuote => {
+                10
+            }
             // About a day of retries (the delay doubles up to an hour) before a message is dead.
             JobKind::SendEmail
             | JobKind::ChatDigest
@@ -91,6 +96,7 @@ impl JobKind {
             | JobKind::SendEmail
             | JobKind::ChatDigest
             | JobKind::ExpireNegotiation
+            | JobKind::ExpireQuote
             | JobKind::DealEmail
             | JobKind::GatewayRefund
             | JobKind::GatewayCallback => None,

@@ -7,7 +7,11 @@
 //!  submitted ──accept (the RFQ's buyer)──▶ accepted      (every other quote ──close──▶ rejected)
 //!  submitted ──withdraw (its shop)──▶ withdrawn
 //!  submitted ──expire (system, valid_until passed)──▶ expired
+//!  submitted ──close (the buyer cancelled the RFQ)──▶ rejected
 //! ```
+//!
+//! An RFQ is `open` until one quote is accepted (`awarded`) or its buyer cancels it
+//! (`cancelled`); see [`may_cancel`].
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -25,12 +29,28 @@ pub enum RfqStatus {
     Open,
     /// One quote was accepted.
     Awarded,
+    /// Its buyer called it off before accepting a quote.
+    Cancelled,
 }
 
 string_enum!(RfqStatus {
     Open = "open",
     Awarded = "awarded",
+    Cancelled = "cancelled",
 });
+
+/// Why an RFQ cannot be cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this request is {0} and can no longer be cancelled")]
+pub struct RfqClosed(pub RfqStatus);
+
+/// Only an open RFQ (no quote accepted yet) can be cancelled, before or after its deadline.
+pub fn may_cancel(status: RfqStatus) -> Result<(), RfqClosed> {
+    match status {
+        RfqStatus::Open => Ok(()),
+        other => Err(RfqClosed(other)),
+    }
+}
 
 /// Who sees an RFQ among the sellers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -245,6 +265,43 @@ mod tests {
         }
         assert_eq!(may_submit(200, 200, RfqStatus::Open), Err(QuoteError::DeadlinePassed));
         assert_eq!(may_submit(199, 200, RfqStatus::Open), Ok(()));
+        assert_eq!(
+            may_submit(100, 200, RfqStatus::Cancelled),
+            Err(QuoteError::DeadlinePassed)
+        );
+    }
+
+    #[test]
+    fn a_quote_is_withdrawn_by_its_shop_and_expires_by_the_platform_only_while_submitted() {
+        use QuoteAction::*;
+        let s = QuoteStatus::Submitted;
+        assert_eq!(
+            transition(s, Withdraw, QuoteActor::Seller, CLOCK),
+            Ok(QuoteStatus::Withdrawn)
+        );
+        assert_eq!(
+            transition(s, Withdraw, QuoteActor::Buyer, CLOCK),
+            Err(QuoteError::WrongParty("quoting shop"))
+        );
+        assert_eq!(
+            transition(s, Expire, QuoteActor::System, CLOCK),
+            Ok(QuoteStatus::Expired)
+        );
+        assert_eq!(
+            transition(QuoteStatus::Withdrawn, Withdraw, QuoteActor::Seller, CLOCK),
+            Err(QuoteError::Closed(QuoteStatus::Withdrawn))
+        );
+        assert_eq!(
+            transition(QuoteStatus::Accepted, Withdraw, QuoteActor::Seller, CLOCK),
+            Err(QuoteError::Closed(QuoteStatus::Accepted))
+        );
+    }
+
+    #[test]
+    fn only_an_open_rfq_is_cancelled() {
+        assert_eq!(may_cancel(RfqStatus::Open), Ok(()));
+        assert_eq!(may_cancel(RfqStatus::Awarded), Err(RfqClosed(RfqStatus::Awarded)));
+        assert_eq!(may_cancel(RfqStatus::Cancelled), Err(RfqClosed(RfqStatus::Cancelled)));
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub mod rfqs;
 pub mod search_feed;
 pub mod seller_home;
 pub mod shipping_methods;
+pub mod shop_ratings;
 pub mod shops;
 pub mod tokens;
 

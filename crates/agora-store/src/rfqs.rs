@@ -352,3 +352,77 @@ pub async fn reject_others(
     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
     .collect()
 }
+
+/// Marks an open RFQ cancelled; false when it was awarded or cancelled already.
+pub async fn cancel(conn: &mut AnyConnection, rfq_id: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE rfqs SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'open'")
+        .bind(now)
+        .bind(rfq_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes every submitted quote of a cancelled RFQ as rejected; returns `(quote id, shop id)`
+/// of each.
+pub async fn reject_all(conn: &mut AnyConnection, rfq_id: &str, now: i64) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query(
+        "UPDATE quotes SET status = 'rejected', updated_at = $1 WHERE rfq_id = $2 AND status = 'submitted' \
+         RETURNING id, shop_id",
+    )
+    .bind(now)
+    .bind(rfq_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect()
+}
+
+/// Expires a quote still submitted at `revision` whose validity ended by `now`; false when it
+/// moved on (revised, accepted, closed) first.
+pub async fn expire_quote(conn: &mut AnyConnection, id: &str, revision: i64, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE quotes SET status = 'expired', updated_at = $1 \
+         WHERE id = $2 AND status = 'submitted' AND revision = $3 AND valid_until <= $1",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(revision)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether shop `shop_id` quoted on the RFQ or was invited to it.
+pub async fn quoted_or_invited(conn: &mut AnyConnection, rfq_id: &str, shop_id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM quotes WHERE rfq_id = $1 AND shop_id = $2 \
+         UNION ALL SELECT 1 FROM rfq_invitations WHERE rfq_id = $1 AND shop_id = $2",
+    )
+    .bind(rfq_id)
+    .bind(shop_id)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// The oldest conversation between the RFQ's buyer and shop `shop_id` about the RFQ.
+pub async fn conversation_about(
+    conn: &mut AnyConnection,
+    rfq_id: &str,
+    shop_id: &str,
+    buyer_account_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query(
+        "SELECT id FROM conversations WHERE rfq_id = $1 AND shop_id = $2 AND buyer_account_id = $3 \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(rfq_id)
+    .bind(shop_id)
+    .bind(buyer_account_id)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()
+}

@@ -168,7 +168,7 @@ fn given(v: Option<&str>) -> Option<&str> {
 }
 
 /// Checks what the conversation is about: a product of the shop that the public sees, an order
-/// of the actor's with the shop, an RFQ id of sane form.
+/// of the actor's with the shop, an RFQ of the actor's that the shop quoted on or was invited to.
 async fn check_topic(conn: &mut Conn, actor: &Actor, shop_id: &str, input: &OpenInput<'_>) -> AppResult<()> {
     if let Some(product_id) = given(input.product_id) {
         let listed = products::by_id(conn, product_id)
@@ -196,6 +196,7 @@ async fn check_topic(conn: &mut Conn, actor: &Actor, shop_id: &str, input: &Open
     }
     if let Some(rfq_id) = given(input.rfq_id) {
         agora_core::text::slug(rfq_id, 64).map_err(|m| AppError::invalid("rfq_id", m))?;
+        crate::deals::quote_questions::check_topic(conn, actor, rfq_id, shop_id).await?;
     }
     Ok(())
 }

@@ -9,6 +9,8 @@ pub mod moves;
 pub mod negotiations;
 pub mod offer_settings;
 pub(crate) mod orders;
+pub mod quote_moves;
+pub mod quote_questions;
 pub mod quotes;
 pub mod rfqs;
 

@@ -56,12 +56,14 @@ pub struct QuoteView {
     pub note: Option<String>,
     pub status: QuoteStatus,
     pub revision: i64,
-    /// The shop's rating, once shops are rated (none are yet).
+    /// The shop's average rating in hundredths of a star; `None` before its first rating.
     pub seller_rating: Option<i64>,
+    /// How many ratings the average is of.
+    pub seller_rating_count: i64,
     pub updated_at: String,
 }
 
-fn refused(err: QuoteError) -> AppError {
+pub(crate) fn refused(err: QuoteError) -> AppError {
     match err {
         QuoteError::DeadlinePassed => AppError::conflict(ConflictKind::DeadlinePassed, err.to_string()),
         QuoteError::Closed(_) | QuoteError::NoLongerValid => {
@@ -71,7 +73,7 @@ fn refused(err: QuoteError) -> AppError {
     }
 }
 
-async fn quote_view(conn: &mut Conn, q: QuoteRow) -> AppResult<QuoteView> {
+pub(crate) async fn quote_view(conn: &mut Conn, q: QuoteRow) -> AppResult<QuoteView> {
     let cur = currency(&q.currency)?;
     let unit_price = Money::new(q.unit_price, cur);
     let shipping = Money::new(q.shipping, cur);
@@ -80,12 +82,14 @@ async fn quote_view(conn: &mut Conn, q: QuoteRow) -> AppResult<QuoteView> {
         .and_then(|g| g.checked_add(shipping))
         .map_err(|e| AppError::Internal(e.into()))?;
     let shop = super::shop(conn, &q.shop_id).await?;
+    let rating = crate::shop_ratings::summary(conn, &q.shop_id).await?;
     Ok(QuoteView {
         status: word("quote status", &q.status)?,
         valid_until: rfc3339(q.valid_until),
         updated_at: rfc3339(q.updated_at),
         shop_name: shop.name,
-        seller_rating: None,
+        seller_rating: rating.average_hundredths,
+        seller_rating_count: rating.count,
         id: q.id,
         rfq_id: q.rfq_id,
         shop_id: q.shop_id,
@@ -149,6 +153,12 @@ pub async fn submit(app: &App, actor: &Actor, rfq_id: &str, input: QuoteInput<'_
         ));
     }
     let status: RfqStatus = word("rfq status", &rfq.status)?;
+    if status != RfqStatus::Open {
+        return Err(AppError::conflict(
+            ConflictKind::RfqClosed,
+            format!("this request is {status} and takes no more quotes"),
+        ));
+    }
     let existing = store::quote_of_shop(&mut tx, rfq_id, &shop_id).await?;
     let mut row = QuoteRow {
         id: existing.as_ref().map_or_else(|| new_id("quo"), |q| q.id.clone()),
@@ -210,6 +220,7 @@ pub async fn submit(app: &App, actor: &Actor, rfq_id: &str, input: QuoteInput<'_
         notify: vec![rfq.buyer_account_id.clone()],
     };
     outbox::publish(&mut tx, &e, now).await?;
+    super::quote_moves::schedule_expiry(&mut tx, &row.id, row.revision, valid_until).await?;
     audit::record(
         &mut tx,
         Some(&actor.account_id),

@@ -80,8 +80,14 @@ pub enum AuditAction {
     NegotiationWithdrawn,
     NegotiationExpired,
     RfqPublished,
+    /// The buyer cancelled an open RFQ; its submitted quotes closed.
+    RfqCancelled,
     QuoteSubmitted,
     QuoteAccepted,
+    QuoteWithdrawn,
+    QuoteExpired,
+    /// A buyer rated the shop of a completed order.
+    ShopRated,
     ContractSigned,
     PlatformKeyCreated,
     /// A wallet top-up was asked for (its payment created).
@@ -173,8 +179,12 @@ string_enum!(AuditAction {
     NegotiationWithdrawn = "negotiation.withdrawn",
     NegotiationExpired = "negotiation.expired",
     RfqPublished = "rfq.published",
+    RfqCancelled = "rfq.cancelled",
     QuoteSubmitted = "quote.submitted",
     QuoteAccepted = "quote.accepted",
+    QuoteWithdrawn = "quote.withdrawn",
+    QuoteExpired = "quote.expired",
+    ShopRated = "shop.rated",
     ContractSigned = "contract.signed",
     PlatformKeyCreated = "platform_key.created",
     PaymentStarted = "payment.started",

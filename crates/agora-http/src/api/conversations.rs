@@ -26,7 +26,7 @@ pub struct NewConversationBody {
     product_id: Option<String>,
     /// One of your orders with the shop it is about.
     order_id: Option<String>,
-    /// An RFQ it is about.
+    /// An RFQ of yours it is about, which the shop quoted on or was invited to (404 otherwise).
     rfq_id: Option<String>,
     /// A first message, posted with the opening.
     body: Option<String>,

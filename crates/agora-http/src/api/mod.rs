@@ -16,9 +16,11 @@ mod negotiations;
 mod orders;
 mod payments;
 mod payouts;
+mod quote_moves;
 mod rfqs;
 pub(crate) mod search;
 mod shipping;
+mod shop_ratings;
 mod shops;
 
 use axum::Router;
@@ -152,6 +154,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rfqs::get))
         .routes(routes!(rfqs::submit_quote, rfqs::list_quotes))
         .routes(routes!(rfqs::accept_quote))
+        .routes(routes!(quote_moves::withdraw))
+        .routes(routes!(quote_moves::cancel))
+        .routes(routes!(quote_moves::conversation))
+        .routes(routes!(shop_ratings::rate, shop_ratings::get))
         .routes(routes!(rfqs::get_contract))
         .routes(routes!(rfqs::verify_contract))
         .routes(routes!(rfqs::download_contract))

@@ -17,6 +17,7 @@ pub(crate) mod negotiations;
 pub(crate) mod orders;
 mod pay;
 pub(crate) mod payments;
+mod quote_moves;
 pub(crate) mod rfqs;
 mod sell;
 mod seller_catalog;
@@ -24,6 +25,7 @@ mod seller_coupons;
 mod seller_home;
 mod seller_shipping;
 mod seller_variants;
+mod shop_ratings;
 mod variant_picker;
 
 use agora_app::{Actor, AppError};
@@ -57,6 +59,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/orders", get(orders::buyer_list))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/reorder", post(orders::reorder))
+        .route("/orders/{id}/rating", post(shop_ratings::rate))
         .route("/orders/{id}/{action}", post(orders::action))
         .route("/sell/orders", get(orders::seller_list))
         .route("/messages", get(messages::inbox).post(messages::create))
@@ -79,6 +82,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/rfqs/{id}", get(rfqs::detail))
         .route("/rfqs/{id}/quotes", post(rfqs::submit_quote))
         .route("/quotes/{id}/accept", post(rfqs::accept_quote))
+        .route("/quotes/{id}/withdraw", post(quote_moves::withdraw))
+        .route("/quotes/{id}/conversation", post(quote_moves::ask))
+        .route("/rfqs/{id}/cancel", post(quote_moves::cancel))
         .route("/sell/rfqs", get(rfqs::marketplace))
         .route("/contracts/{id}", get(rfqs::contract))
         .route("/contracts/{id}/download", get(rfqs::download))

@@ -290,7 +290,7 @@ pub async fn company_list(
 
 #[derive(Template)]
 #[template(path = "order.html")]
-struct OrderPage {
+pub(super) struct OrderPage {
     layout: Layout,
     order: OrderView,
     may_ship: bool,
@@ -313,15 +313,20 @@ struct OrderPage {
     bank: agora_app::BankDetails,
     /// The viewer paid (or pays) for it: the buyer or their company's admin.
     payer: bool,
+    /// The buyer's rating of the shop for this order, once given.
+    rating: Option<agora_app::shop_ratings::RatingView>,
+    /// The viewer may rate the shop now (the buyer of a completed, unrated order).
+    may_rate: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DetailQuery {
     placed: Option<String>,
+    rated: Option<String>,
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     actor: agora_app::Actor,
     csrf: &CsrfToken,
@@ -332,6 +337,8 @@ async fn detail_page(
     let order = orders::get(&state.app, &actor, id).await?;
     // The order is the viewer's to see (checked above); so is how it is paid.
     let payment = agora_app::payments::for_group(&state.app, &order.group_id).await?;
+    let rating = agora_app::shop_ratings::of_order(&state.app, &actor, id).await?;
+    let may_rate = agora_app::shop_ratings::may_rate_now(&state.app, &actor, id).await?;
     let layout = Layout::new(state, Some(actor), csrf, format!("Order {}", order.id))
         .await
         .with_notice(notice);
@@ -348,6 +355,8 @@ async fn detail_page(
         reordered: false,
         payer: matches!(order.viewer, Party::Buyer | Party::CompanyAdmin),
         payment,
+        rating,
+        may_rate,
         bank: state.app.settings.bank_details.clone(),
         layout,
         order,
@@ -363,7 +372,11 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let actor = user.require(&format!("/orders/{id}"))?;
-    let notice = q.placed.map(|_| "Thank you: your order was placed.".to_owned());
+    let notice = match (q.placed, q.rated) {
+        (Some(_), _) => Some("Thank you: your order was placed.".to_owned()),
+        (_, Some(_)) => Some("Thank you for rating the shop.".to_owned()),
+        _ => None,
+    };
     Ok(render(&detail_page(&state, actor, &csrf, &id, notice, None).await?))
 }
 
@@ -448,7 +461,7 @@ async fn act(
     }
 }
 
-fn message_of(err: &AppError) -> String {
+pub(super) fn message_of(err: &AppError) -> String {
     match err {
         AppError::Invalid(errors) => errors
             .0

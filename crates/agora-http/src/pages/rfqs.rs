@@ -188,6 +188,8 @@ struct DetailPage {
     listings: Vec<Listing>,
     sort: String,
     error: Option<String>,
+    /// A seller may send or revise a quote: the RFQ takes quotes and theirs is not closed.
+    may_quote: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +198,8 @@ pub struct DetailQuery {
     sort: String,
     published: Option<String>,
     quoted: Option<String>,
+    withdrawn: Option<String>,
+    cancelled: Option<String>,
 }
 
 async fn detail_page(
@@ -218,7 +222,12 @@ async fn detail_page(
     let layout = Layout::new(state, Some(actor), csrf, rfq.title.clone())
         .await
         .with_notice(notice);
+    let may_quote = rfq.open_for_quotes
+        && quotes
+            .first()
+            .is_none_or(|q| q.status == agora_core::rfq::QuoteStatus::Submitted);
     Ok(DetailPage {
+        may_quote,
         layout,
         rfq,
         quotes,
@@ -236,10 +245,16 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let actor = user.require(&format!("/rfqs/{id}"))?;
-    let notice = match (q.published, q.quoted) {
-        (Some(_), _) => Some("Your request is published.".to_owned()),
-        (_, Some(_)) => Some("Your quote was sent.".to_owned()),
-        _ => None,
+    let notice = if q.published.is_some() {
+        Some("Your request is published.".to_owned())
+    } else if q.quoted.is_some() {
+        Some("Your quote was sent.".to_owned())
+    } else if q.withdrawn.is_some() {
+        Some("Your quote is withdrawn.".to_owned())
+    } else if q.cancelled.is_some() {
+        Some("Your request is cancelled; the shops that quoted were told.".to_owned())
+    } else {
+        None
     };
     Ok(render(
         &detail_page(&state, actor, &csrf, &id, &q.sort, notice, None).await?,
@@ -258,7 +273,13 @@ fn message_of(err: &AppError) -> String {
     }
 }
 
-async fn failed(state: &AppState, actor: agora_app::Actor, csrf: &CsrfToken, id: &str, err: AppError) -> PageResult {
+pub(super) async fn failed(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    id: &str,
+    err: AppError,
+) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
     let message = format!("That did not work: {}.", message_of(&err));
     let page = detail_page(state, actor, csrf, id, "", None, Some(message)).await?;

@@ -227,8 +227,11 @@ pub struct QuoteBody {
     status: String,
     /// 1 for the first version, then one more per revision.
     revision: i64,
-    /// The seller's rating in hundredths of a star; absent until shops are rated.
+    /// The seller's average rating in hundredths of a star (450 is 4.5 stars); absent before its
+    /// first rating.
     seller_rating: Option<i64>,
+    /// How many ratings the seller's average is of.
+    seller_rating_count: i64,
     updated_at: String,
 }
 
@@ -249,6 +252,7 @@ impl From<QuoteView> for QuoteBody {
             status: q.status.as_str().into(),
             revision: q.revision,
             seller_rating: q.seller_rating,
+            seller_rating_count: q.seller_rating_count,
             updated_at: q.updated_at,
         }
     }

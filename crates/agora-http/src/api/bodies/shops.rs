@@ -23,8 +23,10 @@ pub struct ShopView {
     pub categories: Vec<String>,
     /// The company the shop belongs to, if it was opened on a company's behalf.
     pub company_id: Option<String>,
-    /// Average buyer rating, once there are reviews.
+    /// Average buyer rating in stars (1 to 5), once there are ratings.
     pub rating: Option<f32>,
+    /// How many ratings the average is of.
+    pub rating_count: i64,
     pub qualifications: Vec<QualificationView>,
     pub created_at: String,
     /// `tax_inclusive`: prices and shipping rates contain tax (subtotal + shipping - discount =
@@ -79,6 +81,7 @@ impl From<app::ShopView> for ShopView {
             categories: s.categories,
             company_id: s.company_id,
             rating: s.rating,
+            rating_count: s.rating_count,
             qualifications: each(s.qualifications),
             created_at: s.created_at,
             price_mode: s.price_mode.as_str().to_owned(),
