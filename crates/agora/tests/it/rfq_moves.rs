@@ -463,3 +463,61 @@ async fn lux_variant(t: &TestApp, quote: &str) -> String {
         .variant_id
         .unwrap()
 }
+
+db_test!(the_rfq_pages_ask_withdraw_and_cancel_with_friendly_refusals, |t| {
+    use crate::page_session::{get, post};
+    let d = deal(&t).await;
+    let rfq_field = [("rfq_id", d.rfq.as_str())];
+
+    // Either side's "Ask a question" leads to the one conversation about the quote.
+    let r = post(&t, &format!("/quotes/{}/conversation", d.ben_quote), &d.pia, &rfq_field).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.headers["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/messages/cnv_"), "{to}");
+    let r = post(&t, &format!("/quotes/{}/conversation", d.ben_quote), &d.ben, &rfq_field).await;
+    assert_eq!(r.headers["location"].to_str().unwrap(), to);
+    let r = post(
+        &t,
+        &format!("/quotes/{}/conversation", d.ben_quote),
+        &d.stranger,
+        &rfq_field,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
+    // The comparison offers the buttons to the buyer, the quote page to the seller.
+    let buyer_page = get(&t, &format!("/rfqs/{}", d.rfq), &d.pia).await;
+    assert!(buyer_page.text.contains("Ask a question") && buyer_page.text.contains("Cancel request"));
+    let seller_page = get(&t, &format!("/rfqs/{}", d.rfq), &d.ben).await;
+    assert!(seller_page.text.contains("Withdraw quote") && seller_page.text.contains("Ask a question"));
+
+    let r = post(&t, &format!("/quotes/{}/withdraw", d.ben_quote), &d.pia, &rfq_field).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "not the buyer's to withdraw: {}",
+        r.text
+    );
+    let r = post(&t, &format!("/quotes/{}/withdraw", d.ben_quote), &d.ben, &rfq_field).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = post(&t, &format!("/quotes/{}/withdraw", d.ben_quote), &d.ben, &rfq_field).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text.contains("That did not work") && r.text.contains("withdrawn"),
+        "{}",
+        r.text
+    );
+    let seller_page = get(&t, &format!("/rfqs/{}", d.rfq), &d.ben).await;
+    assert!(!seller_page.text.contains("Withdraw quote"), "nothing left to withdraw");
+
+    let r = post(&t, &format!("/rfqs/{}/cancel", d.rfq), &d.ben, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = post(&t, &format!("/rfqs/{}/cancel", d.rfq), &d.pia, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = get(&t, r.headers["location"].to_str().unwrap(), &d.pia).await;
+    assert!(page.text.contains("Your request is cancelled"), "{}", page.text);
+    assert!(!page.text.contains("Cancel request") && !page.text.contains(">Accept<"));
+    let r = post(&t, &format!("/rfqs/{}/cancel", d.rfq), &d.pia, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("can no longer be cancelled"), "{}", r.text);
+});

@@ -219,3 +219,46 @@ db_test!(the_quote_comparison_sorts_by_seller_rating, |t| {
     assert!(ann < ben && ben < cat, "rating order on the page");
     assert!(html.contains("5.0 ★") && html.contains("3.5 ★"), "{html}");
 });
+
+db_test!(the_order_page_rates_the_shop_with_friendly_refusals, |t| {
+    use crate::page_session::{get, post};
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (seller, shop) = seller_with_shop(&t, "sam@example.com", "Sams Sound").await;
+    let (_, lamp) = list_lamp(&t, &seller, &shop, "LAMP", 50).await;
+    let buyer = t.user("bea@example.com").await;
+    let shipped = order(&t, &buyer, &lamp, 1, "card").await;
+    ship(&t, &seller, &shipped).await;
+    let page = get(&t, &format!("/orders/{shipped}"), &buyer).await;
+    assert!(!page.text.contains("Rate the shop"), "not before completion");
+    let r = post(&t, &format!("/orders/{shipped}/rating"), &buyer, &[("score", "5")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("once it is completed"), "{}", r.text);
+
+    let done = completed(&t, &buyer, &seller, &lamp, 1).await;
+    let page = get(&t, &format!("/orders/{done}"), &buyer).await;
+    assert!(page.text.contains("Rate the shop"), "{}", page.text);
+    let seller_view = get(&t, &format!("/orders/{done}"), &seller).await;
+    assert!(!seller_view.text.contains("Rate the shop"), "only the buyer rates");
+    let r = post(&t, &format!("/orders/{done}/rating"), &seller, &[("score", "5")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = post(&t, &format!("/orders/{done}/rating"), &buyer, &[("score", "9")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("from 1 to 5"), "{}", r.text);
+    let r = post(
+        &t,
+        &format!("/orders/{done}/rating"),
+        &buyer,
+        &[("score", "5"), ("comment", "Spot on")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = get(&t, &format!("/orders/{done}?rated=1"), &buyer).await;
+    assert!(page.text.contains("Thank you for rating the shop") && page.text.contains("Spot on"));
+    assert!(!page.text.contains("Rate the shop</button>"), "once per order");
+    let r = post(&t, &format!("/orders/{done}/rating"), &buyer, &[("score", "1")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let stranger = t.user("stranger@example.com").await;
+    let r = post(&t, &format!("/orders/{done}/rating"), &stranger, &[("score", "1")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+});
