@@ -517,6 +517,8 @@ db_test!(the_rfq_pages_ask_withdraw_and_cancel_with_friendly_refusals, |t| {
     let page = get(&t, r.headers["location"].to_str().unwrap(), &d.pia).await;
     assert!(page.text.contains("Your request is cancelled"), "{}", page.text);
     assert!(!page.text.contains("Cancel request") && !page.text.contains(">Accept<"));
+    let list = get(&t, "/rfqs", &d.pia).await;
+    assert!(list.text.contains("Cancelled"), "{}", list.text);
     let r = post(&t, &format!("/rfqs/{}/cancel", d.rfq), &d.pia, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.text.contains("can no longer be cancelled"), "{}", r.text);

@@ -165,9 +165,9 @@ pub struct RfqBody {
     deadline: String,
     /// `public` (every shop of the category) or `invited`.
     visibility: String,
-    /// `open` or `awarded`.
+    /// `open`, `awarded` or `cancelled`.
     status: String,
-    /// Whether quotes are still taken (before the deadline, not awarded).
+    /// Whether quotes are still taken (before the deadline, neither awarded nor cancelled).
     open_for_quotes: bool,
     /// The invited shops (for the buyer only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
