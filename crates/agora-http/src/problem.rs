@@ -30,6 +30,7 @@ pub struct Problem {
     /// `/problems/category-exists`, `/problems/shop-not-approved`, `/problems/in-progress`,
     /// `/problems/secret-shown-once`, `/problems/out-of-stock`, `/problems/negotiation-closed`,
     /// `/problems/not-your-turn`, `/problems/deadline-passed`, `/problems/quote-closed`,
+    /// `/problems/rfq-closed`, `/problems/order-not-completed`, `/problems/already-rated`,
     /// `/problems/insufficient-funds`,
     /// `/problems/no-payout-account`, `/problems/refund-exceeds-paid`.
     #[serde(rename = "type")]
