@@ -33,6 +33,7 @@ mod import;
 mod jobs;
 mod ledger;
 mod ledger_model;
+mod negotiation_events;
 mod negotiations;
 mod nodes;
 mod order_jobs;
