@@ -88,7 +88,8 @@ Pushes JSON frames: `{\"type\": \"message\", \"conversation_id\", \"message\": {
 `{\"type\": \"read\", \"conversation_id\", \"account_id\", \"side\", \"seq\"}`, and negotiation events. \
 Send `{\"type\": \"catch_up\", \"conversation_id\", \"after\": <seq>}` after a reconnect to get what you missed.",
     responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 426, body = Problem), (status = 429, body = Problem)))]
+        (status = 403, body = Problem), (status = 426, body = Problem), (status = 429, body = Problem),
+        (status = 503, description = "This node holds as many WebSocket connections as it takes (`--ws-max-connections`) or is shutting down: try again after `Retry-After` seconds", body = Problem)))]
 pub async fn connect(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -130,6 +131,7 @@ async fn accept(
         .connect(&actor.account_id)
         .map_err(|refused| match refused {
             Refused::TooMany => AppError::RateLimited { retry_after_s: 5 },
+            Refused::Full => AppError::Busy { retry_after_s: 5 },
             Refused::ShuttingDown => AppError::Busy { retry_after_s: 1 },
         })?;
     let state = state.clone();

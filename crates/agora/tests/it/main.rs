@@ -52,3 +52,4 @@ mod sign_in;
 mod statements;
 mod variant_edits;
 mod wallet;
+mod ws_limits;
