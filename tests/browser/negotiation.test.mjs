@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, withHarness } from "./lib/browser.mjs";
+import { formatViolations, launchBrowser, runAxe, watchAssets, withHarness } from "./lib/browser.mjs";
 import { assertText, assertVisible, login } from "./lib/flows.mjs";
 import { DEMO, DEMO_PASSWORD, startServer } from "./lib/server.mjs";
 
@@ -70,6 +70,11 @@ async function phone(h, label) {
   const page = await context.newPage();
   await page.setViewportSize({ width: 390, height: 844 });
   return page;
+}
+
+async function assertAccessible(page, what) {
+  const blocking = (await runAxe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.equal(blocking.length, 0, `${what}:\n${formatViolations(blocking)}`);
 }
 
 /** Marks the loaded page, so that a later check can tell it was never reloaded. */
@@ -167,8 +172,16 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
     await assertText(buyer.getByRole("main"), /Waiting for payment/);
     await assertText(buyer.getByRole("main"), new RegExp(agreed.replace(".", "[.,]")));
 
+    // The negotiation page stays light and accessible with its live script.
+    const assets = watchAssets(buyer);
+    await buyer.goto(negotiation, { waitUntil: "load" });
+    await buyer.waitForLoadState("networkidle").catch(() => {});
+    const weight = await assets.stop();
+    assert.ok(weight.files.some((f) => /\/assets\/negotiation\.[0-9a-f]{10}\.js$/.test(f.url)), "the live script, content-hashed");
+    assert.ok(weight.total <= 100 * 1024, `the negotiation page loads ${weight.total} bytes of CSS and JavaScript`);
+    await assertAccessible(buyer, "the agreed negotiation");
+
     // Every move is in the conversation between the two, and the floor is not.
-    await buyer.goto(negotiation);
     await buyer.locator("#conversation-link").click();
     await buyer.waitForURL(/\/messages\/cnv_/);
     const log = buyer.getByRole("list", { name: "Messages" });
@@ -178,6 +191,7 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
     const chat = await log.innerText();
     assert.ok(!chat.includes((list * 0.5 / 100).toFixed(2)), `the floor shows in the conversation: ${chat}`);
     await assertNoSidewaysScroll(buyer, "the conversation with the negotiation's events");
+    await assertAccessible(buyer, "the conversation with the negotiation's events");
   });
 });
 
