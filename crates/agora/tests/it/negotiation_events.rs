@@ -335,3 +335,37 @@ db_test!(only_the_parties_read_the_events_by_the_staffs_current_roles, |t| {
     let seen = messages(&t, &admin, &conversation).await;
     assert_eq!(events(&seen).last().unwrap().0, "accepted");
 });
+
+/// On PostgreSQL: two `agora serve` processes on one database; a counter-offer made on A reaches
+/// the buyer's WebSocket on B, both as the negotiation's frame and as the conversation's event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(agora_pg), ignore = "set AGORA_TEST_POSTGRES_URL to run on PostgreSQL")]
+async fn a_move_made_on_one_node_reaches_a_websocket_on_another() {
+    let t = TestApp::spawn(crate::support::Engine::Postgres).await;
+    let h = haggle_world(&t).await;
+    let id = offer(&t, &h.buyer, &h.variant, 2, 800).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = crate::nodes::Node::start(t.agora(dir_a.path())).await;
+    let b = crate::nodes::Node::start(t.agora(dir_b.path())).await;
+    let mut on_b = connect(&b.base, &h.buyer).await;
+    // B's follower is running once its socket works; give its listener a moment to subscribe.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let r = t
+        .client
+        .post(format!("{}/api/v1/negotiations/{id}/counter", a.base))
+        .bearer_auth(&h.seller)
+        .json(&json!({"unit_price": eur(950)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let moved = next_of(&mut on_b, "negotiation").await;
+    assert_eq!(moved["negotiation_id"], id.as_str());
+    assert_eq!(moved["turn"], "buyer");
+    let event = next_event(&mut on_b, "countered", "seller").await;
+    assert_eq!(event["message"]["event"]["unit_price"], eur(950));
+}
