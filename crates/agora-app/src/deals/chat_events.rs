@@ -234,8 +234,15 @@ pub(crate) enum DeclinedOffer<'a> {
 
 /// Records, in a transaction of its own, that the buyer's offer under the floor was declined
 /// automatically: the offer itself was refused and is stored nowhere, but both sides see that
-/// one came and was declined (in neutral words).
-pub(crate) async fn record_decline(app: &App, actor: &Actor, offer: DeclinedOffer<'_>) -> AppResult<()> {
+/// one came and was declined (in neutral words). The buyer's answer is the refusal whatever
+/// happens here, so a failure is logged, not returned.
+pub(crate) async fn record_decline(app: &App, actor: &Actor, offer: DeclinedOffer<'_>) {
+    if let Err(err) = write_decline(app, actor, offer).await {
+        tracing::warn!(error = %err, "recording a declined offer in the conversation failed");
+    }
+}
+
+async fn write_decline(app: &App, actor: &Actor, offer: DeclinedOffer<'_>) -> AppResult<()> {
     let now = agora_store::now_ms();
     let mut tx = app.db.begin().await?;
     let (conversation, negotiation_id) = match offer {

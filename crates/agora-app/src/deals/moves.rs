@@ -144,7 +144,7 @@ pub async fn counter(app: &App, actor: &Actor, id: &str, input: CounterInput<'_>
         if let Err(refusal) = check_buyer_price(&l, input.unit_price) {
             if only_under_floor(&l, input.unit_price) {
                 tx.rollback().await?;
-                chat_events::record_decline(app, actor, DeclinedOffer::Counter(&row)).await?;
+                chat_events::record_decline(app, actor, DeclinedOffer::Counter(&row)).await;
             }
             return Err(refusal);
         }

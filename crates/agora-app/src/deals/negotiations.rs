@@ -277,7 +277,7 @@ pub async fn open(
                 product_id: &l.product_id,
                 product_title: &l.title,
             };
-            chat_events::record_decline(app, actor, offer).await?;
+            chat_events::record_decline(app, actor, offer).await;
         }
         return Err(refusal);
     }
