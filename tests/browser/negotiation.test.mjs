@@ -1,12 +1,13 @@
 // Negotiation through the pages, on a phone: a buyer and a seller (two browser contexts) haggle
-// over a product to agreement, reloading to see each other's moves; and a buyer's request for
+// over a product to agreement, each seeing the other's moves arrive without reloading (the
+// negotiation page listens on the WebSocket), and find the moves in their conversation; and a buyer's request for
 // quotation gets three competing quotes, one of which becomes a signed contract and an order.
 // No page scrolls sideways at 390 px.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { launchBrowser, withHarness } from "./lib/browser.mjs";
+import { formatViolations, launchBrowser, runAxe, watchAssets, withHarness } from "./lib/browser.mjs";
 import { assertText, assertVisible, login } from "./lib/flows.mjs";
 import { DEMO, DEMO_PASSWORD, startServer } from "./lib/server.mjs";
 
@@ -71,6 +72,20 @@ async function phone(h, label) {
   return page;
 }
 
+async function assertAccessible(page, what) {
+  const blocking = (await runAxe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.equal(blocking.length, 0, `${what}:\n${formatViolations(blocking)}`);
+}
+
+/** Marks the loaded page, so that a later check can tell it was never reloaded. */
+async function markPage(page) {
+  await page.evaluate(() => { window.agoraNotReloaded = true; });
+}
+
+async function assertNotReloaded(page, what) {
+  assert.equal(await page.evaluate(() => window.agoraNotReloaded === true), true, `${what} was reloaded`);
+}
+
 function dateIn(days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -113,7 +128,8 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
     const negotiation = new URL(buyer.url()).pathname;
     await assertNoSidewaysScroll(buyer, "the negotiation");
 
-    // The seller finds it in the list and counters.
+    // The seller finds it in the list and counters; the buyer's page, never reloaded, shows it.
+    await markPage(buyer);
     await seller.goto("/sell/negotiations");
     await seller.getByRole("link", { name: product.title }).first().click();
     await assertText(seller.locator("#whose-turn"), /Your turn/);
@@ -122,14 +138,30 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
     await seller.getByRole("button", { name: "Send counter-offer" }).click();
     await assertText(seller.getByRole("status"), /counter-offer was sent/);
     await assertNoSidewaysScroll(seller, "the seller's negotiation");
-
-    // The buyer sees the counter after a reload, and accepts it.
-    await buyer.goto(negotiation);
     await assertText(buyer.locator("#rounds"), /Meet me here/);
     await assertText(buyer.locator("#whose-turn"), /Your turn/);
-    await buyer.getByRole("button", { name: /^Accept/ }).click();
-    await assertText(buyer.getByRole("status"), /the contract is signed and the order is placed/);
+    await assertNotReloaded(buyer, "the buyer's negotiation");
+
+    // The buyer counters once more; the seller's page, never reloaded, shows it.
+    await markPage(seller);
+    const agreed = (list * 0.85 / 100).toFixed(2);
+    await buyer.getByLabel(/Price per unit/).fill(agreed);
+    await buyer.getByLabel(/^Message/).fill("Split the difference?");
+    await buyer.getByRole("button", { name: "Send counter-offer" }).click();
+    await assertText(buyer.getByRole("status"), /counter-offer was sent/);
+    await assertText(buyer.locator("#whose-turn"), /Waiting for the other side/);
+    await markPage(buyer);
+    await assertText(seller.locator("#rounds"), /Split the difference/);
+    await assertText(seller.locator("#whose-turn"), /Your turn/);
+    await assertNotReloaded(seller, "the seller's negotiation");
+
+    // The seller accepts; the buyer's page turns to the agreement by itself.
+    await seller.getByRole("button", { name: /^Accept/ }).click();
+    await assertText(seller.getByRole("status"), /the contract is signed and the order is placed/);
+    await assertText(seller.locator("#negotiation-status"), /Agreed/);
     await assertText(buyer.locator("#negotiation-status"), /Agreed/);
+    await assertVisible(buyer.locator("#contract-link"), "the contract link on the buyer's page");
+    await assertNotReloaded(buyer, "the buyer's negotiation");
 
     await buyer.locator("#contract-link").click();
     await buyer.waitForURL(/\/contracts\/ctr_/);
@@ -138,12 +170,28 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
     await buyer.locator("#contract-order").click();
     await buyer.waitForURL(/\/orders\/ord_/);
     await assertText(buyer.getByRole("main"), /Waiting for payment/);
-    const expected = (list * 0.9 / 100).toFixed(2);
-    await assertText(buyer.getByRole("main"), new RegExp(expected.replace(".", "[.,]")));
+    await assertText(buyer.getByRole("main"), new RegExp(agreed.replace(".", "[.,]")));
 
-    // The seller sees the agreement on a reload too.
-    await seller.reload();
-    await assertText(seller.locator("#negotiation-status"), /Agreed/);
+    // The negotiation page stays light and accessible with its live script.
+    const assets = watchAssets(buyer);
+    await buyer.goto(negotiation, { waitUntil: "load" });
+    await buyer.waitForLoadState("networkidle").catch(() => {});
+    const weight = await assets.stop();
+    assert.ok(weight.files.some((f) => /\/assets\/negotiation\.[0-9a-f]{10}\.js$/.test(f.url)), "the live script, content-hashed");
+    assert.ok(weight.total <= 100 * 1024, `the negotiation page loads ${weight.total} bytes of CSS and JavaScript`);
+    await assertAccessible(buyer, "the agreed negotiation");
+
+    // Every move is in the conversation between the two, and the floor is not.
+    await buyer.locator("#conversation-link").click();
+    await buyer.waitForURL(/\/messages\/cnv_/);
+    const log = buyer.getByRole("list", { name: "Messages" });
+    await assertText(log, /declined automatically/);
+    await assertText(log, /counter-offer by/);
+    await assertText(log, /accepted by/);
+    const chat = await log.innerText();
+    assert.ok(!chat.includes((list * 0.5 / 100).toFixed(2)), `the floor shows in the conversation: ${chat}`);
+    await assertNoSidewaysScroll(buyer, "the conversation with the negotiation's events");
+    await assertAccessible(buyer, "the conversation with the negotiation's events");
   });
 });
 

@@ -11,7 +11,8 @@
 //! Each connection has a bounded queue. A client that does not keep up is dropped rather than
 //! buffered without limit: its queue is closed and its socket told to reconnect and catch up
 //! (the history API gives what it missed). Each account holds a bounded number of connections
-//! per node.
+//! per node, and the node a bounded number in all (past it, new ones are turned away so that a
+//! flood of sockets cannot take the node's memory and file descriptors).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,13 +35,19 @@ pub struct Limits {
     pub queue: usize,
     /// Connections one account may hold on one node.
     pub per_account: usize,
+    /// Connections this node holds in all.
+    pub total: usize,
 }
+
+/// The connections a node holds in all unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             queue: 64,
             per_account: 8,
+            total: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -56,6 +63,8 @@ pub struct Hub {
 struct Inner {
     next_id: u64,
     by_account: HashMap<String, Vec<Registered>>,
+    /// How many connections `by_account` holds.
+    held: usize,
     closing: bool,
 }
 
@@ -70,6 +79,8 @@ struct Registered {
 pub enum Refused {
     #[error("this account has too many live connections open")]
     TooMany,
+    #[error("this server holds as many live connections as it takes; try again shortly")]
+    Full,
     #[error("the server is shutting down")]
     ShuttingDown,
 }
@@ -137,6 +148,10 @@ impl Hub {
         if held >= self.limits.per_account {
             return Err(Refused::TooMany);
         }
+        if inner.held >= self.limits.total {
+            return Err(Refused::Full);
+        }
+        inner.held += 1;
         inner.next_id += 1;
         let id = inner.next_id;
         inner
@@ -156,6 +171,9 @@ impl Hub {
 
     fn remove(&self, account_id: &str, id: u64) {
         let mut inner = self.lock();
+        // Counted down once, when the connection goes: a connection dropped for being slow has
+        // already left `by_account` but still holds its place until its socket closes.
+        inner.held = inner.held.saturating_sub(1);
         if let Some(list) = inner.by_account.get_mut(account_id) {
             list.retain(|r| r.id != id);
             if list.is_empty() {
@@ -199,6 +217,11 @@ impl Hub {
             }
         }
         sent
+    }
+
+    /// How many connections this node holds in all.
+    pub fn connections(&self) -> usize {
+        self.lock().held
     }
 
     /// How many connections this node holds for `account_id`.
@@ -254,6 +277,7 @@ mod tests {
         let hub = Hub::new(Limits {
             queue: 2,
             per_account: 8,
+            total: 100,
         });
         let mut slow = hub.connect("acc_a").unwrap();
         for _ in 0..3 {
@@ -271,6 +295,7 @@ mod tests {
         let hub = Hub::new(Limits {
             queue: 4,
             per_account: 2,
+            total: 100,
         });
         let first = hub.connect("acc_a").unwrap();
         let _second = hub.connect("acc_a").unwrap();
@@ -279,5 +304,32 @@ mod tests {
         assert!(hub.connect("acc_a").is_ok());
         hub.close_all();
         assert_eq!(hub.connect("acc_b").unwrap_err(), Refused::ShuttingDown);
+    }
+
+    #[tokio::test]
+    async fn a_node_holds_a_bounded_number_of_connections_in_all() {
+        let hub = Hub::new(Limits {
+            queue: 1,
+            per_account: 8,
+            total: 3,
+        });
+        let a = hub.connect("acc_a").unwrap();
+        let _b = hub.connect("acc_b").unwrap();
+        let mut slow = hub.connect("acc_c").unwrap();
+        assert_eq!(hub.connect("acc_d").unwrap_err(), Refused::Full);
+        // A client dropped for being slow holds its place until its connection ends.
+        for _ in 0..2 {
+            hub.publish(&["acc_c".to_owned()], &serde_json::json!({"type": "x"}));
+        }
+        assert!(slow.next().await.is_ok());
+        assert_eq!(slow.next().await, Err(Ended::TooSlow));
+        assert_eq!(hub.connections(), 3);
+        assert_eq!(hub.connect("acc_d").unwrap_err(), Refused::Full);
+        drop(slow);
+        drop(a);
+        assert_eq!(hub.connections(), 1);
+        let _d = hub.connect("acc_d").unwrap();
+        let _e = hub.connect("acc_e").unwrap();
+        assert_eq!(hub.connect("acc_f").unwrap_err(), Refused::Full);
     }
 }

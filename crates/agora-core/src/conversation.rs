@@ -15,6 +15,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{string_enum, CompanyRole};
+use crate::negotiation_event::NegotiationEvent;
 use crate::text;
 
 /// Which side of a conversation someone is on.
@@ -200,6 +201,20 @@ pub struct Attachment {
     pub url: String,
 }
 
+/// What a message is: text someone wrote, or an event of a negotiation between the parties.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Text,
+    Event,
+}
+
+string_enum!(MessageKind {
+    Text = "text",
+    Event = "event",
+});
+
 /// One message as the API returns it and the WebSocket pushes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -214,6 +229,12 @@ pub struct Message {
     pub attachment: Option<Attachment>,
     /// RFC 3339.
     pub created_at: String,
+    /// `text` (absent from events written before kinds existed) or `event`.
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// What an `event` message is about; its `body` is the same in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<NegotiationEvent>,
 }
 
 #[cfg(test)]

@@ -304,6 +304,8 @@ mod tests {
                 body: "Hello".into(),
                 attachment: None,
                 created_at: "2026-11-30T12:00:00Z".into(),
+                kind: crate::conversation::MessageKind::Text,
+                event: None,
             }),
         }
     }

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod money;
 pub mod negotiation;
+pub mod negotiation_event;
 pub mod order;
 pub mod payment;
 pub mod payout;

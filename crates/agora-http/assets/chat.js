@@ -37,19 +37,36 @@
   // Adds a message in its place by seq, once.
   function show(m) {
     if (document.getElementById("m" + m.seq)) return;
-    var item = el("li", "chat-message " + (m.side === mySide ? "mine" : "theirs"));
+    // A negotiation's event reads as one line with a link to the negotiation.
+    var isEvent = m.kind === "event";
+    var item = el("li", "chat-message " + (isEvent ? "chat-event" : m.side === mySide ? "mine" : "theirs"));
     item.id = "m" + m.seq;
     item.dataset.seq = m.seq;
-    var meta = el("p", "chat-meta");
-    meta.appendChild(el("strong", "", m.sender_name));
-    var detail = el("span", "muted", " (" + (m.side === "seller" ? "Seller" : "Buyer") + ") · ");
     var time = el("time", "", when(m.created_at));
     time.setAttribute("datetime", m.created_at);
-    detail.appendChild(time);
-    meta.appendChild(document.createTextNode(" "));
-    meta.appendChild(detail);
-    item.appendChild(meta);
-    if (m.body) item.appendChild(el("p", "chat-body", m.body));
+    if (isEvent) {
+      var line = el("p", "chat-body", m.body);
+      var neg = m.event && m.event.negotiation_id;
+      if (neg) {
+        var link = el("a", "", "See the negotiation");
+        link.href = "/negotiations/" + neg;
+        line.appendChild(document.createTextNode(" · "));
+        line.appendChild(link);
+      }
+      item.appendChild(line);
+      var at = el("p", "chat-meta muted");
+      at.appendChild(time);
+      item.appendChild(at);
+    } else {
+      var meta = el("p", "chat-meta");
+      meta.appendChild(el("strong", "", m.sender_name));
+      var detail = el("span", "muted", " (" + (m.side === "seller" ? "Seller" : "Buyer") + ") · ");
+      detail.appendChild(time);
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(detail);
+      item.appendChild(meta);
+      if (m.body) item.appendChild(el("p", "chat-body", m.body));
+    }
     if (m.attachment) {
       var p = el("p");
       var a = el("a", "", m.attachment.filename);

@@ -1,4 +1,4 @@
-//! Static assets, built into the binary: the stylesheet, htmx, our small script and the favicon.
+//! Static assets, built into the binary: the stylesheet, htmx, our small scripts and the favicon.
 //!
 //! Each asset is served under a name that holds a hash of its content (`/assets/app.3f2a9c1d0b.css`),
 //! cached for a year as immutable: a new release changes the name, never the content behind one.
@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 5] = [
+const ASSETS: [Asset; 6] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -50,6 +50,11 @@ const ASSETS: [Asset; 5] = [
         body: include_bytes!("../assets/chat.js"),
     },
     Asset {
+        name: "negotiation.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/negotiation.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -64,6 +69,8 @@ pub struct Urls {
     pub app_js: String,
     /// Live updates of a conversation page.
     pub chat_js: String,
+    /// Live updates of a negotiation page.
+    pub negotiation_js: String,
     pub favicon: String,
 }
 
@@ -76,12 +83,13 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, favicon] = &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, favicon] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
         app_js: hashed_path(app_js),
         chat_js: hashed_path(chat_js),
+        negotiation_js: hashed_path(negotiation_js),
         favicon: hashed_path(favicon),
     }
 });
@@ -111,7 +119,7 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[4];
+    let favicon = &ASSETS[5];
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

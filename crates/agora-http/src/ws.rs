@@ -7,7 +7,8 @@
 //! cannot open a socket with a visitor's cookie.
 //!
 //! Frames are JSON objects with a `type`. The server sends `hello` first, then `message`,
-//! `read`, ... as they happen. A client may send `{"type": "catch_up", "conversation_id",
+//! `read`, `negotiation`, ... as they happen (a negotiation's move also comes as a `message` of kind
+//! `event` in its conversation). A client may send `{"type": "catch_up", "conversation_id",
 //! "after": seq}` to get, as `message` frames, what it missed since the seq it last saw (then a
 //! `caught_up` frame), and `{"type": "ping"}` (answered with `pong`). A client that does not
 //! keep up is closed with 1013 and should reconnect and catch up; so is every client of a node
@@ -85,10 +86,13 @@ fn same_origin(headers: &HeaderMap) -> bool {
 #[utoipa::path(get, path = "/ws", tag = "conversations", security(("bearer" = [])),
     description = "Upgrade to a WebSocket. Authenticated by `Authorization: Bearer` or the session cookie, never a token in the URL. \
 Pushes JSON frames: `{\"type\": \"message\", \"conversation_id\", \"message\": {...}}` (the message as `GET /conversations/{id}/messages` returns it), \
-`{\"type\": \"read\", \"conversation_id\", \"account_id\", \"side\", \"seq\"}`, and negotiation events. \
+`{\"type\": \"read\", \"conversation_id\", \"account_id\", \"side\", \"seq\"}`, and negotiation events: \
+`{\"type\": \"negotiation\", \"negotiation_id\", \"event\", \"status\", \"turn\", \"rounds\"}`, and each move also as a `message` frame \
+of `kind: \"event\"` in the conversation between the buyer and the shop. \
 Send `{\"type\": \"catch_up\", \"conversation_id\", \"after\": <seq>}` after a reconnect to get what you missed.",
     responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 426, body = Problem), (status = 429, body = Problem)))]
+        (status = 403, body = Problem), (status = 426, body = Problem), (status = 429, body = Problem),
+        (status = 503, description = "This node holds as many WebSocket connections as it takes (`--ws-max-connections`) or is shutting down: try again after `Retry-After` seconds", body = Problem)))]
 pub async fn connect(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -130,6 +134,7 @@ async fn accept(
         .connect(&actor.account_id)
         .map_err(|refused| match refused {
             Refused::TooMany => AppError::RateLimited { retry_after_s: 5 },
+            Refused::Full => AppError::Busy { retry_after_s: 5 },
             Refused::ShuttingDown => AppError::Busy { retry_after_s: 1 },
         })?;
     let state = state.clone();

@@ -100,6 +100,32 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<Co
         .transpose()
 }
 
+/// The most recently active conversation between a buyer and a shop about a product: the
+/// company's when `buyer_company_id` is given, else the buyer's own.
+pub async fn about_product(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    product_id: &str,
+    buyer_account_id: &str,
+    buyer_company_id: Option<&str>,
+) -> sqlx::Result<Option<ConversationRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE c.product_id = $1 AND c.shop_id = $2 AND \
+         ((c.buyer_company_id IS NULL AND $4 = '' AND c.buyer_account_id = $3) OR c.buyer_company_id = $4) \
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1"
+    );
+    sqlx::query(&sql)
+        .bind(product_id)
+        .bind(shop_id)
+        .bind(buyer_account_id)
+        .bind(buyer_company_id.unwrap_or(""))
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 /// Whose conversations a list shows: the account's own as a buyer, its company's when it speaks
 /// for the company as a buyer, and those of the shops it runs (its personal shops, and its
 /// company's when it answers for the company's shop).
@@ -258,10 +284,14 @@ pub struct MessageRow {
     pub body: String,
     pub attachment: Option<AttachmentRow>,
     pub created_at: i64,
+    /// `text` or `event`.
+    pub kind: String,
+    /// An event's payload, JSON text.
+    pub event: Option<String>,
 }
 
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_account_id, a.name, m.side, m.body, \
-     m.attachment_key, m.attachment_name, m.attachment_type, m.attachment_size, m.created_at";
+     m.attachment_key, m.attachment_name, m.attachment_type, m.attachment_size, m.created_at, m.kind, m.event";
 
 fn message_from_row(r: &AnyRow) -> sqlx::Result<MessageRow> {
     let key: Option<String> = r.try_get(7)?;
@@ -284,6 +314,8 @@ fn message_from_row(r: &AnyRow) -> sqlx::Result<MessageRow> {
         body: r.try_get(6)?,
         attachment,
         created_at: r.try_get(11)?,
+        kind: r.try_get(12)?,
+        event: r.try_get(13)?,
     })
 }
 
@@ -292,8 +324,8 @@ pub async fn insert_message(conn: &mut AnyConnection, m: &MessageRow) -> sqlx::R
     let a = m.attachment.as_ref();
     sqlx::query(
         "INSERT INTO conversation_messages (id, conversation_id, seq, sender_account_id, side, body, \
-         attachment_key, attachment_name, attachment_type, attachment_size, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         attachment_key, attachment_name, attachment_type, attachment_size, created_at, kind, event) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&m.id)
     .bind(&m.conversation_id)
@@ -306,6 +338,8 @@ pub async fn insert_message(conn: &mut AnyConnection, m: &MessageRow) -> sqlx::R
     .bind(a.map(|a| a.content_type.as_str()))
     .bind(a.map(|a| a.size_bytes))
     .bind(m.created_at)
+    .bind(&m.kind)
+    .bind(m.event.as_deref())
     .execute(conn)
     .await?;
     Ok(())

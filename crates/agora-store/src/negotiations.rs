@@ -312,3 +312,22 @@ pub async fn shop_staff(conn: &mut AnyConnection, shop_id: &str, roles: &[&str])
     }
     Ok(out)
 }
+
+/// The conversation a negotiation's events go to, once it has one.
+pub async fn conversation_of(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<String>> {
+    let row = sqlx::query("SELECT conversation_id FROM negotiations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?.flatten())
+}
+
+/// Records the conversation a negotiation's events go to.
+pub async fn set_conversation(conn: &mut AnyConnection, id: &str, conversation_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE negotiations SET conversation_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(conversation_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

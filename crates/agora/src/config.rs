@@ -92,6 +92,9 @@ pub struct ServeArgs {
     /// The sender of order emails [default: Agora <orders@agora.localhost>]
     #[arg(long, env = "AGORA_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// WebSocket connections this node holds in all; past it, new ones get 503 [default: 10000]
+    #[arg(long, env = "AGORA_WS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub ws_max_connections: Option<u32>,
 }
 
 /// The optional `agora.toml`.
@@ -116,6 +119,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_dir: Option<PathBuf>,
     mail_from: Option<String>,
+    ws_max_connections: Option<u32>,
 }
 
 /// The settings in force.
@@ -141,6 +145,8 @@ pub struct Config {
     /// Where order emails go.
     pub mailer: agora_app::mail::Mailer,
     pub mail_from: String,
+    /// WebSocket connections this node holds in all.
+    pub ws_max_connections: u32,
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -221,6 +227,10 @@ impl Config {
             metrics_addr: serve.metrics_addr.clone().or(file.metrics_addr),
             job_poll_ms: serve.job_poll_ms.or(file.job_poll_ms).unwrap_or(1000),
             job_concurrency: serve.job_concurrency.or(file.job_concurrency).unwrap_or(4),
+            ws_max_connections: serve
+                .ws_max_connections
+                .or(file.ws_max_connections)
+                .unwrap_or(agora_app::live::DEFAULT_MAX_CONNECTIONS as u32),
         })
     }
 
@@ -238,6 +248,10 @@ impl Config {
             // A secret shared with a real card gateway comes from the environment, never a file
             // in the repository; without it the database keeps a random one for the sandbox.
             gateway_secret: std::env::var("AGORA_GATEWAY_SECRET").ok().filter(|s| !s.is_empty()),
+            live: agora_app::live::Limits {
+                total: self.ws_max_connections as usize,
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -321,6 +335,13 @@ mod tests {
             .unwrap()
             .app_settings();
         assert_eq!((defaults.session_idle_ms, defaults.session_ttl_ms), (7 * day, 30 * day));
+        assert_eq!(defaults.live.total, 10_000, "WebSocket connections per node by default");
+        let capped = ServeArgs {
+            ws_max_connections: Some(2),
+            ..Default::default()
+        };
+        let capped = Config::resolve(&StoreArgs::default(), &capped).unwrap().app_settings();
+        assert_eq!(capped.live.total, 2);
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //! for each other participant (kept to one per account), and the audit entry.
 
 use agora_core::audit::AuditAction;
-use agora_core::conversation::{self as rules, Attachment, Message, Side};
+use agora_core::conversation::{self as rules, Attachment, Message, MessageKind, Side};
 use agora_core::events::Event;
 use agora_core::jobs::JobKind;
+use agora_core::negotiation_event::NegotiationEvent;
 use agora_store::conversations::{self as store, AttachmentRow, ConversationRow, MessageRow, Page};
 use agora_store::{new_id, now_ms, outbox, Conn};
 
@@ -47,12 +48,24 @@ pub fn message_of(m: MessageRow) -> Message {
         sender_name: m.sender_name,
         body: m.body,
         attachment,
+        kind: m.kind.parse().unwrap_or_default(),
+        event: m.event.as_deref().and_then(|e| serde_json::from_str(e).ok()),
     }
 }
 
 /// The dedupe key that keeps an account to one waiting digest.
 fn digest_key(account_id: &str) -> String {
     format!("chat_digest:{account_id}")
+}
+
+/// Who posts a message, and what it holds.
+struct Posting<'a> {
+    sender_account_id: &'a str,
+    sender_name: &'a str,
+    side: Side,
+    body: String,
+    attachment: Option<AttachmentRow>,
+    event: Option<NegotiationEvent>,
 }
 
 /// Posts a message in the caller's transaction, on `side`, as `actor` (see the module's notes).
@@ -67,40 +80,93 @@ pub(crate) async fn post_in(
     attachment: Option<AttachmentRow>,
     now: i64,
 ) -> AppResult<Message> {
+    let posting = Posting {
+        sender_account_id: &actor.account_id,
+        sender_name: &actor.name,
+        side,
+        body,
+        attachment,
+        event: None,
+    };
+    write_in(app, tx, row, posting, now).await
+}
+
+/// Posts a negotiation's event in the caller's transaction (the move's): its `body` is the
+/// event in words, its sender the account that moved (for the platform's moves, the one whose
+/// offer it was). Events leave the shop's reply times alone: they are moves, not answers.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn post_event_in(
+    app: &App,
+    tx: &mut Conn,
+    row: &ConversationRow,
+    sender_account_id: &str,
+    sender_name: &str,
+    side: Side,
+    event: NegotiationEvent,
+    body: String,
+    now: i64,
+) -> AppResult<Message> {
+    let posting = Posting {
+        sender_account_id,
+        sender_name,
+        side,
+        body,
+        attachment: None,
+        event: Some(event),
+    };
+    write_in(app, tx, row, posting, now).await
+}
+
+async fn write_in(app: &App, tx: &mut Conn, row: &ConversationRow, p: Posting<'_>, now: i64) -> AppResult<Message> {
     let (seq, awaiting) = store::next_seq(tx, &row.id, now)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
+    let kind = if p.event.is_some() {
+        MessageKind::Event
+    } else {
+        MessageKind::Text
+    };
+    let event = p
+        .event
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| AppError::Internal(e.into()))?;
     let stored = MessageRow {
         id: new_id("msg"),
         conversation_id: row.id.clone(),
         seq,
-        sender_account_id: actor.account_id.clone(),
-        sender_name: actor.name.clone(),
-        side: side.as_str().to_owned(),
-        body,
-        attachment,
+        sender_account_id: p.sender_account_id.to_owned(),
+        sender_name: p.sender_name.to_owned(),
+        side: p.side.as_str().to_owned(),
+        body: p.body,
+        attachment: p.attachment,
         created_at: now,
+        kind: kind.as_str().to_owned(),
+        event,
     };
     store::insert_message(tx, &stored).await?;
-    match (side, awaiting) {
-        (Side::Seller, Some(asked_at)) => {
+    match (kind, p.side, awaiting) {
+        (MessageKind::Event, _, _) => {}
+        (_, Side::Seller, Some(asked_at)) => {
             store::insert_reply_time(tx, &row.shop_id, &row.id, asked_at, now).await?;
             store::set_awaiting(tx, &row.id, None).await?;
         }
-        (Side::Buyer, None) => store::set_awaiting(tx, &row.id, Some(now)).await?,
+        (_, Side::Buyer, None) => store::set_awaiting(tx, &row.id, Some(now)).await?,
         _ => {}
     }
-    store::mark_read(tx, &row.id, &actor.account_id, side.as_str(), seq, now).await?;
+    store::mark_read(tx, &row.id, p.sender_account_id, p.side.as_str(), seq, now).await?;
     let recipients = participants(tx, row).await?;
     let run_at = now + app.settings.chat_digest_delay_ms;
-    for account in recipients.iter().filter(|a| **a != actor.account_id) {
+    for account in recipients.iter().filter(|a| a.as_str() != p.sender_account_id) {
         let payload = serde_json::json!({ "account_id": account });
         jobs::enqueue(tx, JobKind::ChatDigest, &payload, run_at, Some(&digest_key(account))).await?;
     }
     let data = serde_json::json!({
         "message_id": stored.id,
         "seq": seq,
-        "side": side,
+        "side": p.side,
+        "kind": kind,
         "attachment": stored.attachment.as_ref().map(|a| &a.blob_key),
     });
     let message = message_of(stored);
@@ -112,7 +178,7 @@ pub(crate) async fn post_in(
     outbox::publish(tx, &event, now).await?;
     audit::record(
         tx,
-        Some(&actor.account_id),
+        Some(p.sender_account_id),
         AuditAction::ConversationMessagePosted,
         &row.id,
         data,

@@ -3,6 +3,7 @@
 //! ([`contracts`], [`orders`]). Every move is written with its audit entry and a typed outbox
 //! event naming the accounts to tell, for the chat's live push; emails go through [`emails`].
 
+pub(crate) mod chat_events;
 pub mod contracts;
 pub mod emails;
 pub mod moves;

@@ -7,16 +7,18 @@ use agora_core::audit::AuditAction;
 use agora_core::country::Country;
 use agora_core::events::Event;
 use agora_core::money::Money;
-use agora_core::negotiation::{transition, Mover, NegotiationAction, NegotiationError, NegotiationState, Side};
+use agora_core::negotiation::{transition, Mover as By, NegotiationAction, NegotiationError, NegotiationState, Side};
+use agora_core::negotiation_event::{EventAction, EventBy};
 use agora_store::contracts::AcceptanceRow;
 use agora_store::negotiations::{self as store, Move, NegotiationRow, RoundRow};
 use agora_store::{new_id, now_ms, outbox, Conn};
 use serde_json::json;
 
+use super::chat_events::{self, DeclinedOffer, Mover};
 use super::contracts::{self, ContractView, NewContract};
 use super::negotiations::{
-    announce, assemble, check_buyer_price, check_quantity, listing, parse_text, positive_price, schedule_expiry,
-    side_of, NegotiationView, MESSAGE_MAX, TERMS_MAX,
+    announce, assemble, check_buyer_price, check_quantity, listing, only_under_floor, parse_text, positive_price,
+    schedule_expiry, side_of, NegotiationView, MESSAGE_MAX, TERMS_MAX,
 };
 use super::orders::{self, Terms};
 use crate::idempotency::{self, Answer, Claimed, Keyed};
@@ -67,7 +69,7 @@ async fn load(
     let side = side_of(conn, actor, &row)
         .await?
         .ok_or(AppError::NotFound("negotiation"))?;
-    let to = transition(state_of(&row)?, action, Mover::Party(side)).map_err(refused)?;
+    let to = transition(state_of(&row)?, action, By::Party(side)).map_err(refused)?;
     Ok((row, side, to))
 }
 
@@ -102,6 +104,13 @@ async fn write(
     Ok(())
 }
 
+/// The offer on the table: a negotiation's last round.
+fn last_of<'a>(id: &str, rounds: &'a [RoundRow]) -> AppResult<&'a RoundRow> {
+    rounds
+        .last()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("negotiation {id} has no rounds")))
+}
+
 fn audit_action(action: NegotiationAction) -> AuditAction {
     match action {
         NegotiationAction::Counter => AuditAction::NegotiationCountered,
@@ -132,7 +141,13 @@ pub async fn counter(app: &App, actor: &Actor, id: &str, input: CounterInput<'_>
     }
     check_quantity(&l, quantity)?;
     if side == Side::Buyer {
-        check_buyer_price(&l, input.unit_price)?;
+        if let Err(refusal) = check_buyer_price(&l, input.unit_price) {
+            if only_under_floor(&l, input.unit_price) {
+                tx.rollback().await?;
+                chat_events::record_decline(app, actor, DeclinedOffer::Counter(&row)).await;
+            }
+            return Err(refusal);
+        }
     }
     let delivery_terms = delivery_terms.or_else(|| last.delivery_terms.clone());
     let position = row.rounds + 1;
@@ -152,6 +167,9 @@ pub async fn counter(app: &App, actor: &Actor, id: &str, input: CounterInput<'_>
     store::insert_round(&mut tx, id, &round).await?;
     schedule_expiry(&mut tx, id, position, expires_at).await?;
     announce(&mut tx, &row, "countered", now).await?;
+    let shop = super::shop(&mut tx, &row.shop_id).await?;
+    let event = chat_events::terms_of(&row, &round, EventAction::Countered)?;
+    chat_events::post_move(app, &mut tx, &row, Mover::party(actor, side, &shop.name), event, now).await?;
     audit::record(
         &mut tx,
         Some(&actor.account_id),
@@ -187,6 +205,10 @@ pub async fn close(app: &App, actor: &Actor, id: &str, action: NegotiationAction
     )
     .await?;
     let rounds = store::rounds(&mut tx, id).await?;
+    let last = last_of(id, &rounds)?;
+    let shop = super::shop(&mut tx, &row.shop_id).await?;
+    let event = chat_events::terms_of(&row, last, action.into())?;
+    chat_events::post_move(app, &mut tx, &row, Mover::party(actor, side, &shop.name), event, now).await?;
     let view = assemble(&mut tx, row, rounds, side).await?;
     tx.commit().await?;
     Ok(view)
@@ -299,6 +321,10 @@ pub async fn accept(
     row.contract_id = Some(contract_id.clone());
     row.order_id = Some(order_id.clone());
     announce(&mut tx, &row, "accepted", now).await?;
+    let mut event = chat_events::terms_of(&row, &last, EventAction::Accepted)?;
+    event.contract_id = Some(contract_id.clone());
+    event.order_id = Some(order_id.clone());
+    chat_events::post_move(app, &mut tx, &row, Mover::party(actor, side, &shop.name), event, now).await?;
     let staff = super::shop_staff(&mut tx, &row.shop_id).await?;
     let signed = Event::ContractSigned {
         contract_id: contract_id.clone(),
@@ -341,7 +367,7 @@ pub async fn expire(app: &App, id: &str, rounds: i64) -> AppResult<bool> {
     if row.rounds != rounds {
         return Ok(false);
     }
-    let Ok(to) = transition(state_of(&row)?, NegotiationAction::Expire, Mover::System) else {
+    let Ok(to) = transition(state_of(&row)?, NegotiationAction::Expire, By::System) else {
         return Ok(false);
     };
     let expires = row.expires_at;
@@ -351,6 +377,21 @@ pub async fn expire(app: &App, id: &str, rounds: i64) -> AppResult<bool> {
         Err(e) => return Err(e),
     }
     announce(&mut tx, &row, "expired", now).await?;
+    let rounds_kept = store::rounds(&mut tx, id).await?;
+    let last = last_of(id, &rounds_kept)?;
+    let name = agora_store::accounts::by_id(&mut tx, &last.account_id)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    let mover = Mover {
+        account_id: &last.account_id,
+        account_name: name,
+        side: word("side", &last.by_side)?,
+        by: EventBy::System,
+        by_name: String::new(),
+    };
+    let event = chat_events::terms_of(&row, last, EventAction::Expired)?;
+    chat_events::post_move(app, &mut tx, &row, mover, event, now).await?;
     audit::record(
         &mut tx,
         None,

@@ -9,6 +9,7 @@ use agora_core::events::Event;
 use agora_core::jobs::JobKind;
 use agora_core::money::Money;
 use agora_core::negotiation::{clears_floor, NegotiationStatus, Side, BELOW_FLOOR_MESSAGE, OPENED};
+use agora_core::negotiation_event::EventAction;
 use agora_core::order::PaymentMethod;
 use agora_core::product::ProductStatus;
 use agora_core::shop::ShopStatus;
@@ -19,6 +20,7 @@ use agora_store::{new_id, now_ms, outbox, Conn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::chat_events::{self, DeclinedOffer, Mover};
 use super::offer_settings;
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::stored::{currency, word};
@@ -75,6 +77,9 @@ pub struct NegotiationView {
     pub expires_at: String,
     pub contract_id: Option<String>,
     pub order_id: Option<String>,
+    /// The conversation between the buyer and the shop where its moves appear.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// The viewer's side.
@@ -126,6 +131,7 @@ pub(crate) fn positive_price(field: &str, price: Money) -> AppResult<()> {
 /// The variant a negotiation is about, with what the rules need of it.
 pub(crate) struct Listing {
     pub product_id: String,
+    pub title: String,
     pub shop_id: String,
     pub price: Money,
     pub stock: i64,
@@ -153,6 +159,7 @@ pub(crate) async fn listing(conn: &mut Conn, variant_id: &str) -> AppResult<List
         min_order_qty: product.min_order_qty.max(1),
         takes_offers: takes_offers && product.status == ProductStatus::Active,
         floor,
+        title: product.title.clone(),
         product_id,
     })
 }
@@ -188,6 +195,11 @@ pub(crate) fn check_buyer_price(l: &Listing, price: Money) -> AppResult<()> {
         return Err(AppError::invalid("unit_price", BELOW_FLOOR_MESSAGE));
     }
     Ok(())
+}
+
+/// Whether a buyer's price, otherwise fine, is refused only because it is under the floor.
+pub(crate) fn only_under_floor(l: &Listing, price: Money) -> bool {
+    price.minor > 0 && price.currency == l.price.currency && !clears_floor(price, l.floor)
 }
 
 /// The payload of an `expire_negotiation` job: the negotiation, and the round count it must
@@ -257,7 +269,18 @@ pub async fn open(
         ));
     }
     check_quantity(&l, input.quantity)?;
-    check_buyer_price(&l, input.unit_price)?;
+    if let Err(refusal) = check_buyer_price(&l, input.unit_price) {
+        if only_under_floor(&l, input.unit_price) {
+            tx.rollback().await?;
+            let offer = DeclinedOffer::Opening {
+                shop: &shop,
+                product_id: &l.product_id,
+                product_title: &l.title,
+            };
+            chat_events::record_decline(app, actor, offer).await;
+        }
+        return Err(refusal);
+    }
     let row = NegotiationRow {
         id: new_id("neg"),
         buyer_account_id: actor.account_id.clone(),
@@ -292,6 +315,11 @@ pub async fn open(
     store::insert_round(&mut tx, &row.id, &round).await?;
     schedule_expiry(&mut tx, &row.id, 1, row.expires_at).await?;
     announce(&mut tx, &row, "opened", now).await?;
+    let conversation = chat_events::for_buyer(&mut tx, actor, &shop, &l.product_id, &l.title, now).await?;
+    store::set_conversation(&mut tx, &row.id, &conversation.id).await?;
+    let event = chat_events::terms_of(&row, &round, EventAction::Offered)?;
+    let mover = Mover::party(actor, Side::Buyer, &shop.name);
+    chat_events::post(app, &mut tx, &conversation, mover, event, now).await?;
     audit::record(
         &mut tx,
         Some(&actor.account_id),
@@ -319,6 +347,7 @@ pub(crate) async fn assemble(
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("negotiation {} lost its product", row.id)))?;
     let variant = variants.iter().find(|v| v.id == row.variant_id);
+    let conversation_id = store::conversation_of(conn, &row.id).await?;
     let rounds = rounds
         .into_iter()
         .map(|r| {
@@ -356,6 +385,7 @@ pub(crate) async fn assemble(
         rounds,
         contract_id: row.contract_id,
         order_id: row.order_id,
+        conversation_id,
         viewer,
     })
 }

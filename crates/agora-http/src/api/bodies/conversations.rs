@@ -4,10 +4,13 @@
 use agora_app::conversations::messages::{MessagePage, ReadView};
 use agora_app::conversations::{ConversationPage, ConversationView};
 use agora_core::conversation::{Attachment, Message};
+use agora_core::money::Money;
+use agora_core::negotiation_event::NegotiationEvent;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::each;
+use super::money::MoneySchema;
 use super::products::ShopRef;
 
 /// A file attached to a message.
@@ -34,6 +37,43 @@ impl From<Attachment> for AttachmentBody {
     }
 }
 
+/// What a negotiation event message is about (`kind: "event"`). An automatic decline under the
+/// shop's floor carries no amount at all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageEventBody {
+    /// The negotiation; absent for an opening offer declined under the floor (none was opened).
+    negotiation_id: Option<String>,
+    /// `offered`, `countered`, `accepted`, `rejected`, `withdrawn`, `expired` or `declined`
+    /// (under the floor, automatically).
+    action: String,
+    /// `buyer`, `seller` or `system` (expiry, the floor's decline).
+    by: String,
+    /// The terms on the table after the move.
+    #[schema(value_type = Option<MoneySchema>)]
+    unit_price: Option<Money>,
+    quantity: Option<i64>,
+    /// The round the move made or answered.
+    round: Option<i64>,
+    /// Set on an acceptance.
+    contract_id: Option<String>,
+    order_id: Option<String>,
+}
+
+impl From<NegotiationEvent> for MessageEventBody {
+    fn from(e: NegotiationEvent) -> Self {
+        MessageEventBody {
+            negotiation_id: e.negotiation_id,
+            action: e.action.as_str().to_owned(),
+            by: e.by.as_str().to_owned(),
+            unit_price: e.unit_price,
+            quantity: e.quantity,
+            round: e.round,
+            contract_id: e.contract_id,
+            order_id: e.order_id,
+        }
+    }
+}
+
 /// One message: the same object the WebSocket's `message` frames carry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageBody {
@@ -49,6 +89,11 @@ pub struct MessageBody {
     body: String,
     attachment: Option<AttachmentBody>,
     created_at: String,
+    /// `text` (someone wrote it) or `event` (a negotiation move; `body` says it in words).
+    kind: String,
+    /// Only on `event` messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<MessageEventBody>,
 }
 
 impl From<Message> for MessageBody {
@@ -63,6 +108,8 @@ impl From<Message> for MessageBody {
             sender_name: m.sender_name,
             body: m.body,
             created_at: m.created_at,
+            kind: m.kind.as_str().to_owned(),
+            event: m.event.map(Into::into),
         }
     }
 }
