@@ -38,6 +38,7 @@ pub mod search_feed;
 pub mod seller_home;
 pub mod shipping_methods;
 pub mod shops;
+pub mod statement_lines;
 pub mod tokens;
 
 use std::ops::{Deref, DerefMut};

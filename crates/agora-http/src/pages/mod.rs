@@ -24,6 +24,7 @@ mod seller_coupons;
 mod seller_home;
 mod seller_shipping;
 mod seller_variants;
+mod statements;
 mod variant_picker;
 
 use agora_app::{Actor, AppError};
@@ -183,6 +184,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/finance", get(payments::finance))
         .route("/admin/finance/payments/{id}/confirm", post(payments::confirm))
         .route("/admin/finance/payments/{id}/resolve", post(payments::resolve))
+        .route("/admin/finance/statements", post(statements::import))
         .route("/account/wallet", get(payments::wallet))
         .route("/account/wallet/top-ups", post(payments::top_up))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))

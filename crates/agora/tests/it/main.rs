@@ -48,6 +48,7 @@ mod search;
 mod shipping_methods;
 mod shops;
 mod sign_in;
+mod statement_import;
 mod statements;
 mod variant_edits;
 mod wallet;
