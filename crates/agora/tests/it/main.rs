@@ -21,6 +21,7 @@ mod company_shops;
 mod contention;
 mod coupon_returns;
 mod coupons;
+mod crash;
 mod crawl;
 mod deal_pages;
 mod events;
