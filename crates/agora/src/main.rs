@@ -174,7 +174,8 @@ enum AdminCommand {
 enum LedgerCommand {
     /// Recompute every balance from the postings and check every invariant (transactions sum to
     /// zero per currency, stored balances match, no wallet, shop balance or escrow below zero,
-    /// escrow matches each order's status); exit 2 naming the first breach, 0 when balanced.
+    /// escrow matches each order's status, each payment's status matches the money it received);
+    /// exit 2 naming the first breach, 0 when balanced.
     Verify,
 }
 

@@ -327,3 +327,47 @@ db_test!(the_command_line_imports_a_statement_beside_a_live_node, |t| {
     assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), after);
     drop(node);
 });
+
+async fn post_statement(t: &TestApp, token: &str, csv: &str) -> Reply {
+    let req = t
+        .client
+        .post(t.url("/api/v1/admin/bank-statements"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned());
+    read(req.send().await.unwrap()).await
+}
+
+db_test!(operators_import_a_statement_through_the_api, |t| {
+    let (bea, shops) = two_shops(&t).await;
+    let operator = t.login("operator@agora.test").await;
+    let (order, payment, reference) = transfer_checkout(&t, &bea, &shops[0].2).await;
+    let before = ledger(&t).await["transactions"].as_i64().unwrap();
+
+    let bad = format!("date,amount,currency,reference\n2026-11-30,10.00,EUR,{reference}\n2026-11-30,-1.00,EUR,x\n");
+    let r = post_statement(&t, &operator, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert_eq!(r.body["errors"][0]["field"], "line 3", "{}", r.text);
+    assert!(
+        r.body["errors"][0]["message"].as_str().unwrap().contains("below zero"),
+        "{}",
+        r.text
+    );
+    let good = format!("date,amount,currency,reference\n2026-11-30,10.00,EUR,{reference}\n");
+    let r = post_statement(&t, &bea, &good).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.problem_type(), "/problems/forbidden");
+    assert_eq!(status_of(&t, &bea, &order).await, "pending_payment");
+    assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), before);
+
+    let r = post_statement(&t, &operator, &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["lines"][0]["outcome"], "settled", "{}", r.text);
+    assert_eq!(r.body["lines"][0]["payment_id"], payment.as_str());
+    assert_eq!(r.body["lines"][0]["already_imported"], false);
+    assert_eq!(status_of(&t, &bea, &order).await, "paid");
+    let r = post_statement(&t, &operator, &good).await;
+    assert_eq!(r.body["lines"][0]["already_imported"], true, "{}", r.text);
+    assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), before + 1);
+});
