@@ -371,3 +371,39 @@ db_test!(operators_import_a_statement_through_the_api, |t| {
     assert_eq!(r.body["lines"][0]["already_imported"], true, "{}", r.text);
     assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), before + 1);
 });
+
+db_test!(
+    the_same_statement_imported_five_times_at_once_moves_its_money_once,
+    |t| {
+        let (bea, shops) = two_shops(&t).await;
+        let operator = t.login("operator@agora.test").await;
+        let exact = transfer_checkout(&t, &bea, &shops[0].2).await;
+        let short = transfer_checkout(&t, &bea, &shops[1].2).await;
+        let csv = format!(
+            "date,amount,currency,reference\n\
+         2026-11-30,10.00,EUR,{}\n\
+         2026-11-30,4.00,EUR,{}\n\
+         2026-11-30,7.00,EUR,AG-2222-2222\n\
+         2026-11-30,2.00,EUR,no reference\n",
+            exact.2, short.2
+        );
+        let before = ledger(&t).await["transactions"].as_i64().unwrap();
+        let imports = (0..5).map(|_| post_statement(&t, &operator, &csv));
+        let replies = futures::future::join_all(imports).await;
+        // Each line moved money in exactly one of the imports; the others found it imported.
+        let mut moved = [0; 4];
+        for r in &replies {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            for (i, line) in r.body["lines"].as_array().unwrap().iter().enumerate() {
+                moved[i] += usize::from(line["already_imported"] == false);
+            }
+        }
+        assert_eq!(moved, [1, 1, 1, 1], "{replies:?}");
+        assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), before + 4);
+        assert_eq!(bank_received(&t).await, 1000 + 400 + 700 + 200);
+        assert_eq!(status_of(&t, &bea, &exact.0).await, "paid");
+        assert_eq!(in_suspense(&t, &operator, &short.1).await, 400);
+        assert_eq!(unmatched_held(&t).await, 900);
+        assert_eq!(number(&t, "SELECT COUNT(*) FROM bank_statement_lines").await, 4);
+    }
+);
