@@ -97,3 +97,31 @@ pub async fn unmatched_held(conn: &mut AnyConnection, limit: i64) -> sqlx::Resul
     .map(|r| Ok((from_row(r)?, r.try_get(12)?)))
     .collect()
 }
+
+/// Locks a line (on PostgreSQL; SQLite's writer holds the database anyway) and reads it.
+pub async fn lock(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<StatementLineRow>> {
+    let engine = crate::Engine::of(conn);
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM bank_statement_lines WHERE id = $1{}",
+        engine.lock_for_update()
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// Records that an operator matched an unmatched line to `payment_id`, with what became of it.
+pub async fn assign(conn: &mut AnyConnection, id: &str, payment_id: &str, outcome: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE bank_statement_lines SET payment_id = $2, outcome = $3 WHERE id = $1 AND outcome = 'unmatched'",
+    )
+    .bind(id)
+    .bind(payment_id)
+    .bind(outcome)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

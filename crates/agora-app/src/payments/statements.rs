@@ -7,10 +7,12 @@
 //! postings, so importing the same statement again moves nothing.
 
 use agora_core::audit::AuditAction;
-use agora_core::ledger::rules;
+use agora_core::ledger::rules::{self, External};
+use agora_core::ledger::{AccountKind, AccountRef};
 use agora_core::money::Money;
 use agora_core::order::PaymentMethod;
-use agora_store::payments as payment_store;
+use agora_store::ledger as ledger_store;
+use agora_store::payments::{self as payment_store, CardDetails};
 use agora_store::statement_lines::{self as store, StatementLineRow};
 use agora_store::{new_id, now_ms};
 
@@ -214,6 +216,79 @@ async fn import_line(app: &App, by: Option<&Actor>, line: &StatementLine) -> App
         already_imported: false,
         note,
     })
+}
+
+/// An operator matches a statement line that matched no payment to the payment with `reference`
+/// (a bank transfer in the line's currency): the line's money moves to the payment's suspense and,
+/// when that makes the payment's amount, settles it as a confirmation would; otherwise it waits
+/// there for the operator's resolution. 404 for an unknown line or reference, 409 for a line
+/// matched already, 422 for a payment in another currency.
+pub async fn assign(app: &App, actor: &Actor, line_id: &str, reference: &str) -> AppResult<LineOutcome> {
+    actor.require_operator()?;
+    let reference = agora_core::payment::normalize_reference(reference)
+        .ok_or_else(|| AppError::invalid("reference", "is not an Agora reference such as AG-7KQM-2XRT"))?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let line = store::lock(&mut tx, line_id)
+        .await?
+        .ok_or(AppError::NotFound("statement line"))?;
+    if line.outcome != LineOutcome::Unmatched.as_str() {
+        return Err(AppError::conflict(
+            crate::ConflictKind::InvalidTransition,
+            "this statement line was matched to a payment already",
+        ));
+    }
+    let found = payment_store::by_bank_reference(&mut tx, &reference)
+        .await?
+        .ok_or(AppError::NotFound("payment"))?;
+    let p = transfers::locked_transfer(&mut tx, &found.id).await?;
+    let cur = currency(&line.currency)?;
+    if p.currency != line.currency {
+        return Err(AppError::invalid(
+            "reference",
+            format!("the payment is in {}, the transfer in {}", p.currency, line.currency),
+        ));
+    }
+    let of_line = AccountRef::new(AccountKind::BankSuspense, &line.id, cur);
+    let held = Money::new(ledger_store::balance(&mut tx, &of_line).await?, cur);
+    let posting = rules::line_to_payment(&line.id, &p.id, held).map_err(|e| ledger::refused("amount", e))?;
+    ledger::post(&mut tx, &posting).await?;
+    let of_payment = AccountRef::new(AccountKind::BankSuspense, &p.id, cur);
+    let in_suspense = ledger_store::balance(&mut tx, &of_payment).await?;
+    let outcome = if p.status == "pending" && in_suspense == p.amount {
+        let (nothing, card) = (Money::zero(cur), CardDetails::default());
+        super::succeed_in(
+            &mut tx,
+            &app.settings,
+            &p,
+            Some(actor),
+            External::Bank,
+            nothing,
+            &card,
+            now,
+        )
+        .await?;
+        LineOutcome::Settled
+    } else {
+        LineOutcome::HeldInSuspense
+    };
+    if !store::assign(&mut tx, &line.id, &p.id, outcome.as_str()).await? {
+        return Err(AppError::conflict(
+            crate::ConflictKind::ChangedMeanwhile,
+            "the statement line was matched meanwhile",
+        ));
+    }
+    let data = serde_json::json!({"payment": p.id, "amount": held, "outcome": outcome.as_str()});
+    audit::record(
+        &mut tx,
+        Some(&actor.account_id),
+        AuditAction::PaymentSuspenseResolved,
+        &line.id,
+        data,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 /// A line that matched no payment and whose money still waits for review.

@@ -185,6 +185,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/finance/payments/{id}/confirm", post(payments::confirm))
         .route("/admin/finance/payments/{id}/resolve", post(payments::resolve))
         .route("/admin/finance/statements", post(statements::import))
+        .route("/admin/finance/statement-lines/{id}/assign", post(statements::assign))
         .route("/account/wallet", get(payments::wallet))
         .route("/account/wallet/top-ups", post(payments::top_up))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))

@@ -200,7 +200,12 @@ pub struct ConfirmForm {
     action: String,
 }
 
-async fn finance_failed(state: &AppState, actor: agora_app::Actor, csrf: &CsrfToken, err: AppError) -> PageResult {
+pub(super) async fn finance_failed(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    err: AppError,
+) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
     let message = match &err {
         AppError::Invalid(errors) => errors

@@ -2,12 +2,15 @@
 //! `agora payments import-statement`, with a result per line (or the file's errors, by line).
 
 use agora_app::payments::statements::{self, ImportError};
-use axum::extract::{Multipart, State};
+use agora_app::AppError;
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use super::payments::finance_page;
-use super::{render, CsrfToken, PageResult, PageUser};
+use serde::Deserialize;
+
+use super::payments::{finance_failed, finance_page};
+use super::{render, see_other, CsrfToken, PageForm, PageResult, PageUser};
 use crate::{multipart, AppState};
 
 /// `POST /admin/finance/statements`: a multipart form with `csrf` and the statement as `file`.
@@ -52,5 +55,32 @@ pub async fn import(State(state): State<AppState>, user: PageUser, csrf: CsrfTok
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(ImportError::App(err)) => Err(err.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AssignForm {
+    csrf: String,
+    reference: String,
+}
+
+/// `POST /admin/finance/statement-lines/{id}/assign`: the operator matches a transfer that matched
+/// no payment to the payment with the reference it should have carried.
+pub async fn assign(
+    State(state): State<AppState>,
+    user: PageUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<AssignForm>,
+) -> PageResult {
+    csrf.check(&form.csrf)?;
+    let actor = user.require("/admin/finance")?;
+    match statements::assign(&state.app, &actor, &id, &form.reference).await {
+        Ok(outcome) => Ok(see_other(&format!("/admin/finance?done={}", outcome.as_str()))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound(_))) => {
+            finance_failed(&state, actor, &csrf, err).await
+        }
+        Err(err) => Err(err.into()),
     }
 }

@@ -407,3 +407,74 @@ db_test!(
         assert_eq!(number(&t, "SELECT COUNT(*) FROM bank_statement_lines").await, 4);
     }
 );
+
+/// The id of the unmatched statement line whose reference text is `text`.
+async fn line_with(t: &TestApp, text: &str) -> String {
+    let mut conn = t.app.db.conn().await.unwrap();
+    sqlx::query("SELECT id FROM bank_statement_lines WHERE reference = $1")
+        .bind(text)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .get::<String, _>(0)
+}
+
+db_test!(an_operator_matches_a_transfer_held_for_review_to_its_payment, |t| {
+    let (bea, shops) = two_shops(&t).await;
+    let operator = t.login("operator@agora.test").await;
+    let (order, payment, reference) = transfer_checkout(&t, &bea, &shops[0].2).await;
+    let csv = "date,amount,currency,reference\n2026-11-30,6.00,EUR,for my lamp\n2026-11-30,4.00,EUR,lamp rest\n";
+    let r = upload(&t, &operator, csv).await;
+    assert_eq!(outcomes(&r.text), ["unmatched", "unmatched"], "{}", r.text);
+    let (first, second) = (line_with(&t, "for my lamp").await, line_with(&t, "lamp rest").await);
+    let assign = |line: String, reference: String| {
+        let t = &t;
+        let operator = operator.clone();
+        async move {
+            crate::page_session::post(
+                t,
+                &format!("/admin/finance/statement-lines/{line}/assign"),
+                &operator,
+                &[("reference", &reference)],
+            )
+            .await
+        }
+    };
+
+    // A reference no payment has, or none at all: a friendly error, nothing moves.
+    let before = ledger(&t).await["transactions"].as_i64().unwrap();
+    let r = assign(first.clone(), "AG-2222-2222".into()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(r.text.contains("That did not work"), "{}", r.text);
+    let r = assign(first.clone(), "hello".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), before);
+
+    // 6.00 of 10.00: in the payment's suspense; the other 4.00 settles it.
+    let r = assign(first.clone(), reference.to_lowercase()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.headers["location"], "/admin/finance?done=held_in_suspense");
+    assert_eq!(in_suspense(&t, &operator, &payment).await, 600);
+    assert_eq!(status_of(&t, &bea, &order).await, "pending_payment");
+    let r = assign(second.clone(), reference.clone()).await;
+    assert_eq!(r.headers["location"], "/admin/finance?done=settled", "{}", r.text);
+    assert_eq!(status_of(&t, &bea, &order).await, "paid");
+    assert_eq!(in_suspense(&t, &operator, &payment).await, 0);
+    assert_eq!(unmatched_held(&t).await, 0);
+    let page = crate::page_session::get(&t, "/admin/finance", &operator).await;
+    assert!(!page.text.contains("id=\"unmatched-lines\""), "{}", page.text);
+
+    // A line matched already cannot be matched again; a buyer cannot match at all.
+    let after = ledger(&t).await["transactions"].as_i64().unwrap();
+    let r = assign(first.clone(), reference.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = crate::page_session::post(
+        &t,
+        &format!("/admin/finance/statement-lines/{first}/assign"),
+        &bea,
+        &[("reference", &reference)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(ledger(&t).await["transactions"].as_i64().unwrap(), after);
+});
