@@ -26,10 +26,12 @@ use crate::orders::{address, tax_rates, variant};
 use crate::payments::fund_wallet;
 use crate::support::{db_test, TestApp};
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 4;
 const BUYERS_PER_ROUND: usize = 9;
 /// What each buyer's wallet was topped up with (EUR cents).
-const FUNDED: i64 = 5_000;
+const FUNDED: i64 = 200_000;
+/// At most this many purchases per buyer and round (the kill comes long before).
+const MOST_PURCHASES: usize = 500;
 const PRICE: i64 = 1_000;
 
 /// A payment the burst started that may still need its money: how to ask for it again.
@@ -87,16 +89,27 @@ impl Burst {
         }
     }
 
-    /// One buyer's purchase: fill the cart, check out with `method`, and for card and bank
-    /// transfer send the payment's settlement. Any step may fail when the node dies.
-    async fn buy(&self, buyer: &str, method: &str, quantity: i64) {
+    /// One buyer buys again and again until the node is gone (or the wallet is empty), so that
+    /// the kill always lands in the middle of work.
+    async fn keep_buying(&self, buyer: &str, method: &str, quantity: i64) {
+        for _ in 0..MOST_PURCHASES {
+            if !self.buy(buyer, method, quantity).await {
+                return;
+            }
+        }
+    }
+
+    /// One purchase: fill the cart, check out with `method`, and for card and bank transfer send
+    /// the payment's settlement. Any step may fail when the node dies; false when the checkout
+    /// did not answer 201.
+    async fn buy(&self, buyer: &str, method: &str, quantity: i64) -> bool {
         let item = json!({"variant_id": self.variant, "quantity": quantity});
         if self.post("/api/v1/cart/items", Some(buyer), item, None).await.is_none() {
-            return;
+            return false;
         }
         let body = json!({"shipping_address": address("DE"), "payment_method": method});
         let Some((201, placed)) = self.post("/api/v1/checkout", Some(buyer), body, None).await else {
-            return;
+            return false;
         };
         let payment = placed["payment"]["id"].as_str().unwrap_or_default().to_owned();
         let amount = placed["payment"]["amount"]["amount"].as_i64().unwrap_or_default();
@@ -113,10 +126,11 @@ impl Burst {
                 payment,
                 amount,
             },
-            _ => return,
+            _ => return true,
         };
         self.settlements.lock().unwrap().push(settlement.clone());
         self.settle(&settlement).await;
+        true
     }
 }
 
@@ -170,7 +184,7 @@ async fn crash_rounds(t: &TestApp) {
     marketplace(t).await;
     tax_rates(t).await;
     let (seller, shop) = seller_with_shop(t, "nora@example.com", "Nordlicht").await;
-    let lamp = variant(t, &seller, &shop, "LAMP", PRICE, 10_000).await;
+    let lamp = variant(t, &seller, &shop, "LAMP", PRICE, 1_000_000).await;
     let operator = t.login("operator@agora.test").await;
     let mut buyers = Vec::new();
     for i in 0..ROUNDS * BUYERS_PER_ROUND {
@@ -209,9 +223,11 @@ async fn crash_rounds(t: &TestApp) {
         {
             let method = ["wallet", "card", "bank_transfer"][i % 3];
             let (burst, buyer, quantity) = (burst.clone(), buyer.clone(), rng.gen_range(1..=2));
-            tasks.push(tokio::spawn(async move { burst.buy(&buyer, method, quantity).await }));
+            tasks.push(tokio::spawn(async move {
+                burst.keep_buying(&buyer, method, quantity).await
+            }));
         }
-        let kill_after = Duration::from_millis(rng.gen_range(20..400));
+        let kill_after = Duration::from_millis(rng.gen_range(100..1500));
         tokio::time::sleep(kill_after).await;
         // Dropping the node kills it with SIGKILL, wherever it is.
         tokio::task::spawn_blocking(move || drop(node)).await.unwrap();
