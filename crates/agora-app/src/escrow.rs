@@ -48,6 +48,7 @@ pub(crate) fn new_payment(
         failure_reason: None,
         created_at: now,
         updated_at: now,
+        card_token: None,
     }
 }
 

@@ -57,7 +57,12 @@ const LIST: i64 = 50;
 /// 5. every account's kind is known, its user-owned flag matches its kind, and an order's escrow is
 ///    in the order's currency,
 /// 6. an order that ended (cancelled, completed, refunded) holds nothing in escrow, and a prepaid
-///    order that is paid or shipped holds exactly its total.
+///    order that is paid or shipped holds exactly its total,
+/// 7. an order not paid yet (awaiting approval, pending payment, or confirmed cash on delivery)
+///    and any cash-on-delivery order hold nothing in escrow,
+/// 8. every platform account is owned by the platform,
+/// 9. a succeeded payment has a transaction that received its money (into escrow or a wallet),
+///    and a pending or failed payment has none.
 pub async fn verify(app: &App) -> AppResult<Verification> {
     let mut conn = app.db.conn().await?;
     verify_on(&mut conn).await
@@ -118,6 +123,13 @@ pub async fn verify_on(conn: &mut Conn) -> AppResult<Verification> {
         problems.push(format!(
             "order {order} is {status} with {escrow} {currency} in escrow (its total is {total})"
         ));
+    }
+    for (payment, status, receipts) in store::payments_unlike_postings(conn, LIST).await? {
+        problems.push(if status == "succeeded" {
+            format!("payment {payment} succeeded but no transaction received its money")
+        } else {
+            format!("payment {payment} is {status} but {receipts} transaction(s) received its money")
+        });
     }
     Ok(Verification {
         balanced: problems.is_empty(),

@@ -45,7 +45,8 @@ pub enum OwnerKind {
     Shop,
     /// An order (`ord_…`): its escrow.
     Order,
-    /// A payment (`pay_…`): money received for it that could not be applied yet.
+    /// A payment (`pay_…`), or a bank statement line that matched none (`stl_…`): money received
+    /// that could not be applied yet.
     Payment,
     /// The platform itself; the owner id is [`PLATFORM`].
     Platform,
@@ -83,7 +84,8 @@ pub enum AccountKind {
     GatewayClearing,
     /// The platform's bank account: money received by bank transfer (negative) or sent out.
     BankClearing,
-    /// A bank transfer received for a payment whose amount did not match: held for review.
+    /// A bank transfer received for a payment whose amount did not match, or one on an imported
+    /// statement whose reference matched no payment (owned by the statement line): held for review.
     BankSuspense,
     /// Cash collected by a shop on delivery that it owes the platform's commission on.
     CodReceivable,

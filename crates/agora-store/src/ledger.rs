@@ -335,6 +335,8 @@ pub async fn escrow_mismatches(
         "SELECT o.id, o.status, o.total, o.currency, COALESCE(a.balance, 0) FROM orders o \
          LEFT JOIN ledger_accounts a ON a.kind = 'order_escrow' AND a.owner_id = o.id AND a.currency = o.currency \
          WHERE (o.status IN ('cancelled', 'completed', 'refunded') AND COALESCE(a.balance, 0) <> 0) \
+            OR (o.status IN ('awaiting_approval', 'pending_payment', 'confirmed') AND COALESCE(a.balance, 0) <> 0) \
+            OR (o.payment_method = 'cod' AND COALESCE(a.balance, 0) <> 0) \
             OR (o.status IN ('paid', 'shipped') AND o.payment_method <> 'cod' AND COALESCE(a.balance, 0) <> o.total) \
          ORDER BY o.created_at, o.id LIMIT $1",
     )
@@ -351,6 +353,28 @@ pub async fn escrow_mismatches(
             r.try_get(4)?,
         ))
     })
+    .collect()
+}
+
+/// Payments whose status disagrees with the ledger: `(payment, status, receipts)` where a
+/// succeeded payment has no transaction that received its money (into escrow or a wallet), or a
+/// payment that has not succeeded has one.
+pub async fn payments_unlike_postings(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query(
+        "SELECT p.id, p.status, COUNT(t.id) FROM payments p LEFT JOIN ledger_transactions t \
+         ON t.reference = p.id AND t.kind IN ('payment_received', 'top_up', 'wallet_payment') \
+         GROUP BY p.id, p.status \
+         HAVING (p.status = 'succeeded' AND COUNT(t.id) = 0) OR (p.status <> 'succeeded' AND COUNT(t.id) <> 0) \
+         ORDER BY p.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
     .collect()
 }
 

@@ -39,6 +39,7 @@ pub mod seller_home;
 pub mod shipping_methods;
 pub mod shop_ratings;
 pub mod shops;
+pub mod statement_lines;
 pub mod tokens;
 
 use std::ops::{Deref, DerefMut};

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_orders_extras"),
     migration!(20, "0020_storefront_ux"),
     migration!(21, "0021_payouts"),
+    migration!(22, "0022_statements_card_tokens"),
     migration!(23, "0023_negotiation_events"),
     migration!(24, "0024_shop_ratings"),
 ];

@@ -28,10 +28,12 @@ pub struct PaymentRow {
     pub failure_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The gateway's token for the card (never the card number).
+    pub card_token: Option<String>,
 }
 
 const COLUMNS: &str = "id, purpose, method, status, amount, currency, payer_account_id, group_id, bank_reference, \
-     provider, provider_reference, card_brand, last4, provider_idempotency_key, failure_reason, created_at, updated_at";
+     provider, provider_reference, card_brand, last4, provider_idempotency_key, failure_reason, created_at, updated_at, card_token";
 
 fn from_row(r: &AnyRow) -> sqlx::Result<PaymentRow> {
     Ok(PaymentRow {
@@ -52,6 +54,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<PaymentRow> {
         failure_reason: r.try_get(14)?,
         created_at: r.try_get(15)?,
         updated_at: r.try_get(16)?,
+        card_token: r.try_get(17)?,
     })
 }
 
@@ -59,7 +62,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<PaymentRow> {
 /// draws another).
 pub async fn insert(conn: &mut AnyConnection, p: &PaymentRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     ))
     .bind(&p.id)
     .bind(&p.purpose)
@@ -78,6 +81,7 @@ pub async fn insert(conn: &mut AnyConnection, p: &PaymentRow) -> sqlx::Result<()
     .bind(p.failure_reason.as_deref())
     .bind(p.created_at)
     .bind(p.updated_at)
+    .bind(p.card_token.as_deref())
     .execute(conn)
     .await?;
     Ok(())
@@ -168,6 +172,8 @@ pub struct CardDetails<'a> {
     pub provider_reference: Option<&'a str>,
     pub card_brand: Option<&'a str>,
     pub last4: Option<&'a str>,
+    /// The gateway's token for the card.
+    pub card_token: Option<&'a str>,
 }
 
 /// Moves a pending payment to `succeeded`; false when it is not pending (any more).
@@ -179,14 +185,15 @@ pub async fn mark_succeeded(
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE payments SET status = 'succeeded', provider_reference = COALESCE($2, provider_reference), \
-         card_brand = COALESCE($3, card_brand), last4 = COALESCE($4, last4), updated_at = $5 \
-         WHERE id = $1 AND status = 'pending'",
+         card_brand = COALESCE($3, card_brand), last4 = COALESCE($4, last4), updated_at = $5, \
+         card_token = COALESCE($6, card_token) WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
     .bind(card.provider_reference)
     .bind(card.card_brand)
     .bind(card.last4)
     .bind(now)
+    .bind(card.card_token)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -240,6 +247,6 @@ pub async fn with_suspense(conn: &mut AnyConnection, limit: i64) -> sqlx::Result
     .fetch_all(conn)
     .await?
     .iter()
-    .map(|r| Ok((from_row(r)?, r.try_get(17)?)))
+    .map(|r| Ok((from_row(r)?, r.try_get(18)?)))
     .collect()
 }

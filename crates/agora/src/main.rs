@@ -1,6 +1,7 @@
 //! `agora`: the marketplace platform and its tools in one binary.
 
 mod config;
+mod payments_cmd;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -51,6 +52,11 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// Payments received outside the platform (bank statements).
+    Payments {
+        #[command(subcommand)]
+        command: payments_cmd::PaymentsCommand,
     },
     /// Rebuild a search index from the database, then exit. It takes an index folder that no
     /// running node holds; a running node rebuilds its own at start.
@@ -168,7 +174,8 @@ enum AdminCommand {
 enum LedgerCommand {
     /// Recompute every balance from the postings and check every invariant (transactions sum to
     /// zero per currency, stored balances match, no wallet, shop balance or escrow below zero,
-    /// escrow matches each order's status); exit 2 naming the first breach, 0 when balanced.
+    /// escrow matches each order's status, each payment's status matches the money it received);
+    /// exit 2 naming the first breach, 0 when balanced.
     Verify,
 }
 
@@ -332,6 +339,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("ledger BROKEN: {problem}");
             }
             Ok(ExitCode::from(2))
+        }
+        Command::Payments { command } => {
+            let app = open(&config, Search::Unused).await?;
+            payments_cmd::run(&app, command).await
         }
         Command::Reindex => {
             let app = open(&config, Search::Own).await?;

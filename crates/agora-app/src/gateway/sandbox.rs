@@ -117,6 +117,7 @@ impl PaymentGateway for Sandbox {
                     provider_ref: event.data.charge.clone(),
                     card_brand: card.map(|c| c.brand.clone()),
                     last4: card.map(|c| c.last4.clone()),
+                    card_token: card.map(|c| c.token.clone()),
                 }
             }
             "payment.failed" => Outcome::Failed {

@@ -9,6 +9,8 @@
 //! - the platform's fee is [`fee_for`] (in `fees`), the one place commission rates apply.
 
 pub mod balances;
+pub mod statement_file;
+pub mod statements;
 pub mod transfers;
 pub mod wallet;
 
@@ -40,6 +42,8 @@ pub struct PaymentView {
     pub in_suspense: Money,
     pub card_brand: Option<String>,
     pub last4: Option<String>,
+    /// The gateway's token for the card (never the card number).
+    pub card_token: Option<String>,
     pub failure_reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -56,6 +60,7 @@ pub(crate) async fn view_of(conn: &mut Conn, p: &PaymentRow) -> AppResult<Paymen
         in_suspense: Money::new(ledger_store::balance(conn, &suspense).await?, cur),
         card_brand: p.card_brand.clone(),
         last4: p.last4.clone(),
+        card_token: p.card_token.clone(),
         failure_reason: p.failure_reason.clone(),
         created_at: rfc3339(p.created_at),
         updated_at: rfc3339(p.updated_at),
@@ -93,6 +98,8 @@ pub enum Outcome {
         provider_ref: String,
         card_brand: Option<String>,
         last4: Option<String>,
+        /// The gateway's token for the card, to be stored with the payment (never the number).
+        card_token: Option<String>,
     },
     Failed {
         reason: String,
@@ -133,11 +140,13 @@ pub async fn settle(app: &App, payment_id: &str, outcome: Outcome) -> AppResult<
             provider_ref,
             card_brand,
             last4,
+            card_token,
         } => {
             let card = CardDetails {
                 provider_reference: Some(provider_ref),
                 card_brand: card_brand.as_deref(),
                 last4: last4.as_deref(),
+                card_token: card_token.as_deref(),
             };
             let amount = Money::new(p.amount, currency(&p.currency)?);
             succeed_in(&mut tx, &app.settings, &p, None, External::Gateway, amount, &card, now).await?;

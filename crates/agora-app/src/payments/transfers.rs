@@ -46,7 +46,7 @@ pub struct Recorded {
 
 /// Checks an amount a person typed or sent for `p`: more than zero, in the payment's currency,
 /// within the ledger's range.
-fn check_amount(p: &PaymentRow, amount: Money) -> AppResult<Money> {
+pub(crate) fn check_amount(p: &PaymentRow, amount: Money) -> AppResult<Money> {
     if amount.currency.code() != p.currency {
         return Err(AppError::invalid(
             "amount.currency",
@@ -62,7 +62,8 @@ fn check_amount(p: &PaymentRow, amount: Money) -> AppResult<Money> {
     Ok(amount)
 }
 
-async fn locked_transfer(conn: &mut Conn, payment_id: &str) -> AppResult<PaymentRow> {
+/// Locks the bank-transfer payment `payment_id` (404 absent, 409 another method).
+pub(crate) async fn locked_transfer(conn: &mut Conn, payment_id: &str) -> AppResult<PaymentRow> {
     let p = store::lock(conn, payment_id)
         .await?
         .ok_or(AppError::NotFound("payment"))?;
@@ -115,43 +116,7 @@ pub async fn confirm(
     };
     let p = locked_transfer(&mut tx, payment_id).await?;
     let amount = check_amount(&p, amount)?;
-    let held = suspense_of(&mut tx, &p).await?;
-    let after = held
-        .checked_add(amount)
-        .map_err(|_| AppError::invalid("amount", "is too large"))?;
-    let waiting = p.status == PaymentStatus::Pending.as_str();
-    let outcome = if waiting && after.minor == p.amount {
-        succeed_in(
-            &mut tx,
-            &app.settings,
-            &p,
-            Some(actor),
-            External::Bank,
-            amount,
-            &CardDetails::default(),
-            now,
-        )
-        .await?;
-        TransferOutcome::Settled
-    } else {
-        let posting = rules::to_suspense(&p.id, amount).map_err(|e| ledger::refused("amount", e))?;
-        ledger::post(&mut tx, &posting).await?;
-        let why = match (waiting, after.minor < p.amount) {
-            (false, _) => "the payment is not waiting for money",
-            (true, true) => "less than the payment's amount",
-            (true, false) => "more than the payment's amount",
-        };
-        let data = serde_json::json!({"amount": amount, "in_suspense": after, "why": why});
-        audit::record(
-            &mut tx,
-            Some(&actor.account_id),
-            AuditAction::PaymentTransferHeld,
-            &p.id,
-            data,
-        )
-        .await?;
-        TransferOutcome::HeldInSuspense
-    };
+    let outcome = record_in(&mut tx, &app.settings, &p, amount, Some(actor), now).await?;
     let p = store::by_id(&mut tx, payment_id)
         .await?
         .ok_or(AppError::NotFound("payment"))?;
@@ -162,6 +127,55 @@ pub async fn confirm(
     pending.save_in(&mut tx, &recorded).await?;
     tx.commit().await?;
     Ok(Answer::Done(recorded))
+}
+
+/// Records `amount` (checked: the payment's currency, more than zero) received by bank transfer
+/// for the locked bank-transfer payment `p`, in the caller's transaction: what [`confirm`] and a
+/// statement import (`statements`) both do. `by` is the operator, `None` for the command line.
+pub(crate) async fn record_in(
+    tx: &mut Conn,
+    settings: &crate::Settings,
+    p: &PaymentRow,
+    amount: Money,
+    by: Option<&Actor>,
+    now: i64,
+) -> AppResult<TransferOutcome> {
+    let held = suspense_of(tx, p).await?;
+    let after = held
+        .checked_add(amount)
+        .map_err(|_| AppError::invalid("amount", "is too large"))?;
+    let waiting = p.status == PaymentStatus::Pending.as_str();
+    if waiting && after.minor == p.amount {
+        succeed_in(
+            tx,
+            settings,
+            p,
+            by,
+            External::Bank,
+            amount,
+            &CardDetails::default(),
+            now,
+        )
+        .await?;
+        return Ok(TransferOutcome::Settled);
+    }
+    let posting = rules::to_suspense(&p.id, amount).map_err(|e| ledger::refused("amount", e))?;
+    ledger::post(tx, &posting).await?;
+    let why = match (waiting, after.minor < p.amount) {
+        (false, _) => "the payment is not waiting for money",
+        (true, true) => "less than the payment's amount",
+        (true, false) => "more than the payment's amount",
+    };
+    let data = serde_json::json!({"amount": amount, "in_suspense": after, "why": why});
+    audit::record(
+        tx,
+        by.map(|a| a.account_id.as_str()),
+        AuditAction::PaymentTransferHeld,
+        &p.id,
+        data,
+    )
+    .await?;
+    Ok(TransferOutcome::HeldInSuspense)
 }
 
 /// How an operator resolves what a payment's suspense holds.

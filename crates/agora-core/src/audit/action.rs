@@ -96,6 +96,8 @@ pub enum AuditAction {
     PaymentFailed,
     /// A bank transfer whose amount did not match its payment went to suspense.
     PaymentTransferHeld,
+    /// A bank transfer on an imported statement matched no payment: held in its own suspense.
+    PaymentTransferUnmatched,
     /// An operator resolved a payment's suspense.
     PaymentSuspenseResolved,
     /// An operator set or cleared a commission rate.
@@ -191,6 +193,7 @@ string_enum!(AuditAction {
     PaymentSucceeded = "payment.succeeded",
     PaymentFailed = "payment.failed",
     PaymentTransferHeld = "payment.transfer_held",
+    PaymentTransferUnmatched = "payment.transfer_unmatched",
     PaymentSuspenseResolved = "payment.suspense_resolved",
     CommissionRateSet = "commission.rate_set",
     PayoutAccountSet = "payout.account_set",

@@ -9,6 +9,7 @@
 //! | [`payment_received`] | gateway or bank clearing (and any suspense already held) | each order's escrow, or the wallet for a top-up |
 //! | [`to_suspense`] | bank clearing | the payment's suspense |
 //! | [`suspense_to_wallet`] | the payment's suspense | the payer's wallet |
+//! | [`line_to_payment`] | an unmatched statement line's suspense | the payment's suspense |
 //! | [`release_escrow`] | the order's escrow | the shop's available balance, the fee to platform fees |
 //! | [`refund_escrow`] | the order's escrow | back where the money came from |
 
@@ -218,6 +219,19 @@ pub fn suspense_to_wallet(payment_id: &str, payer: &str, amount: Money) -> Resul
         .transfer(
             (AccountKind::BankSuspense, payment_id),
             (AccountKind::WalletAvailable, payer),
+            amount,
+        )
+        .build()
+}
+
+/// An operator matches a bank statement line that matched no payment to its payment: what the
+/// line's suspense holds moves to the payment's suspense (from where it settles the payment).
+pub fn line_to_payment(line_id: &str, payment_id: &str, amount: Money) -> Result<LedgerTransaction, LedgerError> {
+    positive("the amount", amount)?;
+    LedgerTransaction::builder(TxKind::SuspenseResolved, line_id)
+        .transfer(
+            (AccountKind::BankSuspense, line_id),
+            (AccountKind::BankSuspense, payment_id),
             amount,
         )
         .build()

@@ -241,6 +241,22 @@ fn mismatched_transfers_wait_in_suspense_until_resolved() {
 }
 
 #[test]
+fn an_unmatched_statement_line_moves_from_its_suspense_to_its_payments() {
+    let tx = rules::line_to_payment("stl_1", "pay_1", eur(600)).unwrap();
+    balanced(&tx);
+    assert_eq!(tx.kind(), TxKind::SuspenseResolved);
+    assert_eq!(tx.reference(), "stl_1");
+    assert_eq!(
+        lines(&tx),
+        vec![
+            ("bank_suspense:stl_1:EUR".into(), -600),
+            ("bank_suspense:pay_1:EUR".into(), 600)
+        ]
+    );
+    assert!(rules::line_to_payment("stl_1", "pay_1", eur(0)).is_err());
+}
+
+#[test]
 fn release_pays_the_seller_less_the_fee() {
     let tx = rules::release_escrow("ord_1", "shp_1", eur(10_000), eur(500)).unwrap();
     balanced(&tx);

@@ -22,6 +22,7 @@ pub(crate) mod search;
 mod shipping;
 mod shop_ratings;
 mod shops;
+mod statements;
 
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -166,6 +167,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::get_payment))
         .routes(routes!(payments::confirm_transfer))
         .routes(routes!(payments::resolve_suspense))
+        .routes(routes!(statements::import_statement))
         .routes(routes!(payments::get_wallet))
         .routes(routes!(payments::wallet_history))
         .routes(routes!(payments::top_up))

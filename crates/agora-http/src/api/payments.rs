@@ -255,6 +255,9 @@ pub struct ShopBalanceBody {
     /// Released to the shop, less the platform's fee.
     #[schema(value_type = MoneySchema)]
     available: Money,
+    /// Commission the shop owes on cash-on-delivery orders it collected; its next payout nets it.
+    #[schema(value_type = MoneySchema)]
+    owed: Money,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,6 +281,7 @@ pub async fn shop_balance(
                 currency: b.currency.code().into(),
                 pending: b.pending,
                 available: b.available,
+                owed: b.owed,
             })
             .collect(),
     }))

@@ -26,6 +26,7 @@ mod seller_home;
 mod seller_shipping;
 mod seller_variants;
 mod shop_ratings;
+mod statements;
 mod variant_picker;
 
 use agora_app::{Actor, AppError};
@@ -189,6 +190,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/finance", get(payments::finance))
         .route("/admin/finance/payments/{id}/confirm", post(payments::confirm))
         .route("/admin/finance/payments/{id}/resolve", post(payments::resolve))
+        .route("/admin/finance/statements", post(statements::import))
+        .route("/admin/finance/statement-lines/{id}/assign", post(statements::assign))
         .route("/account/wallet", get(payments::wallet))
         .route("/account/wallet/top-ups", post(payments::top_up))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_cookie))

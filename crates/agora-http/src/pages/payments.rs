@@ -2,6 +2,7 @@
 //! (bank transfers to match, suspense to resolve, the ledger's check).
 
 use agora_app::ledger::{self, Verification};
+use agora_app::payments::statements::{self, ImportReport, LineError, UnmatchedLine};
 use agora_app::payments::transfers::{self, FinanceOverview, Resolution};
 use agora_app::payments::wallet::{self, WalletBalance, WalletEntry};
 use agora_app::payments::PaymentSummary;
@@ -131,14 +132,20 @@ pub async fn top_up(
 
 #[derive(Template)]
 #[template(path = "admin_finance.html")]
-struct FinancePage {
+pub(super) struct FinancePage {
     layout: Layout,
     overview: FinanceOverview,
     ledger: Verification,
-    error: Option<String>,
+    /// Statement lines that matched no payment, waiting for review.
+    unmatched: Vec<UnmatchedLine>,
+    pub(super) error: Option<String>,
+    /// What a statement upload did, line by line.
+    pub(super) import: Option<ImportReport>,
+    /// Why an uploaded statement was refused, line by line.
+    pub(super) file_errors: Vec<LineError>,
 }
 
-async fn finance_page(
+pub(super) async fn finance_page(
     state: &AppState,
     actor: agora_app::Actor,
     csrf: &CsrfToken,
@@ -147,6 +154,7 @@ async fn finance_page(
 ) -> Result<FinancePage, super::PageError> {
     let overview = transfers::overview(&state.app, &actor).await?;
     let ledger = ledger::verify_as(&state.app, &actor).await?;
+    let unmatched = statements::unmatched(&state.app, &actor).await?;
     let layout = Layout::new(state, Some(actor), csrf, "Finance")
         .await
         .with_notice(notice);
@@ -154,7 +162,10 @@ async fn finance_page(
         layout,
         overview,
         ledger,
+        unmatched,
         error,
+        import: None,
+        file_errors: Vec::new(),
     })
 }
 
@@ -189,7 +200,12 @@ pub struct ConfirmForm {
     action: String,
 }
 
-async fn finance_failed(state: &AppState, actor: agora_app::Actor, csrf: &CsrfToken, err: AppError) -> PageResult {
+pub(super) async fn finance_failed(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    err: AppError,
+) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
     let message = match &err {
         AppError::Invalid(errors) => errors

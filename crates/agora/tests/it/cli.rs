@@ -21,7 +21,7 @@ fn help_explains_every_command() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for command in [
-        "serve", "migrate", "demo", "admin", "audit", "reindex", "import", "export",
+        "serve", "migrate", "demo", "admin", "audit", "reindex", "import", "export", "payments",
     ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");
     }

@@ -186,6 +186,11 @@ db_test!(
         assert_eq!(p["status"], "succeeded");
         assert_eq!(p["card_brand"], "visa");
         assert_eq!(p["last4"], "4242");
+        assert!(p.get("card_token").is_none(), "the card's token stays inside Agora");
+        // The gateway's token for the card is kept with the payment: the one it sent, no other.
+        let token_matches = "SELECT COUNT(*) FROM payments p JOIN sandbox_sessions s ON s.merchant_reference = p.id \
+             WHERE p.id = $1 AND p.card_token LIKE 'sbx_tok_%' AND p.card_token = s.card_token";
+        assert_eq!(count(&t.app, token_matches, &pay_id).await, 1);
         let mut held = 0;
         for o in placed["orders"].as_array().unwrap() {
             let id = o["id"].as_str().unwrap();
@@ -206,7 +211,7 @@ db_test!(
         let digits = TEST_CARD.replace(' ', "");
         for sql in [
         "SELECT COUNT(*) FROM jobs WHERE payload LIKE '%' || $1 || '%'",
-        "SELECT COUNT(*) FROM payments WHERE COALESCE(provider_reference, '') || COALESCE(last4, '') LIKE '%' || $1 || '%'",
+        "SELECT COUNT(*) FROM payments WHERE COALESCE(provider_reference, '') || COALESCE(last4, '') || COALESCE(card_token, '') LIKE '%' || $1 || '%'",
         "SELECT COUNT(*) FROM sandbox_sessions WHERE COALESCE(card_token, '') || COALESCE(last4, '') LIKE '%' || $1 || '%'",
     ] {
         assert_eq!(count(&t.app, sql, &digits).await, 0, "{sql}");
@@ -314,6 +319,7 @@ db_test!(a_card_top_up_reaches_the_wallet, |t| {
         failure_reason: None,
         created_at: now,
         updated_at: now,
+        card_token: None,
     };
     let mut conn = t.app.db.conn().await.unwrap();
     agora_store::payments::insert(&mut conn, &row).await.unwrap();

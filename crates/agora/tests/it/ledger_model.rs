@@ -118,6 +118,7 @@ async fn settle(w: &World<'_>, order: &Order) -> bool {
                 provider_ref: format!("sandbox_{}", payment.summary.id),
                 card_brand: Some("visa".into()),
                 last4: Some("4242".into()),
+                card_token: None,
             };
             let settled = payments::settle(&w.t.app, &payment.summary.id, outcome).await.unwrap();
             matches!(settled, Settled::Now(ref v) if v.summary.status.as_str() == "succeeded")

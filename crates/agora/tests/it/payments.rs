@@ -33,6 +33,7 @@ pub(crate) async fn pay(t: &TestApp, order_id: &str) {
                 provider_ref: format!("sandbox_{}", payment.summary.id),
                 card_brand: Some("visa".into()),
                 last4: Some("4242".into()),
+                card_token: None,
             };
             let settled = payments::settle(&t.app, &payment.summary.id, outcome).await.unwrap();
             assert!(matches!(settled, Settled::Now(_)), "{settled:?}");
@@ -465,6 +466,7 @@ db_test!(
                 provider_ref: "x".into(),
                 card_brand: None,
                 last4: None,
+                card_token: None,
             },
         )
         .await
@@ -483,6 +485,7 @@ db_test!(
             provider_ref: "sbx_1".into(),
             card_brand: Some("visa".into()),
             last4: Some("4242".into()),
+            card_token: None,
         };
         let runs = futures::future::join_all((0..5).map(|_| payments::settle(&t.app, &id, ok()))).await;
         let now = runs.iter().filter(|r| matches!(r, Ok(Settled::Now(_)))).count();

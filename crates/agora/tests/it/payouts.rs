@@ -4,7 +4,7 @@
 //! reconciles; and nobody handles another shop's money.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::hostile::{marketplace, seller_with_shop};
 use crate::orders::{add, address, checkout, eur, tax_rates, variant};
@@ -470,6 +470,7 @@ db_test!(cash_on_delivery_commission_is_netted_from_the_next_payout, |t| {
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     // 5 % of 40.00 is owed; nothing is available.
     assert_eq!(money(&t, &shop).await, (0, 200, 0));
+    assert_eq!(balance_json(&t, &seller, &shop).await, (json!(eur(0)), json!(eur(200))));
     assert_eq!(register_account(&t, &seller, &shop).await.status, StatusCode::OK);
     assert_eq!(request(&t, &seller, &shop, 1000).await.status, StatusCode::CONFLICT);
 
@@ -482,7 +483,23 @@ db_test!(cash_on_delivery_commission_is_netted_from_the_next_payout, |t| {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["owed_settled"], eur(200));
     assert_eq!(money(&t, &shop).await, (0, 0, 3600));
+    // The shop's balance says so too: nothing available, nothing owed any more.
+    assert_eq!(balance_json(&t, &seller, &shop).await, (json!(eur(0)), json!(eur(0))));
 });
+
+/// `(available, owed)` of the shop's EUR balance, as `GET /shops/{id}/balance` shows them.
+async fn balance_json(t: &TestApp, token: &str, shop: &str) -> (Value, Value) {
+    let r = t.get(&format!("/api/v1/shops/{shop}/balance"), Some(token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = r.body["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["currency"] == "EUR")
+        .cloned()
+        .unwrap_or_else(|| panic!("an EUR balance: {}", r.text));
+    (b["available"].clone(), b["owed"].clone())
+}
 
 /// Parses the settlement CSV into `item → amount in minor units`.
 fn figures(csv: &str) -> std::collections::HashMap<String, String> {

@@ -128,6 +128,7 @@ db_test!(a_retried_top_up_with_one_key_starts_one_payment, |t| {
         provider_ref: "sbx".into(),
         card_brand: None,
         last4: None,
+        card_token: None,
     };
     payments::settle(&t.app, &ids[0], ok.clone()).await.unwrap();
     payments::settle(&t.app, &ids[0], ok).await.unwrap();
@@ -145,6 +146,7 @@ db_test!(a_retried_top_up_with_one_key_starts_one_payment, |t| {
         provider_ref: "sbx".into(),
         card_brand: None,
         last4: None,
+        card_token: None,
     };
     assert!(matches!(
         payments::settle(&t.app, id, ok).await,
