@@ -37,6 +37,27 @@ pub async fn record(
     Ok(entry.seq)
 }
 
+/// [`record`] for a transaction that sends its writes together: reserves the entry's place now
+/// (locking its chain's head until the transaction ends) and answers the writes to send.
+pub async fn prepare(
+    conn: &mut Conn,
+    actor: Option<&str>,
+    action: AuditAction,
+    subject: &str,
+    data: serde_json::Value,
+) -> AppResult<Vec<agora_store::batch::Write>> {
+    let slot = store::reserve(conn, chain_of(subject, CHAINS)).await?;
+    let data = data.to_string();
+    let record = Record {
+        at_ms: now_ms(),
+        actor,
+        action: action.as_str(),
+        subject,
+        data: &data,
+    };
+    Ok(store::entry_writes(slot, record).1)
+}
+
 /// Writes an anchor entry recording every chain's head, unless nothing changed since the last
 /// one. Returns the anchor's sequence number when one was written.
 pub async fn anchor(app: &App) -> AppResult<Option<i64>> {

@@ -102,6 +102,8 @@ pub struct CartLine {
     pub quantity: i64,
     /// Today's unit price for this quantity and this buyer.
     pub unit_price: Money,
+    /// The variant's own price (in minor units) that `unit_price` was worked out from.
+    pub base_price: i64,
     pub line_total: Money,
     /// The unit price when the buyer added the line or last changed it, when it differs from today's.
     pub previous_unit_price: Option<Money>,
@@ -223,6 +225,7 @@ fn price_line(row: LineRow, rules: &PriceRules) -> AppResult<CartLine> {
         shop_name: row.shop_name,
         quantity: row.quantity,
         unit_price,
+        base_price: row.price_amount,
         line_total,
         previous_unit_price: (previous != unit_price).then_some(previous),
         stock: row.stock,
@@ -240,6 +243,11 @@ pub async fn priced(conn: &mut Conn, actor: Option<&Actor>, cart_id: Option<&str
         return Ok(Cart::default());
     };
     let rows = store::lines(conn, cart_id).await?;
+    priced_rows(conn, actor, rows).await
+}
+
+/// Prices cart lines already read (one query for their price rules).
+pub(crate) async fn priced_rows(conn: &mut Conn, actor: Option<&Actor>, rows: Vec<LineRow>) -> AppResult<Cart> {
     let rules = rules_of(conn, actor, &rows).await?;
     let lines = rows
         .into_iter()

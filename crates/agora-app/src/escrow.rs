@@ -82,6 +82,25 @@ pub(crate) async fn open_for_checkout(
     pay_now: bool,
     now: i64,
 ) -> AppResult<Option<PaymentRow>> {
+    let Some(payment) = checkout_payment(conn, payer, group_id, method, orders, pay_now, now).await? else {
+        return Ok(None);
+    };
+    store::insert(conn, &payment).await?;
+    settle_checkout_payment(conn, &payment, orders, pay_now).await?;
+    Ok(Some(payment))
+}
+
+/// [`open_for_checkout`] in two halves, for a checkout that sends its inserts together: the
+/// payment to insert (checked, with its bank reference; not written), …
+pub(crate) async fn checkout_payment(
+    conn: &mut Conn,
+    payer: &str,
+    group_id: &str,
+    method: PaymentMethod,
+    orders: &[(String, Money)],
+    pay_now: bool,
+    now: i64,
+) -> AppResult<Option<PaymentRow>> {
     if !method.is_prepaid() {
         return Ok(None);
     }
@@ -96,9 +115,8 @@ pub(crate) async fn open_for_checkout(
              check out each currency on its own, or pay cash on delivery",
         ));
     }
-    let payable: Vec<(String, Money)> = orders.iter().filter(|(_, m)| m.minor > 0).cloned().collect();
     let mut total = Money::zero(first.currency);
-    for (_, m) in &payable {
+    for (_, m) in orders.iter().filter(|(_, m)| m.minor > 0) {
         total = total
             .checked_add(*m)
             .map_err(|_| AppError::invalid("cart", "the total is too large"))?;
@@ -115,12 +133,24 @@ pub(crate) async fn open_for_checkout(
         PaymentMethod::Wallet if pay_now => payment.status = PaymentStatus::Succeeded.as_str().into(),
         _ => {}
     }
-    store::insert(conn, &payment).await?;
-    if method == PaymentMethod::Wallet && pay_now {
-        let tx = rules::pay_from_wallet(&payment.id, payer, &payable).map_err(|e| ledger::refused("cart", e))?;
+    Ok(Some(payment))
+}
+
+/// … and, once it is inserted, the wallet's payment of every order's escrow (nothing for other
+/// methods).
+pub(crate) async fn settle_checkout_payment(
+    conn: &mut Conn,
+    payment: &PaymentRow,
+    orders: &[(String, Money)],
+    pay_now: bool,
+) -> AppResult<()> {
+    if payment.method == PaymentMethod::Wallet.as_str() && pay_now {
+        let payable: Vec<(String, Money)> = orders.iter().filter(|(_, m)| m.minor > 0).cloned().collect();
+        let tx = rules::pay_from_wallet(&payment.id, &payment.payer_account_id, &payable)
+            .map_err(|e| ledger::refused("cart", e))?;
         ledger::post(conn, &tx).await?;
     }
-    Ok(Some(payment))
+    Ok(())
 }
 
 /// Pays an order that was just approved (now `pending_payment`) from its purchaser's wallet, when

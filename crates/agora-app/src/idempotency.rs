@@ -228,6 +228,15 @@ pub struct Keyed<'a, T> {
     render: Render<'a, T>,
 }
 
+// Two references: copied whatever `T` is (a use case that tries again claims the key again).
+impl<T> Clone for Keyed<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Keyed<'_, T> {}
+
 impl<T> std::fmt::Debug for Keyed<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyed").field("key", self.key).finish_non_exhaustive()
@@ -292,6 +301,25 @@ pub async fn claim_in<'a, T>(tx: &mut Conn, keyed: Option<Keyed<'a, T>>) -> AppR
 }
 
 impl<T> Pending<'_, T> {
+    /// [`Pending::save_in`] as a write to send with the use case's others (`None` without a key).
+    pub fn save_write(self, result: &T) -> AppResult<Option<agora_store::batch::Write>> {
+        let Some(Keyed { key, render }) = self.0 else {
+            return Ok(None);
+        };
+        let Stored {
+            status,
+            content_type,
+            body,
+        } = render(result)?;
+        Ok(Some(store::complete_write(
+            &key.scope,
+            &key.key,
+            i64::from(status),
+            content_type.as_deref(),
+            &body,
+        )))
+    }
+
     /// Keeps the response to `result` with the key, in `tx`: the last step before committing.
     pub async fn save_in(self, tx: &mut Conn, result: &T) -> AppResult<()> {
         if let Some(Keyed { key, render }) = self.0 {

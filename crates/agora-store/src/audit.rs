@@ -5,6 +5,7 @@ use agora_core::audit::{AuditEntry, Head};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::Write;
 use crate::Engine;
 
 /// A reserved place at the end of a chain: the next position, the hash it must link to and the
@@ -74,6 +75,47 @@ pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> 
             .await?;
     }
     Ok(entry)
+}
+
+/// [`write`] as the writes to run (in a [`Batch`](crate::batch::Batch)): the entry and its
+/// chain's new head.
+pub fn entry_writes(slot: Slot, record: Record<'_>) -> (AuditEntry, Vec<Write>) {
+    let mut entry = AuditEntry {
+        seq: slot.seq,
+        chain: slot.chain,
+        chain_seq: slot.chain_seq,
+        at_ms: record.at_ms,
+        actor: record.actor.map(str::to_owned),
+        action: record.action.to_owned(),
+        subject: record.subject.to_owned(),
+        data: record.data.to_owned(),
+        prev_hash: slot.prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    let writes = vec![
+        Write::new(
+            "INSERT INTO audit_log (seq, chain, chain_seq, at, actor, action, subject, data, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            vec![
+                entry.seq.into(),
+                entry.chain.into(),
+                entry.chain_seq.into(),
+                entry.at_ms.into(),
+                entry.actor.as_deref().into(),
+                (&entry.action).into(),
+                (&entry.subject).into(),
+                (&entry.data).into(),
+                (&entry.prev_hash).into(),
+                (&entry.hash).into(),
+            ],
+        ),
+        Write::new(
+            "UPDATE audit_chains SET hash = $1 WHERE chain = $2",
+            vec![(&entry.hash).into(), entry.chain.into()],
+        ),
+    ];
+    (entry, writes)
 }
 
 /// Appends `record` to the end of `chain`.

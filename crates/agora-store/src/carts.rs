@@ -121,6 +121,42 @@ pub async fn lines(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<Vec<
         .collect()
 }
 
+/// An account's cart with its lines, in one query: the cart's id and its lines in the order they
+/// were added; `None` when the account has no cart or an empty one.
+pub async fn lines_of_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> sqlx::Result<Option<(String, Vec<LineRow>)>> {
+    let sql = format!(
+        "SELECT {LINE_COLUMNS}, c.id FROM carts c JOIN cart_lines l ON l.cart_id = c.id \
+         JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id \
+         WHERE c.account_id = $1 ORDER BY l.added_at, l.id"
+    );
+    let rows = sqlx::query(&sql).bind(account_id).fetch_all(conn).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let cart_id: String = first.try_get(19)?;
+    let lines = rows.iter().map(line).collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(Some((cart_id, lines)))
+}
+
+/// A cart line as checkout takes it: `(line id, variant id, quantity)`.
+pub type TakenLine = (String, String, i64);
+
+/// Empties a cart, answering the lines it held (by line id), so that checkout can tell whether
+/// they are still the ones it priced.
+pub async fn take_lines(conn: &mut AnyConnection, cart_id: &str) -> sqlx::Result<Vec<TakenLine>> {
+    let rows = sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1 RETURNING id, variant_id, quantity")
+        .bind(cart_id)
+        .fetch_all(conn)
+        .await?;
+    let mut taken = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<sqlx::Result<Vec<TakenLine>>>()?;
+    taken.sort();
+    Ok(taken)
+}
+
 /// The variant of the cart's line `line_id`, if the line is in this cart.
 pub async fn variant_of_line(conn: &mut AnyConnection, cart_id: &str, line_id: &str) -> sqlx::Result<Option<String>> {
     sqlx::query("SELECT variant_id FROM cart_lines WHERE cart_id = $1 AND id = $2")

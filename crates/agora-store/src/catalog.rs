@@ -1,8 +1,12 @@
 //! The seller catalog beyond the product rows: price tiers, company prices, stock and its
 //! movements, shipping rates, offers of the same item (GTIN) across shops.
 
+use std::collections::BTreeMap;
+
 use agora_core::catalog::StockMovementKind;
 use sqlx::{AnyConnection, Row};
+
+use crate::batch::{Arg, Write};
 
 /// A volume tier of one variant: `(variant id, min qty, unit price in minor units)`.
 pub type TierRow = (String, i64, i64);
@@ -130,30 +134,125 @@ pub async fn take_stock(
     reason: &str,
     now: i64,
 ) -> sqlx::Result<Result<Vec<(String, i64)>, Vec<String>>> {
-    let mut wanted: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    take_stock_guarded(conn, takes, None, actor, reason, now).await
+}
+
+/// [`take_stock`] for a checkout priced before its transaction: a variant is taken only while
+/// it is not archived and its price is still the one in `prices` (`(variant id, base price)`);
+/// one that changed is among the variants answered as short. The movements are not written but
+/// answered, for the caller to run (in a [`Batch`](crate::batch::Batch) with its other writes).
+pub async fn take_stock_at_prices(
+    conn: &mut AnyConnection,
+    takes: &[(&str, i64)],
+    prices: &[(&str, i64)],
+    actor: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Result<Write, Vec<String>>> {
+    let (wanted, after) = match take_only(conn, takes, Some(prices)).await? {
+        Ok(taken) => taken,
+        Err(short) => return Ok(Err(short)),
+    };
+    Ok(Ok(movements_write(&wanted, &after, actor, reason, now)))
+}
+
+async fn take_stock_guarded(
+    conn: &mut AnyConnection,
+    takes: &[(&str, i64)],
+    prices: Option<&[(&str, i64)]>,
+    actor: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Result<Vec<(String, i64)>, Vec<String>>> {
+    let (wanted, after) = match take_only(conn, takes, prices).await? {
+        Ok(taken) => taken,
+        Err(short) => return Ok(Err(short)),
+    };
+    if !after.is_empty() {
+        movements_write(&wanted, &after, actor, reason, now).run(conn).await?;
+    }
+    Ok(Ok(after))
+}
+
+/// The movements of a sale: one row per variant taken.
+fn movements_write(
+    wanted: &BTreeMap<String, i64>,
+    after: &[(String, i64)],
+    actor: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Write {
+    let sql = format!(
+        "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES {}",
+        crate::products::values(after.len(), 7)
+    );
+    let mut args: Vec<Arg> = Vec::with_capacity(after.len() * 7);
+    for (variant, stock_after) in after {
+        args.extend([
+            variant.into(),
+            StockMovementKind::Sold.as_str().into(),
+            (-wanted[variant]).into(),
+            (*stock_after).into(),
+            actor.into(),
+            reason.into(),
+            now.into(),
+        ]);
+    }
+    Write::new(sql, args)
+}
+
+/// Takes the stock: the units wanted per variant, and each variant's stock after (sorted), or
+/// the variants that were short.
+#[allow(clippy::type_complexity)]
+async fn take_only(
+    conn: &mut AnyConnection,
+    takes: &[(&str, i64)],
+    prices: Option<&[(&str, i64)]>,
+) -> sqlx::Result<Result<(BTreeMap<String, i64>, Vec<(String, i64)>), Vec<String>>> {
+    let mut wanted: BTreeMap<String, i64> = BTreeMap::new();
     for (variant, quantity) in takes {
-        *wanted.entry(variant).or_default() += quantity;
+        *wanted.entry((*variant).to_owned()).or_default() += quantity;
     }
     if wanted.is_empty() {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok((wanted, Vec::new())));
     }
+    let per = if prices.is_some() { 3 } else { 2 };
     let values: Vec<String> = (0..wanted.len())
-        .map(|i| format!("(${}, CAST(${} AS BIGINT))", 2 * i + 1, 2 * i + 2))
+        .map(|i| match prices {
+            Some(_) => format!(
+                "(${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                per * i + 1,
+                per * i + 2,
+                per * i + 3
+            ),
+            None => format!("(${}, CAST(${} AS BIGINT))", per * i + 1, per * i + 2),
+        })
         .collect();
+    let (columns, guard) = match prices {
+        Some(_) => (
+            "vid, qty, price",
+            " AND variants.price_amount = d.price AND variants.archived_at IS NULL",
+        ),
+        None => ("vid, qty", ""),
+    };
     // The rows are locked in the order of their ids before the update (on PostgreSQL; SQLite has
     // one writer), so that two sales of the same variants never wait for each other in a circle.
     let sql = format!(
-        "WITH d(vid, qty) AS (VALUES {}), \
+        "WITH d({columns}) AS (VALUES {}), \
          locked AS (SELECT id FROM variants WHERE id IN (SELECT vid FROM d) ORDER BY id{}) \
          UPDATE variants SET stock = stock - d.qty FROM d \
-         WHERE variants.id = d.vid AND variants.id IN (SELECT id FROM locked) AND variants.stock >= d.qty \
+         WHERE variants.id = d.vid AND variants.id IN (SELECT id FROM locked) AND variants.stock >= d.qty{guard} \
          RETURNING id, stock",
         values.join(", "),
         crate::Engine::of(conn).lock_for_update()
     );
     let mut query = sqlx::query(&sql);
     for (variant, quantity) in &wanted {
-        query = query.bind(*variant).bind(*quantity);
+        query = query.bind(variant.as_str()).bind(*quantity);
+        if let Some(prices) = prices {
+            let price = prices.iter().find(|(v, _)| v == variant).map_or(-1, |(_, p)| *p);
+            query = query.bind(price);
+        }
     }
     let mut after = Vec::new();
     for r in query.fetch_all(&mut *conn).await? {
@@ -163,28 +262,31 @@ pub async fn take_stock(
         let short = wanted
             .keys()
             .filter(|v| !after.iter().any(|(id, _)| id == *v))
-            .map(|v| (*v).to_owned())
+            .cloned()
             .collect();
         return Ok(Err(short));
     }
     after.sort();
-    let sql = format!(
-        "INSERT INTO stock_movements (variant_id, kind, delta, stock_after, actor, reason, at) VALUES {}",
-        crate::products::values(after.len(), 7)
-    );
-    let mut query = sqlx::query(&sql);
-    for (variant, stock_after) in &after {
-        query = query
-            .bind(variant.as_str())
-            .bind(StockMovementKind::Sold.as_str())
-            .bind(-wanted[variant.as_str()])
-            .bind(*stock_after)
-            .bind(actor)
-            .bind(reason)
-            .bind(now);
+    Ok(Ok((wanted, after)))
+}
+
+/// The stock of some variants now: `(variant id, stock)`.
+pub async fn stocks(conn: &mut AnyConnection, variant_ids: &[&str]) -> sqlx::Result<Vec<(String, i64)>> {
+    if variant_ids.is_empty() {
+        return Ok(Vec::new());
     }
-    query.execute(conn).await?;
-    Ok(Ok(after))
+    let list: Vec<String> = (1..=variant_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT id, stock FROM variants WHERE id IN ({})", list.join(", "));
+    let mut query = sqlx::query(&sql);
+    for id in variant_ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// The price rules stored for some variants, for one buyer: every volume tier, and the company's

@@ -10,6 +10,8 @@
 
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::Write;
+
 /// How long a key is remembered.
 pub const TTL_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -42,23 +44,23 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
 ) -> sqlx::Result<Claim> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < $3")
-        .bind(scope)
-        .bind(key)
-        .bind(now - TTL_MS)
-        .execute(&mut *conn)
-        .await?;
-    // On PostgreSQL this waits while another transaction holds an uncommitted row for the key.
+    // One statement: a new key is inserted, a forgotten one (older than the TTL) taken over as
+    // if new. On PostgreSQL this waits while another transaction holds an uncommitted row for the
+    // key.
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, lease_until)
          VALUES ($1, $2, $3, 'running', $4, $5)
-         ON CONFLICT (scope, key) DO NOTHING",
+         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'running',
+           status = NULL, content_type = NULL, body = NULL, created_at = excluded.created_at,
+           lease_until = excluded.lease_until
+         WHERE idempotency_keys.created_at < $6",
     )
     .bind(scope)
     .bind(key)
     .bind(request_hash)
     .bind(now)
     .bind(lease_until)
+    .bind(now - TTL_MS)
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 1 {
@@ -149,6 +151,14 @@ pub async fn complete(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// [`complete`], to run in a [`Batch`](crate::batch::Batch).
+pub fn complete_write(scope: &str, key: &str, status: i64, content_type: Option<&str>, body: &str) -> Write {
+    Write::new(
+        "UPDATE idempotency_keys SET state = 'done', status = $1, content_type = $2, body = $3 WHERE scope = $4 AND key = $5",
+        vec![status.into(), content_type.into(), body.into(), scope.into(), key.into()],
+    )
 }
 
 /// Marks a key whose request ran but whose response must not be stored (it carried a secret).

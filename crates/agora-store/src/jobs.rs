@@ -6,6 +6,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::{Arg, Write};
 use crate::{new_id, Db};
 
 /// A job to add.
@@ -89,6 +90,45 @@ pub async fn enqueue(conn: &mut AnyConnection, job: NewJob<'_>, now: i64) -> sql
     .execute(conn)
     .await?;
     Ok((added.rows_affected() == 1).then_some(id))
+}
+
+/// Several jobs added by one insert (like [`enqueue`], each skipped while a queued or running
+/// job holds its dedupe key), to run in a [`Batch`](crate::batch::Batch); `None` for no job.
+pub fn enqueue_write(jobs: &[NewJob<'_>], now: i64) -> Option<Write> {
+    if jobs.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> = (0..jobs.len())
+        .map(|i| {
+            let p = |k: usize| format!("${}", i * 6 + k + 2);
+            format!(
+                "({}, {}, {}, {}, 'queued', {}, 0, {}, $1, $1)",
+                p(0),
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, created_at, updated_at) \
+         VALUES {} ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    );
+    let mut args: Vec<Arg> = vec![now.into()];
+    for job in jobs {
+        args.extend([
+            Arg::Text(new_id("job")),
+            job.kind.into(),
+            job.payload.into(),
+            job.dedupe_key.into(),
+            job.run_at.into(),
+            job.max_attempts.into(),
+        ]);
+    }
+    Some(Write::new(sql, args))
 }
 
 /// `$first, $first+1, …` for `n` values.

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod addresses;
 pub mod audit;
+pub mod batch;
 pub mod blobs;
 pub mod carts;
 pub mod catalog;

@@ -5,6 +5,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::{Arg, Write};
+
 /// The operator's tax rates for a destination: `(category, basis points)`.
 pub async fn tax_rates(conn: &mut AnyConnection, country: &str) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query("SELECT category, rate_bp FROM tax_rates WHERE country = $1")
@@ -88,14 +90,16 @@ pub async fn insert_group(
     payment_method: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO order_groups (id, buyer_account_id, payment_method, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(buyer)
-        .bind(payment_method)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    group_write(id, buyer, payment_method, now).run(conn).await?;
     Ok(())
+}
+
+/// [`insert_group`], to run in a [`Batch`](crate::batch::Batch).
+pub fn group_write(id: &str, buyer: &str, payment_method: &str, now: i64) -> Write {
+    Write::new(
+        "INSERT INTO order_groups (id, buyer_account_id, payment_method, created_at) VALUES ($1, $2, $3, $4)",
+        vec![id.into(), buyer.into(), payment_method.into(), now.into()],
+    )
 }
 
 /// An order as stored.
@@ -157,36 +161,41 @@ fn order(r: &AnyRow) -> sqlx::Result<OrderRow> {
 }
 
 pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> sqlx::Result<()> {
-    sqlx::query(
+    order_write(o).run(conn).await?;
+    Ok(())
+}
+
+/// [`insert_order`], to run in a [`Batch`](crate::batch::Batch).
+pub fn order_write(o: &OrderRow) -> Write {
+    Write::new(
         "INSERT INTO orders (id, group_id, buyer_account_id, company_id, shop_id, status, payment_method, currency, \
          price_mode, subtotal, discount, shipping, tax, total, shipping_address, purchase_order, carrier, tracking_number, \
          created_at, updated_at, shipping_method) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+        vec![
+            (&o.id).into(),
+            (&o.group_id).into(),
+            (&o.buyer_account_id).into(),
+            (&o.company_id).into(),
+            (&o.shop_id).into(),
+            (&o.status).into(),
+            (&o.payment_method).into(),
+            (&o.currency).into(),
+            (&o.price_mode).into(),
+            o.subtotal.into(),
+            o.discount.into(),
+            o.shipping.into(),
+            o.tax.into(),
+            o.total.into(),
+            (&o.shipping_address).into(),
+            (&o.purchase_order).into(),
+            (&o.carrier).into(),
+            (&o.tracking_number).into(),
+            o.created_at.into(),
+            o.updated_at.into(),
+            (&o.shipping_method).into(),
+        ],
     )
-    .bind(&o.id)
-    .bind(&o.group_id)
-    .bind(&o.buyer_account_id)
-    .bind(&o.company_id)
-    .bind(&o.shop_id)
-    .bind(&o.status)
-    .bind(&o.payment_method)
-    .bind(&o.currency)
-    .bind(&o.price_mode)
-    .bind(o.subtotal)
-    .bind(o.discount)
-    .bind(o.shipping)
-    .bind(o.tax)
-    .bind(o.total)
-    .bind(&o.shipping_address)
-    .bind(&o.purchase_order)
-    .bind(&o.carrier)
-    .bind(&o.tracking_number)
-    .bind(o.created_at)
-    .bind(o.updated_at)
-    .bind(&o.shipping_method)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// An order line as stored: what was bought, at what price and tax.
@@ -211,33 +220,44 @@ pub struct LineRow {
 /// Inserts an order's lines, a few hundred parameters per statement (one statement for a cart
 /// of up to 14 lines).
 pub async fn insert_lines(conn: &mut AnyConnection, lines: &[LineRow]) -> sqlx::Result<()> {
-    for chunk in lines.chunks(crate::products::PARAMS_PER_INSERT / 14) {
-        let sql = format!(
-            "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, sku, variant_label, quantity, \
-             unit_price, discount, net, tax, gross, tax_rate_bp) VALUES {}",
-            crate::products::values(chunk.len(), 14)
-        );
-        let mut query = sqlx::query(&sql);
-        for l in chunk {
-            query = query
-                .bind(&l.order_id)
-                .bind(l.position)
-                .bind(&l.variant_id)
-                .bind(&l.product_id)
-                .bind(&l.title)
-                .bind(&l.sku)
-                .bind(&l.variant_label)
-                .bind(l.quantity)
-                .bind(l.unit_price)
-                .bind(l.discount)
-                .bind(l.net)
-                .bind(l.tax)
-                .bind(l.gross)
-                .bind(l.tax_rate_bp);
-        }
-        query.execute(&mut *conn).await?;
+    for write in lines_writes(lines) {
+        write.run(conn).await?;
     }
     Ok(())
+}
+
+/// [`insert_lines`], to run in a [`Batch`](crate::batch::Batch).
+pub fn lines_writes(lines: &[LineRow]) -> Vec<Write> {
+    lines
+        .chunks(crate::products::PARAMS_PER_INSERT / 14)
+        .map(|chunk| {
+            let sql = format!(
+                "INSERT INTO order_lines (order_id, position, variant_id, product_id, title, sku, variant_label, quantity, \
+                 unit_price, discount, net, tax, gross, tax_rate_bp) VALUES {}",
+                crate::products::values(chunk.len(), 14)
+            );
+            let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 14);
+            for l in chunk {
+                args.extend([
+                    (&l.order_id).into(),
+                    l.position.into(),
+                    (&l.variant_id).into(),
+                    (&l.product_id).into(),
+                    (&l.title).into(),
+                    (&l.sku).into(),
+                    (&l.variant_label).into(),
+                    l.quantity.into(),
+                    l.unit_price.into(),
+                    l.discount.into(),
+                    l.net.into(),
+                    l.tax.into(),
+                    l.gross.into(),
+                    l.tax_rate_bp.into(),
+                ]);
+            }
+            Write::new(sql, args)
+        })
+        .collect()
 }
 
 pub async fn lines(conn: &mut AnyConnection, order_id: &str) -> sqlx::Result<Vec<LineRow>> {
@@ -280,6 +300,28 @@ pub struct EventRow {
     pub party: String,
     pub note: Option<String>,
     pub at: i64,
+}
+
+/// An order's first steps (placed, and paid at once by a wallet) as one insert, to run in a
+/// [`Batch`](crate::batch::Batch).
+pub fn events_write(order_id: &str, events: &[EventRow]) -> Write {
+    let sql = format!(
+        "INSERT INTO order_events (order_id, event, status, actor, party, note, at) VALUES {}",
+        crate::products::values(events.len(), 7)
+    );
+    let mut args: Vec<Arg> = Vec::with_capacity(events.len() * 7);
+    for e in events {
+        args.extend([
+            order_id.into(),
+            (&e.event).into(),
+            (&e.status).into(),
+            (&e.actor).into(),
+            (&e.party).into(),
+            (&e.note).into(),
+            e.at.into(),
+        ]);
+    }
+    Write::new(sql, args)
 }
 
 pub async fn insert_event(conn: &mut AnyConnection, order_id: &str, e: &EventRow) -> sqlx::Result<()> {

@@ -5,6 +5,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::Write;
+
 /// A payment as stored. Amounts are minor units of `currency`; times are Unix ms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRow {
@@ -61,30 +63,37 @@ fn from_row(r: &AnyRow) -> sqlx::Result<PaymentRow> {
 /// Inserts a payment. Errs with a unique violation when its bank reference is taken (the caller
 /// draws another).
 pub async fn insert(conn: &mut AnyConnection, p: &PaymentRow) -> sqlx::Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-    ))
-    .bind(&p.id)
-    .bind(&p.purpose)
-    .bind(&p.method)
-    .bind(&p.status)
-    .bind(p.amount)
-    .bind(&p.currency)
-    .bind(&p.payer_account_id)
-    .bind(p.group_id.as_deref())
-    .bind(p.bank_reference.as_deref())
-    .bind(p.provider.as_deref())
-    .bind(p.provider_reference.as_deref())
-    .bind(p.card_brand.as_deref())
-    .bind(p.last4.as_deref())
-    .bind(p.provider_idempotency_key.as_deref())
-    .bind(p.failure_reason.as_deref())
-    .bind(p.created_at)
-    .bind(p.updated_at)
-    .bind(p.card_token.as_deref())
-    .execute(conn)
-    .await?;
+    insert_write(p).run(conn).await?;
     Ok(())
+}
+
+/// [`insert`], to run in a [`Batch`](crate::batch::Batch).
+pub fn insert_write(p: &PaymentRow) -> Write {
+    Write::new(
+        format!(
+            "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ),
+        vec![
+            (&p.id).into(),
+            (&p.purpose).into(),
+            (&p.method).into(),
+            (&p.status).into(),
+            p.amount.into(),
+            (&p.currency).into(),
+            (&p.payer_account_id).into(),
+            (&p.group_id).into(),
+            (&p.bank_reference).into(),
+            (&p.provider).into(),
+            (&p.provider_reference).into(),
+            (&p.card_brand).into(),
+            (&p.last4).into(),
+            (&p.provider_idempotency_key).into(),
+            (&p.failure_reason).into(),
+            p.created_at.into(),
+            p.updated_at.into(),
+            (&p.card_token).into(),
+        ],
+    )
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<PaymentRow>> {

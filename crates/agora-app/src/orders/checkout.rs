@@ -4,31 +4,30 @@
 //! reserved or none is and nothing is ever oversold.
 
 use agora_core::address::{Address, AddressInput};
-use agora_core::audit::AuditAction;
 use agora_core::checkout::{
     checkout_totals, order_totals, split_by_shop, CheckoutError, CheckoutLine, CouponAtCheckout, OrderInput,
     OrderTotals,
 };
 use agora_core::country::Country;
 use agora_core::money::Money;
-use agora_core::order::{initial_status, needs_approval, OrderStatus, Party, PaymentMethod};
+use agora_core::order::{needs_approval, PaymentMethod};
 use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
 use agora_core::text;
-use agora_store::carts::{self as cart_store, Owner};
-use agora_store::catalog as catalog_store;
-use agora_store::orders::{self as store, EventRow, LineRow, OrderRow};
-use agora_store::{new_id, now_ms, Conn};
+use agora_store::carts::{self as cart_store, TakenLine};
+use agora_store::orders as store;
+use agora_store::{now_ms, Conn};
 
-use super::{assemble, follow_ups, OrderView};
+use super::place::{self, Written};
+use super::OrderView;
 use crate::cart::{self, CartLine, LineIssue};
 use crate::companies;
 use crate::coupons::{self, Entered};
-use crate::escrow::{self, PaymentSummary};
+use crate::escrow::PaymentSummary;
 use crate::idempotency::{self, Answer, Claimed, Keyed};
 use crate::stored::word;
-use crate::{addresses, audit, shipping_methods, Actor, App, AppError, AppResult, ConflictKind};
+use crate::{addresses, shipping_methods, Actor, App, AppError, AppResult, ConflictKind};
 
 /// What the buyer sends to check out. Prices are never part of it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -107,16 +106,16 @@ async fn tax_table(conn: &mut Conn, country: Country) -> AppResult<TaxTable> {
 }
 
 /// One shop's part of the cart, priced: its lines and the order's figures.
-struct ShopOrder {
-    shop_id: String,
-    price_mode: PriceMode,
-    lines: Vec<CartLine>,
-    totals: OrderTotals,
+pub(super) struct ShopOrder {
+    pub shop_id: String,
+    pub price_mode: PriceMode,
+    pub lines: Vec<CartLine>,
+    pub totals: OrderTotals,
     /// What the totals were computed from, to compute them again with a coupon.
     checkout_lines: Vec<CheckoutLine>,
     shipping: Option<ShippingMethod>,
     /// The chosen method's name, kept on the order (`None` for the shop's plain rate).
-    shipping_name: Option<String>,
+    pub shipping_name: Option<String>,
 }
 
 async fn price_shop_order(
@@ -223,45 +222,48 @@ async fn approval_needed(conn: &mut Conn, actor: &Actor, orders: &[ShopOrder]) -
     Ok(needs_approval(Some(*role), limit, &totals))
 }
 
-/// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
-/// emptied; all in one transaction, or nothing at all.
-///
-/// A retried checkout with the same `Idempotency-Key` gets the first one's response: the key is
-/// claimed, and the response kept, in this same transaction.
-pub async fn checkout(
-    app: &App,
-    actor: &Actor,
-    input: CheckoutInput<'_>,
-    key: Option<Keyed<'_, Placed>>,
-) -> AppResult<Answer<Placed>> {
-    // A typed address is checked before anything else; a saved one is read in the transaction.
-    let typed = match input.address_id {
-        None if !input.shipping_address.is_blank() => Some(Address::parse("shipping_address", input.shipping_address)?),
-        _ => None,
-    };
-    let payment: PaymentMethod = input
-        .payment_method
-        .parse()
-        .map_err(|m| AppError::invalid("payment_method", m))?;
-    let purchase_order =
-        text::optional(input.purchase_order, 100).map_err(|m| AppError::invalid("purchase_order", m))?;
-    let coupon_code = coupons::entered_code(input.coupon)?;
-    let now = now_ms();
-    let mut tx = app.db.begin().await?;
-    let pending = match idempotency::claim_in(&mut tx, key).await? {
-        Claimed::Proceed(pending) => pending,
-        Claimed::Replay(response) => return Ok(Answer::Replayed(response)),
-    };
-    let cart_id = cart_store::find(&mut tx, Owner::Account(&actor.account_id))
+/// Everything a checkout decided before writing: read, priced and checked on a reading
+/// connection, so that the writing transaction holds its locks (on SQLite the one writer) only
+/// for the writes. The transaction checks again what could have changed meanwhile: the cart's
+/// lines (emptied at its start, they must be the ones priced), each variant's stock and price
+/// (taken with a conditional update), the coupon's uses (consumed with one) and the key.
+pub(super) struct Plan {
+    pub cart_id: String,
+    /// The cart's lines as priced, sorted (see [`cart_store::take_lines`]).
+    pub cart_lines: Vec<TakenLine>,
+    pub address: Address,
+    pub orders: Vec<ShopOrder>,
+    /// The coupon and the discount it gives in all.
+    pub coupon: Option<(Entered, Money)>,
+    pub needs_approval: bool,
+}
+
+/// What the buyer sent, checked.
+struct Checked<'a> {
+    input: CheckoutInput<'a>,
+    typed: Option<Address>,
+    coupon_code: Option<String>,
+}
+
+/// Reads, prices and checks the actor's cart for checkout (nothing is written).
+async fn plan(app: &App, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppResult<Plan> {
+    let input = &checked.input;
+    let mut conn = app.db.conn().await?;
+    let (cart_id, rows) = cart_store::lines_of_account(&mut conn, &actor.account_id)
         .await?
         .ok_or_else(|| AppError::invalid("cart", "is empty: add something first"))?;
-    let address = match typed {
-        Some(address) => address,
-        None => addresses::for_checkout(&mut tx, actor, input.address_id, input.shipping_address).await?,
+    let address = match &checked.typed {
+        Some(address) => address.clone(),
+        None => addresses::for_checkout(&mut conn, actor, input.address_id, input.shipping_address).await?,
     };
-    let priced = cart::priced(&mut tx, Some(actor), Some(&cart_id)).await?;
+    let mut cart_lines: Vec<TakenLine> = rows
+        .iter()
+        .map(|r| (r.id.clone(), r.variant_id.clone(), r.quantity))
+        .collect();
+    cart_lines.sort();
+    let priced = cart::priced_rows(&mut conn, Some(actor), rows).await?;
     check_lines(&priced.lines)?;
-    let taxes = tax_table(&mut tx, address.country).await?;
+    let taxes = tax_table(&mut conn, address.country).await?;
     let by_shop = split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str());
     if let Some((shop, _)) = input
         .shipping_methods
@@ -273,158 +275,97 @@ pub async fn checkout(
             "is not a shop of the goods in your cart",
         ));
     }
-    let mut shop_orders = Vec::new();
+    let mut orders = Vec::new();
     for (shop_id, lines) in by_shop {
         let chosen = input
             .shipping_methods
             .iter()
             .find(|(s, _)| *s == shop_id)
             .map(|(_, m)| m.as_str());
-        shop_orders.push(price_shop_order(&mut tx, shop_id, lines, &taxes, address.country, chosen).await?);
+        orders.push(price_shop_order(&mut conn, shop_id, lines, &taxes, address.country, chosen).await?);
     }
-    let coupon = match coupon_code {
-        Some(code) => Some(apply_coupon(&mut tx, &code, &mut shop_orders, &taxes, address.country, actor, now).await?),
+    let coupon = match &checked.coupon_code {
+        Some(code) => Some(apply_coupon(&mut conn, code, &mut orders, &taxes, address.country, actor, now).await?),
         None => None,
     };
-
-    let group_id = new_id("grp");
-    store::insert_group(&mut tx, &group_id, &actor.account_id, payment.as_str(), now).await?;
-    let status = initial_status(payment, approval_needed(&mut tx, actor, &shop_orders).await?);
-    // A wallet pays at once: its orders are paid as they are placed (and nothing is placed when
-    // the wallet is short). Orders awaiting approval are paid after it.
-    let pay_now = payment == PaymentMethod::Wallet && status == OrderStatus::PendingPayment;
-    let status = if pay_now { OrderStatus::Paid } else { status };
-    let address_json = serde_json::to_string(&address).map_err(|e| AppError::Internal(e.into()))?;
-    let company_id = actor.company.as_ref().map(|(id, _)| id.clone());
-    // What was written, to show the orders without reading them back.
-    let mut written = Vec::new();
-    let mut placed_data = Vec::new();
-    let mut totals = Vec::new();
-    for o in shop_orders {
-        let order_id = new_id("ord");
-        // Every line's stock in one statement (and the movements in one more).
-        let takes: Vec<(&str, i64)> = o.lines.iter().map(|l| (l.variant_id.as_str(), l.quantity)).collect();
-        let reason = format!("order {order_id}");
-        let taken = catalog_store::take_stock(&mut tx, &takes, Some(&actor.account_id), &reason, now).await?;
-        if let Err(short) = taken {
-            let l = o
-                .lines
-                .iter()
-                .find(|l| short.contains(&l.variant_id))
-                .unwrap_or(&o.lines[0]);
-            return Err(AppError::conflict(
-                ConflictKind::OutOfStock,
-                format!("{} ({}) sold out meanwhile", l.title, l.sku),
-            ));
-        }
-        let t = &o.totals;
-        let order_row = OrderRow {
-            id: order_id.clone(),
-            group_id: group_id.clone(),
-            buyer_account_id: actor.account_id.clone(),
-            company_id: company_id.clone(),
-            shop_id: o.shop_id.clone(),
-            status: status.as_str().into(),
-            payment_method: payment.as_str().into(),
-            currency: t.total.currency.code().into(),
-            price_mode: o.price_mode.as_str().into(),
-            subtotal: t.subtotal.minor,
-            discount: t.discount.minor,
-            shipping: t.shipping_in_mode().minor,
-            tax: t.tax.minor,
-            total: t.total.minor,
-            shipping_address: address_json.clone(),
-            purchase_order: purchase_order.clone(),
-            carrier: None,
-            tracking_number: None,
-            created_at: now,
-            updated_at: now,
-            shipping_method: o.shipping_name.clone(),
-        };
-        store::insert_order(&mut tx, &order_row).await?;
-        let line_rows: Vec<LineRow> = o
-            .lines
-            .iter()
-            .zip(&t.lines)
-            .enumerate()
-            .map(|(position, (l, lt))| LineRow {
-                order_id: order_id.clone(),
-                position: position as i64,
-                variant_id: l.variant_id.clone(),
-                product_id: l.product_id.clone(),
-                title: l.title.clone(),
-                sku: l.sku.clone(),
-                variant_label: l.variant_label.clone(),
-                quantity: l.quantity,
-                unit_price: l.unit_price.minor,
-                discount: lt.discount.minor,
-                net: lt.net.minor,
-                tax: lt.tax.minor,
-                gross: lt.gross.minor,
-                tax_rate_bp: i64::from(lt.tax_rate.get()),
-            })
-            .collect();
-        store::insert_lines(&mut tx, &line_rows).await?;
-        let placed = EventRow {
-            event: "placed".into(),
-            status: if pay_now { OrderStatus::PendingPayment } else { status }
-                .as_str()
-                .into(),
-            actor: Some(actor.account_id.clone()),
-            party: Party::Buyer.as_str().into(),
-            note: None,
-            at: now,
-        };
-        store::insert_event(&mut tx, &order_id, &placed).await?;
-        let mut events = vec![placed];
-        if pay_now {
-            let paid = EventRow {
-                event: "paid".into(),
-                status: status.as_str().into(),
-                note: Some("paid from the wallet".into()),
-                ..events[0].clone()
-            };
-            store::insert_event(&mut tx, &order_id, &paid).await?;
-            events.push(paid);
-        }
-        // The reservation's expiry and the confirmation email, committed with the order.
-        let state = agora_core::order::OrderState { status, payment };
-        follow_ups::after_move(&mut tx, &app.settings, &order_id, state, "placed", now).await?;
-        placed_data.push(serde_json::json!({"order_id": order_id, "shop_id": o.shop_id, "total": t.total, "status": status.as_str()}));
-        let shop_name = o.lines[0].shop_name.clone();
-        totals.push((order_id.clone(), t.total));
-        written.push((order_row, shop_name, line_rows, events));
-    }
-    if let Some((entered, discount)) = &coupon {
-        coupons::redeem(&mut tx, entered, &actor.account_id, &group_id, *discount, now).await?;
-    }
-    let paid_by =
-        escrow::open_for_checkout(&mut tx, &actor.account_id, &group_id, payment, &totals, pay_now, now).await?;
-    let payment_summary = paid_by.as_ref().map(PaymentSummary::of).transpose()?;
-    // One entry for the whole checkout: one audit chain locked per transaction.
-    let data = serde_json::json!({"orders": placed_data, "payment_method": payment.as_str(),
-        "payment_id": paid_by.as_ref().map(|p| p.id.as_str())});
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        AuditAction::OrdersPlaced,
-        &group_id,
-        data,
-    )
-    .await?;
-    cart_store::clear(&mut tx, &cart_id).await?;
-    let orders = written
-        .into_iter()
-        .map(|(row, shop_name, lines, events)| assemble(row, shop_name, lines, events, Party::Buyer))
-        .collect::<AppResult<Vec<_>>>()?;
-    let placed = Placed {
-        group_id,
+    let needs_approval = approval_needed(&mut conn, actor, &orders).await?;
+    Ok(Plan {
+        cart_id,
+        cart_lines,
+        address,
         orders,
-        payment: payment_summary,
+        coupon,
+        needs_approval,
+    })
+}
+
+/// How often a checkout reads its cart again when the cart or a price changed between reading
+/// and writing, before it gives up.
+const ATTEMPTS: usize = 3;
+
+/// Checks out the actor's cart: one order per shop, stock reserved for every line, the cart
+/// emptied; all in one transaction, or nothing at all.
+///
+/// A retried checkout with the same `Idempotency-Key` gets the first one's response: the key is
+/// claimed, and the response kept, in this same transaction.
+pub async fn checkout(
+    app: &App,
+    actor: &Actor,
+    input: CheckoutInput<'_>,
+    key: Option<Keyed<'_, Placed>>,
+) -> AppResult<Answer<Placed>> {
+    // A typed address is checked before anything else; a saved one is read with the cart.
+    let typed = match input.address_id {
+        None if !input.shipping_address.is_blank() => Some(Address::parse("shipping_address", input.shipping_address)?),
+        _ => None,
     };
-    pending.save_in(&mut tx, &placed).await?;
-    tx.commit().await?;
-    Ok(Answer::Done(placed))
+    let payment: PaymentMethod = input
+        .payment_method
+        .parse()
+        .map_err(|m| AppError::invalid("payment_method", m))?;
+    let purchase_order =
+        text::optional(input.purchase_order, 100).map_err(|m| AppError::invalid("purchase_order", m))?;
+    let checked = Checked {
+        input,
+        typed,
+        coupon_code: coupons::entered_code(input.coupon)?,
+    };
+    let terms = place::Terms {
+        payment,
+        purchase_order: purchase_order.as_deref(),
+    };
+    for attempt in 1..=ATTEMPTS {
+        let now = now_ms();
+        let plan = match plan(app, actor, &checked, now).await {
+            Ok(plan) => plan,
+            Err(err) => return refused(app, key, err).await,
+        };
+        match place::write(app, actor, plan, terms, key, now, attempt == ATTEMPTS).await? {
+            Written::Done(placed) => return Ok(Answer::Done(placed)),
+            Written::Replayed(stored) => return Ok(Answer::Replayed(stored)),
+            Written::Changed => continue,
+        }
+    }
+    Err(AppError::conflict(
+        ConflictKind::ChangedMeanwhile,
+        "your cart or its prices changed while you checked out: look at it again and check out again",
+    ))
+}
+
+/// A checkout refused before writing: if its key's request already ran (the first click of a
+/// double click emptied the cart), the response it got; else the refusal.
+async fn refused(app: &App, key: Option<Keyed<'_, Placed>>, err: AppError) -> AppResult<Answer<Placed>> {
+    if key.is_none() {
+        return Err(err);
+    }
+    let mut tx = app.db.begin().await?;
+    match idempotency::claim_in(&mut tx, key).await? {
+        Claimed::Replay(response) => Ok(Answer::Replayed(response)),
+        Claimed::Proceed(_) => {
+            tx.rollback().await?;
+            Err(err)
+        }
+    }
 }
 
 /// Applies the buyer's coupon to the checkout: finds it, and computes every shop's order again

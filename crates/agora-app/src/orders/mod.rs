@@ -6,6 +6,7 @@ pub mod actions;
 pub mod checkout;
 pub mod emails;
 pub mod follow_ups;
+mod place;
 pub mod reorder;
 
 use agora_core::account::CompanyRole;
