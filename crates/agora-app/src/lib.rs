@@ -45,6 +45,8 @@ pub mod search;
 pub mod seller_home;
 pub mod settlement;
 pub mod shipping_methods;
+pub mod shop_applications;
+pub mod shop_review;
 pub mod shops;
 pub mod stock;
 mod stored;
