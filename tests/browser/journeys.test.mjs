@@ -65,14 +65,14 @@ describe("journeys", { timeout: 180_000 }, () => {
       const shop = await applyForShop(page, {
         name: shopName,
         legalName: "Selma Seller",
-        document: { kind: "trade_register", filename: "trade-register.pdf", bytes: pdf },
+        document: { kind: "food_licence", filename: "trade-register.pdf", bytes: pdf },
       });
       await assertText(page.getByRole("heading", { level: 1 }), shopName);
       await assertText(page.locator("#shop-status"), "pending", "the new shop's status");
       await assertText(page.getByRole("status"), /Your application was sent/);
       const docRow = page.getByRole("table", { name: "Qualification documents" }).getByRole("row").filter({ hasText: "trade-register.pdf" });
       await assertVisible(docRow, "the uploaded document is listed on the shop page");
-      await assertText(docRow.getByRole("cell").first(), "trade_register", "the document's kind");
+      await assertText(docRow.getByRole("cell").first(), "food_licence", "the document's kind");
 
       // The shop shows on the seller's account page too.
       await page.goto("/account");

@@ -273,7 +273,7 @@ before(async () => {
   const shop = await applyForShop(sp, {
     name: unique("Pages Shop"),
     legalName: "Pia Pages",
-    document: { kind: "trade_register", filename: "trade-register.pdf", bytes: makePdf() },
+    document: { kind: "food_licence", filename: "trade-register.pdf", bytes: makePdf() },
   });
   setup.shopId = shop.id;
   await sp.close();

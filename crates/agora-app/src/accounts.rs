@@ -344,8 +344,16 @@ async fn view_of(conn: &mut Conn, account: &AccountRow) -> AppResult<AccountView
     })
 }
 
+/// An API token that a password change revoked, named so its owner can replace it.
+#[derive(Debug, Clone)]
+pub struct RevokedToken {
+    pub name: String,
+    pub created_at: String,
+}
+
 /// Changes the actor's password; every other session and token of the account stops working.
-pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
+/// Returns the API tokens that were revoked (browser sessions are not listed), newest first.
+pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> AppResult<Vec<RevokedToken>> {
     let new = Password::parse(new).map_err(|m| AppError::invalid("new_password", m))?;
     let mut conn = app.db.conn().await?;
     let account = accounts::by_id(&mut conn, &actor.account_id)
@@ -359,6 +367,15 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     accounts::set_password_hash(&mut tx, &actor.account_id, &hash).await?;
+    let api_tokens: Vec<RevokedToken> = tokens::list_live(&mut tx, &actor.account_id, KIND_API, now, i64::MIN)
+        .await?
+        .into_iter()
+        .filter(|t| t.id != actor.token_id)
+        .map(|t| RevokedToken {
+            name: t.name,
+            created_at: rfc3339(t.created_at),
+        })
+        .collect();
     let revoked = tokens::revoke_all_except(&mut tx, &actor.account_id, Some(&actor.token_id), now).await?;
     let data = serde_json::json!({ "revoked_sessions": revoked });
     audit::record(
@@ -370,7 +387,7 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(api_tokens)
 }
 
 fn token_view(t: TokenRow, current_id: &str) -> TokenView {

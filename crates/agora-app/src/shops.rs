@@ -9,8 +9,6 @@ use agora_store::qualifications::QualificationRow;
 use agora_store::shops::ShopRow;
 use agora_store::{categories, new_id, now_ms, outbox, qualifications, shops, Conn};
 use serde::Serialize;
-use time::macros::format_description;
-use time::Date;
 
 use crate::{audit, rfc3339, Actor, App, AppError, AppResult, ConflictKind};
 
@@ -80,7 +78,7 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-fn qualification_view(q: QualificationRow) -> QualificationView {
+pub(crate) fn qualification_view(q: QualificationRow) -> QualificationView {
     QualificationView {
         id: q.id,
         kind: q.kind,
@@ -171,6 +169,15 @@ pub(crate) async fn managed(conn: &mut Conn, actor: &Actor, id: &str) -> AppResu
 
 /// Applies to open a shop. It starts `pending`, in the operator's queue.
 pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<ShopView> {
+    let mut tx = app.db.begin().await?;
+    let row = apply_in(&mut tx, actor, input).await?;
+    let view = view_of(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Records an application inside the caller's transaction.
+pub(crate) async fn apply_in(tx: &mut Conn, actor: &Actor, input: ApplyInput) -> AppResult<ShopRow> {
     let application = ShopApplication::parse(
         &input.name,
         &input.legal_name,
@@ -191,9 +198,8 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
         None
     };
     let now = now_ms();
-    let mut tx = app.db.begin().await?;
     for slug in &application.categories {
-        if !categories::exists(&mut tx, slug).await? {
+        if !categories::exists(tx, slug).await? {
             return Err(AppError::invalid("categories", format!("unknown category {slug:?}")));
         }
     }
@@ -219,26 +225,19 @@ pub async fn apply(app: &App, actor: &Actor, input: ApplyInput) -> AppResult<Sho
         if n > 1 {
             row.slug = format!("{base}-{n}");
         }
-        if !shops::slug_taken(&mut tx, &row.slug).await?
-            && shops::insert(&mut tx, &row, &application.categories).await?
-        {
+        if !shops::slug_taken(tx, &row.slug).await? && shops::insert(tx, &row, &application.categories).await? {
             break;
         }
         n += 1;
     }
     let data =
         serde_json::json!({ "name": row.name, "company_id": row.company_id, "categories": application.categories });
-    audit::record(
-        &mut tx,
-        Some(&actor.account_id),
-        AuditAction::ShopApplied,
-        &row.id,
-        data,
-    )
-    .await?;
-    let view = view_of(&mut tx, row).await?;
-    tx.commit().await?;
-    Ok(view)
+    audit::record(tx, Some(&actor.account_id), AuditAction::ShopApplied, &row.id, data).await?;
+    Ok(row)
+}
+
+pub(crate) async fn view_in(conn: &mut Conn, row: ShopRow) -> AppResult<ShopView> {
+    view_of(conn, row).await
 }
 
 pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<ShopView> {
@@ -275,24 +274,6 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<ShopView>> {
     Ok(views)
 }
 
-/// The document types accepted, recognised by their first bytes rather than by what the client says.
-fn sniff_document(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
-fn parse_date(raw: &str) -> Result<Date, String> {
-    Date::parse(raw.trim(), format_description!("[year]-[month]-[day]"))
-        .map_err(|_| "must be a date like 2027-12-31".to_owned())
-}
-
 /// Uploads a qualification document (a licence) for review. Answering a request for information
 /// with a document puts the shop back in the queue.
 pub async fn upload_qualification(
@@ -305,46 +286,12 @@ pub async fn upload_qualification(
         let mut conn = app.db.conn().await?;
         managed(&mut conn, actor, shop_id).await?;
     }
-    if upload.bytes.is_empty() {
-        return Err(AppError::invalid("file", "attach the document"));
-    }
-    let kind = shop::parse_qualification_kind(&upload.kind).map_err(|m| AppError::invalid("kind", m))?;
-    let expires_on = match upload.expires_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let date = parse_date(raw).map_err(|m| AppError::invalid("expires_on", m))?;
-            if date < crate::time_fmt::today() {
-                return Err(AppError::invalid("expires_on", "the document has already expired"));
-            }
-            Some(date)
-        }
-    };
-    let filename = text::bounded(&upload.filename, 1, 200, false).map_err(|m| AppError::invalid("file", m))?;
-    if upload.bytes.len() > app.settings.max_upload_bytes {
-        return Err(AppError::TooLarge {
-            max_bytes: app.settings.max_upload_bytes,
-        });
-    }
-    let content_type = sniff_document(&upload.bytes)
-        .ok_or_else(|| AppError::UnsupportedMediaType("documents must be PDF, PNG or JPEG files".into()))?;
-    let blob_key = app.blobs.put(&upload.bytes).await.map_err(anyhow::Error::from)?;
+    let checked = crate::shop_applications::check_upload(app, upload)?;
+    let blob_key = app.blobs.put(&checked.bytes).await.map_err(anyhow::Error::from)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let s = managed(&mut tx, actor, shop_id).await?;
-    let row = QualificationRow {
-        id: new_id("qua"),
-        shop_id: s.id.clone(),
-        kind,
-        status: QualificationStatus::Pending.as_str().into(),
-        expires_on: expires_on.map(|d| d.to_string()),
-        blob_key,
-        filename,
-        content_type: content_type.into(),
-        size_bytes: upload.bytes.len() as i64,
-        uploaded_by: actor.account_id.clone(),
-        decision_note: None,
-        created_at: now,
-    };
+    let row = crate::shop_applications::qualification_row(&s.id, actor, checked, blob_key, now);
     qualifications::insert(&mut tx, &row).await?;
     if let Ok(next) = s.status.transition(&ShopEvent::Resubmit) {
         shops::set_status(&mut tx, &s.id, s.status, next, None, None, now).await?;
@@ -541,7 +488,10 @@ pub(crate) async fn listing_qualifications(conn: &mut Conn, shop_id: &str) -> Ap
             Some(shop::Qualification {
                 kind: q.kind,
                 status: q.status.parse().ok()?,
-                expires_on: q.expires_on.as_deref().and_then(|d| parse_date(d).ok()),
+                expires_on: q
+                    .expires_on
+                    .as_deref()
+                    .and_then(|d| crate::shop_applications::parse_date(d).ok()),
             })
         })
         .collect())
@@ -550,15 +500,6 @@ pub(crate) async fn listing_qualifications(conn: &mut Conn, shop_id: &str) -> Ap
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn documents_are_recognised_by_content() {
-        assert_eq!(sniff_document(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff_document(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(sniff_document(b"\xFF\xD8\xFF\xE0...."), Some("image/jpeg"));
-        assert_eq!(sniff_document(b"MZ\x90\x00 (an executable)"), None);
-        assert_eq!(sniff_document(b"<html>"), None);
-    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

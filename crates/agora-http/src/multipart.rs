@@ -37,8 +37,21 @@ fn nul_in(field: &str) -> AppError {
 }
 
 /// Reads the form; a file larger than `max_file_bytes` is refused as soon as it is seen to be.
-pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<Form, AppError> {
+pub async fn read(multipart: Multipart, max_file_bytes: usize) -> Result<Form, AppError> {
     let mut form = Form::default();
+    read_into(multipart, max_file_bytes, &mut form).await?;
+    Ok(form)
+}
+
+/// Like [`read`], but a refused form still gives back the fields read before the problem, so that
+/// a page can show them again (its file input comes last).
+pub async fn read_partial(multipart: Multipart, max_file_bytes: usize) -> (Form, Option<AppError>) {
+    let mut form = Form::default();
+    let err = read_into(multipart, max_file_bytes, &mut form).await.err();
+    (form, err)
+}
+
+async fn read_into(mut multipart: Multipart, max_file_bytes: usize, form: &mut Form) -> Result<(), AppError> {
     let mut count = 0;
     while let Some(mut field) = multipart
         .next_field()
@@ -78,5 +91,5 @@ pub async fn read(mut multipart: Multipart, max_file_bytes: usize) -> Result<For
             form.fields.insert(name, text);
         }
     }
-    Ok(form)
+    Ok(())
 }

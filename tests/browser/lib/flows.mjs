@@ -86,7 +86,7 @@ export async function applyForShop(page, { name, legalName, document }) {
   const category = (await unrestricted.innerText()).trim();
   await unrestricted.getByRole("checkbox").check();
   if (document) {
-    await page.getByLabel("Document kind").fill(document.kind);
+    await page.getByLabel("Document kind").selectOption(document.kind);
     await page.getByLabel("File", { exact: true }).setInputFiles({
       name: document.filename,
       mimeType: document.mimeType || "application/pdf",

@@ -31,6 +31,8 @@ struct AccountPage {
     invitations: Vec<ReceivedInvitation>,
     errors: ValidationErrors,
     error: Option<String>,
+    /// API tokens a password change has just revoked.
+    revoked: Option<Vec<accounts::RevokedToken>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,7 +44,9 @@ pub struct Notice {
 fn notice_text(done: &str) -> Option<String> {
     match done {
         "welcome" => Some("Welcome to Agora: your account is ready.".into()),
-        "password" => Some("Your password was changed. Your other sessions were logged out.".into()),
+        "password" => Some(
+            "Your password was changed. Your other sessions were logged out and your API tokens were revoked.".into(),
+        ),
         "revoked" => Some("The token was revoked.".into()),
         "member" => Some("The member list was updated.".into()),
         "invited" => Some("Invitation sent.".into()),
@@ -75,6 +79,7 @@ async fn account_page(
         invitations,
         errors: ValidationErrors::new(),
         error: None,
+        revoked: None,
     })
 }
 
@@ -105,7 +110,13 @@ pub async fn change_password(
     let actor = user.require("/account")?;
     csrf.check(&form.csrf)?;
     match accounts::change_password(&state.app, &actor, &form.current_password, &form.new_password).await {
-        Ok(()) => Ok(see_other("/account?done=password")),
+        // Rendered here rather than redirected: the list of revoked tokens is shown once.
+        Ok(revoked) => {
+            let notice = notice_text("password");
+            let mut page = account_page(&state, actor, &csrf, notice).await?;
+            page.revoked = Some(revoked);
+            Ok(([crate::NO_STORE], render(&page)).into_response())
+        }
         Err(AppError::Invalid(errors)) => {
             let mut page = account_page(&state, actor, &csrf, None).await?;
             page.errors = errors;

@@ -1,5 +1,6 @@
 //! The operator's back office: the shop review queue and the decision page.
 
+use agora_app::shop_review::{self, Review};
 use agora_app::shops::{self, Decision, ShopView};
 use agora_app::AppError;
 use agora_core::shop::ShopStatus;
@@ -87,6 +88,9 @@ pub async fn queue(
 struct ShopPage {
     layout: Layout,
     shop: ShopView,
+    review: Review,
+    /// Set when a rejection waits for the operator's confirmation.
+    confirm_reject: bool,
     decidable: bool,
     reason: String,
     message: String,
@@ -103,10 +107,13 @@ async fn shop_page(
     actor.require_operator()?;
     let shop = shops::get(&state.app, Some(&actor), id).await?;
     let decidable = shop.status.awaits_decision();
+    let review = shop_review::review(&state.app, &actor, id).await?;
     let layout = Layout::new(state, Some(actor), csrf, format!("Review: {}", shop.name)).await;
     Ok(ShopPage {
         layout,
         shop,
+        review,
+        confirm_reject: false,
         decidable,
         reason: String::new(),
         message: String::new(),
@@ -132,6 +139,8 @@ pub struct DecisionForm {
     decision: String,
     reason: String,
     message: String,
+    /// "yes" once the operator confirmed a rejection.
+    confirmed: String,
 }
 
 pub async fn decide(
@@ -153,6 +162,13 @@ pub async fn decide(
         },
         _ => return Err(AppError::BadRequest("unknown decision".into()).into()),
     };
+    // A rejection is final: it is asked again, on a page of its own, before it is done.
+    if matches!(decision, Decision::Reject { .. }) && form.confirmed != "yes" && !form.reason.trim().is_empty() {
+        let mut page = shop_page(&state, actor, &csrf, &id).await?;
+        page.reason = form.reason;
+        page.confirm_reject = true;
+        return Ok(render(&page));
+    }
     match shops::decide(&state.app, &actor, &id, decision).await {
         Ok(shop) => Ok(see_other(&format!("/admin/shops?done={}", shop.status))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {

@@ -1,6 +1,7 @@
 //! The seller centre: applying for a shop, its review status and its documents.
 
 use agora_app::categories::{self, CategoryNode};
+use agora_app::shop_applications::{self, Applied, DocumentKind};
 use agora_app::shops::{self, ApplyInput, ShopView, Upload};
 use agora_app::AppError;
 use agora_core::ValidationErrors;
@@ -55,6 +56,7 @@ struct ApplyPage {
     form: ApplyForm,
     choices: Vec<CategoryChoice>,
     company_name: Option<String>,
+    kinds: Vec<DocumentKind>,
     errors: ValidationErrors,
     error: Option<String>,
 }
@@ -72,12 +74,14 @@ async fn apply_page(
         .await?
         .company
         .map(|c| c.name);
+    let kinds = shop_applications::document_kinds(&state.app).await?;
     let layout = Layout::new(state, Some(actor), csrf, "Open a shop").await;
     Ok(ApplyPage {
         layout,
         form,
         choices,
         company_name,
+        kinds,
         errors: ValidationErrors::new(),
         error: None,
     })
@@ -88,22 +92,8 @@ pub async fn apply_form(State(state): State<AppState>, user: PageUser, csrf: Csr
     Ok(render(&apply_page(&state, actor, &csrf, ApplyForm::default()).await?))
 }
 
-/// The application, with an optional first document, in one multipart form.
-pub async fn apply(State(state): State<AppState>, user: PageUser, csrf: CsrfToken, multipart: Multipart) -> PageResult {
-    let actor = user.require("/sell/apply")?;
-    let max = state.app.settings.max_upload_bytes;
-    let data = multipart::read(multipart, max).await;
-    let data = match data {
-        Ok(data) => data,
-        Err(err) => {
-            let status = crate::problem::problem_of(&err).status();
-            let mut page = apply_page(&state, actor, &csrf, ApplyForm::default()).await?;
-            page.error = Some(err.to_string());
-            return Ok((status, render(&page)).into_response());
-        }
-    };
-    csrf.check(data.text("csrf").unwrap_or_default())?;
-    let form = ApplyForm {
+fn apply_form_of(data: &multipart::Form) -> ApplyForm {
+    ApplyForm {
         name: data.text("name").unwrap_or_default().into(),
         legal_name: data.text("legal_name").unwrap_or_default().into(),
         registration_number: data.text("registration_number").unwrap_or_default().into(),
@@ -116,53 +106,71 @@ pub async fn apply(State(state): State<AppState>, user: PageUser, csrf: CsrfToke
         for_company: data.text("for_company").is_some(),
         kind: data.text("kind").unwrap_or_default().into(),
         expires_on: data.text("expires_on").unwrap_or_default().into(),
-    };
-    let mut errors = ValidationErrors::new();
-    if data.file.is_some() && form.kind.trim().is_empty() {
-        errors.add("kind", "say what kind of document this is, e.g. food_licence");
     }
-    let result = if errors.is_empty() {
-        let input = ApplyInput {
-            name: form.name.clone(),
-            legal_name: form.legal_name.clone(),
-            registration_number: Some(form.registration_number.clone()),
-            categories: form.categories.clone(),
-            for_company: form.for_company,
-        };
-        shops::apply(&state.app, &actor, input).await
-    } else {
-        Err(AppError::Invalid(errors))
-    };
-    let shop = match result {
-        Ok(shop) => shop,
-        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            let status = crate::problem::problem_of(&err).status();
-            let mut page = apply_page(&state, actor, &csrf, form).await?;
-            match err {
-                AppError::Invalid(errors) => page.errors = errors,
-                other => page.error = Some(other.to_string()),
-            }
-            return Ok((status, render(&page)).into_response());
+}
+
+/// Shows the application again with everything typed and what was wrong.
+async fn refused(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    form: ApplyForm,
+    err: AppError,
+) -> PageResult {
+    let status = crate::problem::problem_of(&err).status();
+    let mut page = apply_page(state, actor, csrf, form).await?;
+    match err {
+        AppError::Invalid(errors) => page.errors = errors,
+        AppError::TooLarge { max_bytes } => {
+            page.errors.add(
+                "file",
+                format!("is too large: at most {} MB", max_bytes / (1024 * 1024)),
+            );
         }
-        Err(err) => return Err(err.into()),
-    };
-    if let Some((filename, bytes)) = data.file {
-        let upload = Upload {
-            kind: form.kind,
-            expires_on: Some(form.expires_on),
-            filename,
-            bytes,
-        };
-        if let Err(err) = shops::upload_qualification(&state.app, &actor, &shop.id, upload).await {
-            // The shop exists; show the document problem on its page, where it can be uploaded again.
-            return Ok(see_other(&format!(
-                "/sell/shops/{}?upload_error={}",
-                shop.id,
-                super::urlencode(&err.to_string())
-            )));
-        }
+        AppError::UnsupportedMediaType(_) => page.errors.add("file", "must be a PDF, PNG or JPEG file"),
+        other => page.error = Some(other.to_string()),
     }
-    Ok(see_other(&format!("/sell/shops/{}?applied=1", shop.id)))
+    page.error = page
+        .error
+        .or_else(|| Some("Nothing was sent yet: correct the marked fields and send the application again.".into()));
+    Ok((status, render(&page)).into_response())
+}
+
+/// The application, with an optional first document, in one multipart form: all or nothing.
+pub async fn apply(State(state): State<AppState>, user: PageUser, csrf: CsrfToken, multipart: Multipart) -> PageResult {
+    let actor = user.require("/sell/apply")?;
+    let max = state.app.settings.max_upload_bytes;
+    let (data, read_error) = multipart::read_partial(multipart, max).await;
+    // The fields come before the file, so a refused file still leaves what was typed.
+    csrf.check(data.text("csrf").unwrap_or_default())?;
+    let form = apply_form_of(&data);
+    if let Some(err) = read_error {
+        return refused(&state, actor, &csrf, form, err).await;
+    }
+    let upload = data.file.map(|(filename, bytes)| Upload {
+        kind: form.kind.clone(),
+        expires_on: Some(form.expires_on.clone()),
+        filename,
+        bytes,
+    });
+    let input = ApplyInput {
+        name: form.name.clone(),
+        legal_name: form.legal_name.clone(),
+        registration_number: Some(form.registration_number.clone()),
+        categories: form.categories.clone(),
+        for_company: form.for_company,
+    };
+    match shop_applications::apply_with_document(&state.app, &actor, input, upload).await {
+        Ok(Applied::Created(shop)) => Ok(see_other(&format!("/sell/shops/{}?applied=1", shop.id))),
+        Ok(Applied::AlreadyOpen(shop)) => Ok(see_other(&format!("/sell/shops/{}?already=1", shop.id))),
+        Err(
+            err @ (AppError::Invalid(_)
+            | AppError::Forbidden(_)
+            | AppError::TooLarge { .. }
+            | AppError::UnsupportedMediaType(_)),
+        ) => refused(&state, actor, &csrf, form, err).await,
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[derive(Template)]
@@ -170,6 +178,7 @@ pub async fn apply(State(state): State<AppState>, user: PageUser, csrf: CsrfToke
 struct ShopPage {
     layout: Layout,
     shop: ShopView,
+    kinds: Vec<DocumentKind>,
     kind: String,
     expires_on: String,
     errors: ValidationErrors,
@@ -181,6 +190,7 @@ struct ShopPage {
 pub struct ShopQuery {
     applied: Option<String>,
     uploaded: Option<String>,
+    already: Option<String>,
     upload_error: Option<String>,
 }
 
@@ -198,9 +208,11 @@ async fn shop_page(
     let layout = Layout::new(state, Some(actor), csrf, shop.name.clone())
         .await
         .with_notice(notice);
+    let kinds = shop_applications::document_kinds(&state.app).await?;
     Ok(ShopPage {
         layout,
         shop,
+        kinds,
         kind: String::new(),
         expires_on: String::new(),
         errors: ValidationErrors::new(),
@@ -218,6 +230,8 @@ pub async fn shop(
     let actor = user.require(&format!("/sell/shops/{id}"))?;
     let notice = if q.applied.is_some() {
         Some("Your application was sent. An operator will review it.".to_owned())
+    } else if q.already.is_some() {
+        Some("You have already applied for this shop; here it is.".to_owned())
     } else {
         q.uploaded.map(|_| "The document was uploaded for review.".to_owned())
     };

@@ -8,6 +8,7 @@ mod api_shell;
 mod assets;
 mod audit;
 mod audit_chains;
+mod back_office_pages;
 mod bad_input;
 mod cart;
 mod catalog;
