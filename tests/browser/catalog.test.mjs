@@ -27,7 +27,7 @@ const run = (t, body) => withHarness(browser, server.baseURL, t, body);
 
 /** "1462.80 EUR" → { cents: 146280, currency: "EUR" }; fails on anything else. */
 function money(text) {
-  const m = /^(-?\d+)(?:\.(\d{1,2}))?\s+([A-Z]{3})$/.exec(text.trim());
+  const m = /^(-?\d+)(?:\.(\d{1,2}))?\s+([A-Z]{3})$/.exec(text.trim().replaceAll(",", ""));
   assert.ok(m, `not an amount: ${JSON.stringify(text)}`);
   const cents = Math.abs(Number(m[1])) * 100 + Number((m[2] || "0").padEnd(2, "0"));
   return { cents: m[1].startsWith("-") ? -cents : cents, currency: m[3] };

@@ -17,6 +17,7 @@ mod pages;
 mod problem;
 mod sandbox_gateway;
 mod strict_json;
+mod words;
 mod ws;
 
 use std::sync::Arc;

@@ -241,6 +241,8 @@ struct ProductPage {
     offer_error: Option<String>,
     /// The floor price in a form's notation, for the shop's staff.
     floor_text: String,
+    /// The category and its parents, root first: `(slug, name)`.
+    trail: Vec<(String, String)>,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -317,6 +319,7 @@ pub async fn product(
         .map(|f| format!("{}.{:02}", f.minor / 100, f.minor % 100))
         .unwrap_or_default();
     let notice = q.offers_saved.as_ref().map(|_| "Offer settings saved.".to_owned());
+    let trail = category_trail(&state, &product.category).await?;
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
         .describe(product_description(&product))
@@ -337,7 +340,27 @@ pub async fn product(
         offer_settings,
         offer_error: q.offer_error,
         floor_text,
+        trail,
     }))
+}
+
+/// A category and its parents, root first, as `(slug, name)` for the breadcrumbs.
+async fn category_trail(state: &AppState, slug: &str) -> Result<Vec<(String, String)>, AppError> {
+    let rows = agora_app::categories::rows(&state.app).await?;
+    let mut trail = Vec::new();
+    let mut next = Some(slug.to_owned());
+    while let Some(current) = next.take() {
+        let Some(row) = rows.iter().find(|r| r.slug == current) else {
+            break;
+        };
+        if trail.len() > 16 {
+            break;
+        }
+        trail.push((row.slug.clone(), row.name.clone()));
+        next = row.parent.clone();
+    }
+    trail.reverse();
+    Ok(trail)
 }
 
 #[derive(Template)]

@@ -41,6 +41,7 @@ mod orders;
 mod page_session;
 mod payments;
 mod payouts;
+mod people_words;
 mod refunds;
 mod rfqs;
 mod schema;
