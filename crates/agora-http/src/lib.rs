@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod card_screen;
 mod cookies;
+mod country_names;
 mod extract;
 mod frame;
 mod idempotency;

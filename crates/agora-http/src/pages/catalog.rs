@@ -243,6 +243,10 @@ struct ProductPage {
     floor_text: String,
     /// The category and its parents, root first: `(slug, name)`.
     trail: Vec<(String, String)>,
+    /// The quantity asked for, to compare with each seller's stock.
+    wanted: i64,
+    /// Whether some seller has fewer than that in stock.
+    short_stock: bool,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -284,7 +288,15 @@ pub async fn product(
 ) -> PageResult {
     let product = products::get(&state.app, user.as_ref(), &id).await?;
     let quantity = q.quantity.unwrap_or(1).clamp(1, 1_000_000);
-    let country = q.country.trim().to_uppercase();
+    let country = match (q.country.trim(), user.as_ref()) {
+        ("", Some(actor)) => agora_app::addresses::list(&state.app, actor)
+            .await
+            .ok()
+            .and_then(|all| all.into_iter().find(|a| a.is_default))
+            .map(|a| a.address.country.code().to_owned())
+            .unwrap_or_default(),
+        (typed, _) => typed.to_uppercase(),
+    };
     let (offers, offers_error) =
         match price_comparison::for_product(&state.app, user.as_ref(), &id, quantity, Some(country.as_str())).await {
             Ok(offers) => (offers, None),
@@ -320,6 +332,8 @@ pub async fn product(
         .unwrap_or_default();
     let notice = q.offers_saved.as_ref().map(|_| "Offer settings saved.".to_owned());
     let trail = category_trail(&state, &product.category).await?;
+    let wanted = i64::from(quantity);
+    let short_stock = offers.iter().any(|o| o.stock < wanted);
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
         .describe(product_description(&product))
@@ -341,6 +355,8 @@ pub async fn product(
         offer_error: q.offer_error,
         floor_text,
         trail,
+        wanted,
+        short_stock,
     }))
 }
 

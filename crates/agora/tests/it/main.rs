@@ -18,6 +18,7 @@ mod cli;
 mod companies;
 mod company_orders;
 mod company_shops;
+mod compare_sellers;
 mod contention;
 mod coupon_returns;
 mod coupons;
