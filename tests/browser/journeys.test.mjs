@@ -78,7 +78,7 @@ describe("journeys", { timeout: 180_000 }, () => {
       await page.goto("/account");
       await assertText(
         page.getByRole("region", { name: "Your shops" }).getByRole("listitem").filter({ hasText: shopName }),
-        /pending/,
+        /Waiting for review/,
       );
 
       await logout(page);
@@ -118,7 +118,7 @@ describe("journeys", { timeout: 180_000 }, () => {
       await assertText(page.locator("#shop-status"), "Approved", "the shop's status after approval");
       await assertText(
         page.getByRole("table", { name: "Qualification documents" }).getByRole("row").filter({ hasText: "trade-register.pdf" }).getByRole("cell").last(),
-        "approved",
+        "Approved",
         "the document's status after approval",
       );
     });

@@ -102,7 +102,13 @@ pub async fn search(
         Err(err) => (SearchPage::default(), Some(err.to_string())),
     };
     let q = params.get("q").cloned().unwrap_or_default();
-    let title = if q.is_empty() {
+    let category_name = match params.get("category") {
+        Some(slug) => category_trail(&state, slug).await?.pop().map(|(_, name)| name),
+        None => None,
+    };
+    let title = if let (true, Some(name)) = (q.is_empty(), &category_name) {
+        name.clone()
+    } else if q.is_empty() {
         "All products".to_owned()
     } else {
         format!("Results for “{q}”")

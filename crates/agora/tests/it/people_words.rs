@@ -96,6 +96,14 @@ db_test!(pages_speak_in_words_people_use, |t| {
         search = t.get("/search?q=valve", None).await;
     }
     assert!(search.text.contains("1,234.50 EUR"), "{}", search.text);
+    assert!(search.text.contains(">1 product</p>"), "singular: {}", search.text);
+    // A category page is titled by the category's name.
+    let category = t.get("/search?category=amplifiers", None).await;
+    assert!(
+        category.text.contains("<h1>Stereo amplifiers</h1>"),
+        "{}",
+        category.text
+    );
 
     // A bad query string on a page answers with the normal HTML error page, in a sentence.
     let bad = t.get(&format!("/p/{id}?quantity=abc"), None).await;
