@@ -124,13 +124,13 @@ describe("back office", { timeout: 240_000 }, () => {
       await op.getByLabel("Reason for rejection").fill("The licence has expired.");
       await op.getByRole("button", { name: "Reject" }).click();
       await assertVisible(op.locator("#confirm-reject"), "the rejection is asked again");
-      await assertText(op.locator("#shop-status"), "pending");
+      await assertText(op.locator("#shop-status"), "Waiting for review");
       await assertGoodPage(op, "the rejection's confirmation");
       await op.getByRole("button", { name: "Yes, reject the shop" }).click();
       await op.waitForURL(/\/admin\/shops\?done=rejected$/);
 
       await page.goto(shopPath);
-      await assertText(page.locator("#shop-status"), "rejected");
+      await assertText(page.locator("#shop-status"), "Rejected");
       assert.equal(await page.getByRole("button", { name: "Upload" }).count(), 0, "a rejected shop offers no upload form");
       await assertVisible(page.locator("#no-upload"));
       await assertGoodPage(page, "the rejected shop's page");

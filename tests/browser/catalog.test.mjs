@@ -27,7 +27,7 @@ const run = (t, body) => withHarness(browser, server.baseURL, t, body);
 
 /** "1462.80 EUR" → { cents: 146280, currency: "EUR" }; fails on anything else. */
 function money(text) {
-  const m = /^(-?\d+)(?:\.(\d{1,2}))?\s+([A-Z]{3})$/.exec(text.trim());
+  const m = /^(-?\d+)(?:\.(\d{1,2}))?\s+([A-Z]{3})$/.exec(text.trim().replaceAll(",", ""));
   assert.ok(m, `not an amount: ${JSON.stringify(text)}`);
   const cents = Math.abs(Number(m[1])) * 100 + Number((m[2] || "0").padEnd(2, "0"));
   return { cents: m[1].startsWith("-") ? -cents : cents, currency: m[3] };
@@ -93,7 +93,7 @@ async function allResults(page) {
 /** The rows of the "Compare sellers" table. */
 async function offerRows(page) {
   const rows = await page.locator("#offers-table tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())),
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td, i) => (i === 0 ? td.querySelector("a") ?? td : td).textContent.trim())),
   );
   return rows.map(([seller, unit, shipping, total, stock]) => ({
     seller,
@@ -111,7 +111,7 @@ const describeOffers = (rows) =>
 async function compare(page, { quantity, country }) {
   const offers = page.getByRole("region", { name: "Compare sellers" });
   if (quantity !== undefined) await offers.getByLabel("Quantity").fill(String(quantity));
-  if (country !== undefined) await offers.getByLabel("Ship to (country code)").fill(country);
+  if (country !== undefined) await offers.getByLabel("Ship to").selectOption(country);
   await offers.getByRole("button", { name: "Compare" }).click();
   await page.waitForURL(
     (url) =>
@@ -309,7 +309,15 @@ describe("catalog", { timeout: 180_000 }, () => {
       // Shipping to Germany, one unit.
       await compare(page, { country: "DE" });
       const offers = page.getByRole("region", { name: "Compare sellers" });
-      assert.equal(await offers.getByLabel("Ship to (country code)").inputValue(), "DE", "the form keeps the country");
+      assert.equal(await offers.getByLabel("Ship to").inputValue(), "DE", "the form keeps the country");
+      // The country is a choice among real ISO 3166-1 codes, by name.
+      const codes = await offers.getByLabel("Ship to").locator("option").evaluateAll((os) => os.map((o) => o.value));
+      assert.ok(codes.length > 240 && codes.includes("AT") && !codes.includes("ZZ"), `ISO codes only: ${codes.length}`);
+      await assertText(offers.getByLabel("Ship to").locator("option:checked"), "Germany");
+      // The breadcrumbs name the category (not its slug).
+      const crumbs = await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").allInnerTexts();
+      assert.equal(crumbs[0], "Home", JSON.stringify(crumbs));
+      assert.ok(crumbs.length >= 2 && crumbs.slice(1).every((c) => /^[A-Z]/.test(c) && !/^[a-z0-9-]+$/.test(c)), `category names: ${JSON.stringify(crumbs)}`);
       assert.equal(await offers.getByRole("alert").count(), 0, "no error above the offers");
       const one = await offerRows(page);
       assert.deepEqual(
@@ -349,6 +357,19 @@ describe("catalog", { timeout: 180_000 }, () => {
         assert.ok(ten[i - 1].total.cents <= ten[i].total.cents, `offers ordered by total, cheapest first: ${describeOffers(ten)}`);
       }
       assert.deepEqual(ten.map((r) => r.seller), ["Hanse Provisions", "Nordlicht Electronics"], describeOffers(ten));
+      // Totals over a thousand have thousands separators.
+      const totals = await page.locator("#offers-table tbody tr td:nth-child(4)").allInnerTexts();
+      assert.ok(totals.every((x) => /^\d{1,3}(,\d{3})+\.\d\d EUR$/.test(x.trim())), `separated totals: ${JSON.stringify(totals)}`);
+      for (const x of await page.locator("#offers-table .offer-short").allInnerTexts()) {
+        assert.ok(Number(/\d+/.exec(x)[0]) < 10, `only sellers with fewer than 10 are flagged: ${x}`);
+      }
+
+      // More than any seller has: each short seller is flagged, and the page says so.
+      await compare(page, { quantity: 900000 });
+      await assertVisible(page.locator("#offers-short"), "a warning when the quantity is more than a seller has");
+      const short = await page.locator("#offers-table .offer-short").allInnerTexts();
+      assert.ok(short.length >= 1 && short.every((x) => /^Only \d+ in stock$/.test(x)), JSON.stringify(short));
+      await compare(page, { quantity: 10 });
 
       // Hanse's own product page lists its volume prices.
       await offers.getByRole("link", { name: "Hanse Provisions" }).click();

@@ -68,7 +68,7 @@ describe("journeys", { timeout: 180_000 }, () => {
         document: { kind: "food_licence", filename: "trade-register.pdf", bytes: pdf },
       });
       await assertText(page.getByRole("heading", { level: 1 }), shopName);
-      await assertText(page.locator("#shop-status"), "pending", "the new shop's status");
+      await assertText(page.locator("#shop-status"), "Waiting for review", "the new shop's status");
       await assertText(page.getByRole("status"), /Your application was sent/);
       const docRow = page.getByRole("table", { name: "Qualification documents" }).getByRole("row").filter({ hasText: "trade-register.pdf" });
       await assertVisible(docRow, "the uploaded document is listed on the shop page");
@@ -78,7 +78,7 @@ describe("journeys", { timeout: 180_000 }, () => {
       await page.goto("/account");
       await assertText(
         page.getByRole("region", { name: "Your shops" }).getByRole("listitem").filter({ hasText: shopName }),
-        /pending/,
+        /Waiting for review/,
       );
 
       await logout(page);
@@ -98,7 +98,7 @@ describe("journeys", { timeout: 180_000 }, () => {
       await queueLink.click();
       await op.waitForURL(new RegExp(`/admin/shops/${shop.id}$`));
       await assertText(op.getByRole("heading", { level: 1 }), shopName);
-      await assertText(op.locator("#shop-status"), "pending");
+      await assertText(op.locator("#shop-status"), "Waiting for review");
       await assertVisible(
         op.getByRole("table", { name: "Qualification documents" }).getByRole("link", { name: "trade-register.pdf" }),
         "the operator sees the uploaded document",
@@ -115,10 +115,10 @@ describe("journeys", { timeout: 180_000 }, () => {
       await login(page, seller.email, seller.password);
       await page.getByRole("region", { name: "Your shops" }).getByRole("link", { name: shopName }).click();
       await page.waitForURL(new RegExp(`/sell/shops/${shop.id}$`));
-      await assertText(page.locator("#shop-status"), "approved", "the shop's status after approval");
+      await assertText(page.locator("#shop-status"), "Approved", "the shop's status after approval");
       await assertText(
         page.getByRole("table", { name: "Qualification documents" }).getByRole("row").filter({ hasText: "trade-register.pdf" }).getByRole("cell").last(),
-        "approved",
+        "Approved",
         "the document's status after approval",
       );
     });

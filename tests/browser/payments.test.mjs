@@ -104,8 +104,8 @@ test("a buyer tops up by bank transfer, the operator records it, and the buyer p
     assert.equal(await operator.locator(`li.transfer[data-reference="${reference}"]`).count(), 0, "matched transfers leave the list");
 
     await buyer.goto("/account/wallet");
-    await assertText(buyer.locator("#wallet-balance"), /2000\.00 EUR/, "the money arrived");
-    await assertText(buyer.locator("#wallet-history li").first(), /Top-up.*\+2000\.00 EUR/s, "the top-up in the history");
+    await assertText(buyer.locator("#wallet-balance"), /2,000\.00 EUR/, "the money arrived");
+    await assertText(buyer.locator("#wallet-history li").first(), /Top-up.*\+2,000\.00 EUR/s, "the top-up in the history");
 
     await toCheckout(buyer);
     await assertText(buyer.locator("#wallet-choice-balance"), /2000\.00 EUR available/, "the wallet's balance at the checkout");
@@ -128,7 +128,7 @@ test("a bank-transfer checkout shows where to pay; a short transfer waits in sus
     await buyer.setViewportSize({ width: 390, height: 844 });
     await login(buyer, DEMO.purchaser);
     await buyer.goto("/account/wallet");
-    const before = (await buyer.locator("#wallet-balance").innerText()).match(/([0-9]+\.[0-9]{2}) EUR/)[1];
+    const before = (await buyer.locator("#wallet-balance").innerText()).match(/([0-9,]+\.[0-9]{2}) EUR/)[1].replaceAll(",", "");
 
     await toCheckout(buyer);
     await buyer.getByLabel("Bank transfer").check();
@@ -157,7 +157,7 @@ test("a bank-transfer checkout shows where to pay; a short transfer waits in sus
     await buyer.goto(orderPath);
     await assertText(buyer.locator(".badge").first(), /Waiting for payment/, "a short transfer pays nothing");
     await buyer.goto("/account/wallet");
-    const after = (await buyer.locator("#wallet-balance").innerText()).match(/([0-9]+\.[0-9]{2}) EUR/)[1];
+    const after = (await buyer.locator("#wallet-balance").innerText()).match(/([0-9,]+\.[0-9]{2}) EUR/)[1].replaceAll(",", "");
     assert.equal(Number(after), Number(before) + 1, "the 1.00 came to the wallet");
   });
 });

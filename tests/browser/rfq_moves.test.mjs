@@ -110,13 +110,13 @@ test("a question about a quote, a withdrawn quote and a cancelled request", { ti
     await other.goto(rfqPath);
     await other.getByRole("button", { name: "Withdraw quote" }).click();
     await assertText(other.getByRole("status"), /Your quote is withdrawn/);
-    await assertText(other.locator("#my-quote-status"), /withdrawn/);
+    await assertText(other.locator("#my-quote-status"), /Withdrawn/);
     assert.equal(await other.getByRole("button", { name: "Withdraw quote" }).count(), 0);
 
     // The buyer sees it withdrawn (nothing to accept there), then cancels the request.
     await buyer.goto(rfqPath);
     const lucieRow = buyer.locator("#quote-table .quote-row").filter({ hasText: lucie.shopName });
-    await assertText(lucieRow, /withdrawn/);
+    await assertText(lucieRow, /Withdrawn/);
     assert.equal(await lucieRow.getByRole("button", { name: /^Accept/ }).count(), 0);
     await buyer.getByRole("button", { name: "Cancel request" }).click();
     await assertText(buyer.getByRole("status"), /Your request is cancelled/);
@@ -125,7 +125,7 @@ test("a question about a quote, a withdrawn quote and a cancelled request", { ti
     assert.equal(await buyer.getByRole("button", { name: "Cancel request" }).count(), 0);
 
     await seller.goto(rfqPath);
-    await assertText(seller.locator("#my-quote-status"), /rejected/);
+    await assertText(seller.locator("#my-quote-status"), /Not chosen/);
   });
 });
 

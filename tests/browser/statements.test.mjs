@@ -59,7 +59,7 @@ test("an operator imports a bank statement: a bad file is named by line, the exa
     await buyer.waitForURL(/\/orders\/ord_[0-9a-f]+\?placed=1$/);
     const transfer = buyer.locator("#bank-transfer");
     const reference = (await transfer.locator(".reference").innerText()).trim();
-    const amount = (await transfer.innerText()).match(/([0-9]+\.[0-9]{2}) EUR/)[1];
+    const amount = (await transfer.innerText()).match(/([0-9][0-9,]*\.[0-9]{2}) EUR/)[1].replaceAll(",", "");
     const orderPath = new URL(buyer.url()).pathname;
 
     const operator = await (await h.newContext("operator")).newPage();

@@ -37,10 +37,11 @@ pub struct ShopRef {
 }
 
 fn parse_country(raw: Option<&str>) -> AppResult<String> {
-    match raw {
+    match raw.map(str::trim) {
         None | Some("") => Ok("*".into()),
-        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) => Ok(c.to_owned()),
-        Some(_) => Err(AppError::invalid("country", "must be an ISO 3166 code like DE")),
+        Some(c) => agora_core::country::Country::parse(c)
+            .map(|c| c.code().to_owned())
+            .map_err(|m| AppError::invalid("country", m)),
     }
 }
 

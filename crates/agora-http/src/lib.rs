@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod card_screen;
 mod cookies;
+mod country_names;
 mod extract;
 mod frame;
 mod idempotency;
@@ -17,6 +18,7 @@ mod pages;
 mod problem;
 mod sandbox_gateway;
 mod strict_json;
+mod words;
 mod ws;
 
 use std::sync::Arc;

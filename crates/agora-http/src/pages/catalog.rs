@@ -102,7 +102,13 @@ pub async fn search(
         Err(err) => (SearchPage::default(), Some(err.to_string())),
     };
     let q = params.get("q").cloned().unwrap_or_default();
-    let title = if q.is_empty() {
+    let category_name = match params.get("category") {
+        Some(slug) => category_trail(&state, slug).await?.pop().map(|(_, name)| name),
+        None => None,
+    };
+    let title = if let (true, Some(name)) = (q.is_empty(), &category_name) {
+        name.clone()
+    } else if q.is_empty() {
         "All products".to_owned()
     } else {
         format!("Results for “{q}”")
@@ -241,6 +247,12 @@ struct ProductPage {
     offer_error: Option<String>,
     /// The floor price in a form's notation, for the shop's staff.
     floor_text: String,
+    /// The category and its parents, root first: `(slug, name)`.
+    trail: Vec<(String, String)>,
+    /// The quantity asked for, to compare with each seller's stock.
+    wanted: i64,
+    /// Whether some seller has fewer than that in stock.
+    short_stock: bool,
 }
 
 fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
@@ -282,7 +294,15 @@ pub async fn product(
 ) -> PageResult {
     let product = products::get(&state.app, user.as_ref(), &id).await?;
     let quantity = q.quantity.unwrap_or(1).clamp(1, 1_000_000);
-    let country = q.country.trim().to_uppercase();
+    let country = match (q.country.trim(), user.as_ref()) {
+        ("", Some(actor)) => agora_app::addresses::list(&state.app, actor)
+            .await
+            .ok()
+            .and_then(|all| all.into_iter().find(|a| a.is_default))
+            .map(|a| a.address.country.code().to_owned())
+            .unwrap_or_default(),
+        (typed, _) => typed.to_uppercase(),
+    };
     let (offers, offers_error) =
         match price_comparison::for_product(&state.app, user.as_ref(), &id, quantity, Some(country.as_str())).await {
             Ok(offers) => (offers, None),
@@ -317,6 +337,9 @@ pub async fn product(
         .map(|f| format!("{}.{:02}", f.minor / 100, f.minor % 100))
         .unwrap_or_default();
     let notice = q.offers_saved.as_ref().map(|_| "Offer settings saved.".to_owned());
+    let trail = category_trail(&state, &product.category).await?;
+    let wanted = i64::from(quantity);
+    let short_stock = offers.iter().any(|o| o.stock < wanted);
     let mut layout = Layout::new(&state, user, &csrf, product.title.clone())
         .await
         .describe(product_description(&product))
@@ -337,7 +360,29 @@ pub async fn product(
         offer_settings,
         offer_error: q.offer_error,
         floor_text,
+        trail,
+        wanted,
+        short_stock,
     }))
+}
+
+/// A category and its parents, root first, as `(slug, name)` for the breadcrumbs.
+async fn category_trail(state: &AppState, slug: &str) -> Result<Vec<(String, String)>, AppError> {
+    let rows = agora_app::categories::rows(&state.app).await?;
+    let mut trail = Vec::new();
+    let mut next = Some(slug.to_owned());
+    while let Some(current) = next.take() {
+        let Some(row) = rows.iter().find(|r| r.slug == current) else {
+            break;
+        };
+        if trail.len() > 16 {
+            break;
+        }
+        trail.push((row.slug.clone(), row.name.clone()));
+        next = row.parent.clone();
+    }
+    trail.reverse();
+    Ok(trail)
 }
 
 #[derive(Template)]

@@ -285,7 +285,7 @@ pub async fn settlement_csv(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<PeriodQuery>,
+    crate::extract::Query(q): crate::extract::Query<PeriodQuery>,
 ) -> PageResult {
     let actor = user.require(&format!("/sell/shops/{id}/finance"))?;
     let today = time::OffsetDateTime::now_utc().date().to_string();

@@ -22,12 +22,7 @@ use crate::AppState;
 
 /// An RFC 3339 time as people read it: "30 Nov 2026, 13:47 UTC".
 pub fn when(rfc3339: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC");
-    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| rfc3339.to_owned())
+    crate::words::when(rfc3339)
 }
 
 /// A status as people say it.
