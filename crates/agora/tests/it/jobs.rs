@@ -329,15 +329,16 @@ db_test!(a_long_job_keeps_its_claim_while_it_runs, |t| {
         Handlers::new().on(COUNTED, move |_app, job| {
             let runs = runs.clone();
             async move {
-                tokio::time::sleep(Duration::from_millis(1_200)).await;
+                tokio::time::sleep(Duration::from_millis(3_000)).await;
                 *runs.lock().unwrap().entry(job.id).or_default() += 1;
                 Ok(Outcome::Done)
             }
         })
     };
-    // A lease far shorter than the job: only its renewals keep the other node away.
+    // A lease far shorter than the job: only its renewals keep the other node away. The lease is
+    // long enough that a renewal delayed by a busy machine still lands in time.
     let short = WorkerSettings {
-        lease: Duration::from_millis(300),
+        lease: Duration::from_millis(1_000),
         ..settings()
     };
     let a = Worker::new(t.app.clone(), slow, short.clone());
