@@ -195,7 +195,7 @@ test("a buyer and a seller haggle to a signed contract and an order", { timeout:
   });
 });
 
-test("an RFQ with three competing quotes ends in a contract and an order", { timeout: 240_000 }, async (t) => {
+test("an RFQ with three competing quotes ends in a contract, an order and its payment", { timeout: 240_000 }, async (t) => {
   await withHarness(browser, server.baseURL, t, async (h) => {
     const sellers = [DEMO.seller, "lucie@atelier-lune.example", "hans@hanse-provisions.example"];
     const shops = [];
@@ -258,6 +258,27 @@ test("an RFQ with three competing quotes ends in a contract and an order", { tim
     await buyer.locator("#contract-order").click();
     await buyer.waitForURL(/\/orders\/ord_/);
     await assertText(buyer.getByRole("main"), /21[.,]50/);
+
+    // The agreed order is paid like any other: by bank transfer (the request's default), which
+    // the operator records; the order then shows it paid.
+    const orderPath = new URL(buyer.url()).pathname;
+    const transfer = buyer.locator("#bank-transfer");
+    await assertText(buyer.locator(".badge").first(), /Waiting for payment/);
+    const reference = (await transfer.locator(".reference").innerText()).trim();
+    const amount = (await transfer.innerText()).match(/([0-9][0-9,]*\.[0-9]{2}) EUR/)[1].replaceAll(",", "");
+    assert.ok(Number(amount) >= 43, `two units at the agreed 21.50 are to be paid, not ${amount}`);
+    const operator = await (await h.newContext("operator")).newPage();
+    await login(operator, DEMO.operator);
+    await operator.goto("/admin/finance");
+    const row = operator.locator(`li.transfer[data-reference="${reference}"]`);
+    await assertVisible(row, "the agreed order's transfer waiting on the finance page");
+    await row.getByLabel(/Amount received/).fill(amount);
+    await row.getByRole("button", { name: "Record transfer" }).click();
+    await operator.waitForURL(/\/admin\/finance\?done=/);
+    await assertText(operator.locator("#ledger-verdict"), /Balanced/, "the ledger verifies");
+    await buyer.goto(orderPath);
+    await assertText(buyer.locator(".badge").first(), /Paid/, "the agreed order is paid");
+    await assertText(buyer.locator("#payment"), /· paid/, "the payment on the order page");
 
     await buyer.goto(rfq);
     await assertText(buyer.locator("#quote-table"), /Not chosen/);
