@@ -1,7 +1,8 @@
 // Negotiation through the pages, on a phone: a buyer and a seller (two browser contexts) haggle
 // over a product to agreement, each seeing the other's moves arrive without reloading (the
 // negotiation page listens on the WebSocket), and find the moves in their conversation; and a buyer's request for
-// quotation gets three competing quotes, one of which becomes a signed contract and an order.
+// quotation gets three competing quotes, one of which becomes a signed contract and an order that
+// the buyer pays by bank transfer.
 // No page scrolls sideways at 390 px.
 
 import assert from "node:assert/strict";

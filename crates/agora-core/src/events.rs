@@ -76,8 +76,9 @@ pub enum Event {
         revision: u32,
         notify: Vec<String>,
     },
-    /// A quote was accepted or closed because another was; `notify` names the quoting shop's
-    /// staff.
+    /// A quote's status changed: accepted, closed because another was or the request was
+    /// cancelled, withdrawn or expired; `notify` names who hears of it (the quoting shop's staff,
+    /// and the buyer when the quote was withdrawn or expired).
     #[serde(rename = "rfq.quote_closed")]
     QuoteClosed {
         rfq_id: String,
