@@ -12,7 +12,7 @@ use agora_store::{now_ms, outbox, Conn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::quotes::{quote_view, refused, QuoteView};
+use super::quotes::{quote_view, refused, tell_closed, QuoteView};
 use super::rfqs::{view, RfqView};
 use crate::stored::word;
 use crate::{audit, jobs, Actor, App, AppError, AppResult, ConflictKind};
@@ -163,28 +163,8 @@ pub async fn cancel(app: &App, actor: &Actor, rfq_id: &str) -> AppResult<RfqView
         ));
     }
     let closed = store::reject_all(&mut tx, rfq_id, now).await?;
-    for (quote_id, shop_id) in &closed {
-        let staff = super::shop_staff(&mut tx, shop_id).await?;
-        let e = Event::QuoteClosed {
-            rfq_id: rfq.id.clone(),
-            quote_id: quote_id.clone(),
-            status: QuoteStatus::Rejected,
-            notify: staff.clone(),
-        };
-        outbox::publish(&mut tx, &e, now).await?;
-        let body = format!(
-            "The buyer of \"{}\" cancelled the request. Your quote {quote_id} is closed.\n\nSee it at /rfqs/{}\n",
-            rfq.title, rfq.id
-        );
-        super::emails::queue(
-            &mut tx,
-            &staff,
-            &format!("The request \"{}\" was cancelled", rfq.title),
-            &body,
-            now,
-        )
-        .await?;
-    }
+    let subject = format!("The request \"{}\" was cancelled", rfq.title);
+    tell_closed(&mut tx, &rfq, &closed, "cancelled the request", &subject, now).await?;
     audit::record(
         &mut tx,
         Some(&actor.account_id),

@@ -338,28 +338,8 @@ pub async fn accept(
     }
     let outcome = sign_and_order(app, &mut tx, actor, &rfq, &quote, now).await?;
     let others = store::reject_others(&mut tx, &rfq.id, quote_id, now).await?;
-    for (other, shop_id) in &others {
-        let staff = super::shop_staff(&mut tx, shop_id).await?;
-        let e = Event::QuoteClosed {
-            rfq_id: rfq.id.clone(),
-            quote_id: other.clone(),
-            status: QuoteStatus::Rejected,
-            notify: staff.clone(),
-        };
-        outbox::publish(&mut tx, &e, now).await?;
-        let body = format!(
-            "The buyer of \"{}\" accepted another quote. Your quote {other} is closed.\n\nSee it at /rfqs/{}\n",
-            rfq.title, rfq.id
-        );
-        super::emails::queue(
-            &mut tx,
-            &staff,
-            &format!("Your quote on \"{}\" was not chosen", rfq.title),
-            &body,
-            now,
-        )
-        .await?;
-    }
+    let subject = format!("Your quote on \"{}\" was not chosen", rfq.title);
+    tell_closed(&mut tx, &rfq, &others, "accepted another quote", &subject, now).await?;
     let staff = super::shop_staff(&mut tx, &quote.shop_id).await?;
     let won = Event::QuoteClosed {
         rfq_id: rfq.id.clone(),
@@ -487,4 +467,32 @@ async fn sign_and_order(
     .await?;
     agora_store::contracts::link_order(tx, &order.id, &contract.id).await?;
     Ok((contract, order))
+}
+
+/// Tells each shop of `closed` (quote id, shop id) that its quote on `rfq` closed as rejected
+/// because the buyer `why` (e.g. "cancelled the request"): a live event and an email to its staff.
+pub(super) async fn tell_closed(
+    conn: &mut Conn,
+    rfq: &RfqRow,
+    closed: &[(String, String)],
+    why: &str,
+    subject: &str,
+    now: i64,
+) -> AppResult<()> {
+    for (quote_id, shop_id) in closed {
+        let staff = super::shop_staff(conn, shop_id).await?;
+        let e = Event::QuoteClosed {
+            rfq_id: rfq.id.clone(),
+            quote_id: quote_id.clone(),
+            status: QuoteStatus::Rejected,
+            notify: staff.clone(),
+        };
+        outbox::publish(conn, &e, now).await?;
+        let body = format!(
+            "The buyer of \"{}\" {why}. Your quote {quote_id} is closed.\n\nSee it at /rfqs/{}\n",
+            rfq.title, rfq.id
+        );
+        super::emails::queue(conn, &staff, subject, &body, now).await?;
+    }
+    Ok(())
 }
