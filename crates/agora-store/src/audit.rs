@@ -44,8 +44,8 @@ pub struct Record<'a> {
     pub data: &'a str,
 }
 
-/// Writes `record` at `slot` and moves the chain's head to it.
-pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> sqlx::Result<AuditEntry> {
+/// The entry `record` makes at `slot`, with its hash.
+fn sealed(slot: Slot, record: Record<'_>) -> AuditEntry {
     let mut entry = AuditEntry {
         seq: slot.seq,
         chain: slot.chain,
@@ -59,6 +59,12 @@ pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> 
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
+    entry
+}
+
+/// Writes `record` at `slot` and moves the chain's head to it.
+pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> sqlx::Result<AuditEntry> {
+    let entry = sealed(slot, record);
     for statement in Engine::of(conn).write_audit_entry() {
         sqlx::query(statement)
             .bind(entry.seq)
@@ -80,19 +86,7 @@ pub async fn write(conn: &mut AnyConnection, slot: Slot, record: Record<'_>) -> 
 /// [`write`] as the writes to run (in a [`Batch`](crate::batch::Batch)): the entry and its
 /// chain's new head.
 pub fn entry_writes(slot: Slot, record: Record<'_>) -> (AuditEntry, Vec<Write>) {
-    let mut entry = AuditEntry {
-        seq: slot.seq,
-        chain: slot.chain,
-        chain_seq: slot.chain_seq,
-        at_ms: record.at_ms,
-        actor: record.actor.map(str::to_owned),
-        action: record.action.to_owned(),
-        subject: record.subject.to_owned(),
-        data: record.data.to_owned(),
-        prev_hash: slot.prev_hash,
-        hash: String::new(),
-    };
-    entry.hash = entry.compute_hash();
+    let entry = sealed(slot, record);
     let writes = vec![
         Write::new(
             "INSERT INTO audit_log (seq, chain, chain_seq, at, actor, action, subject, data, prev_hash, hash) \
