@@ -77,6 +77,10 @@ async fn run(kind: JobKind, app: App, job: Job) -> AppResult<Outcome> {
             gateway_callback(&app, &job).await?;
             0
         }
+        JobKind::ImportProducts => {
+            crate::product_imports::run(&app, &job).await?;
+            0
+        }
     };
     if removed > 0 {
         tracing::debug!(kind = %kind, removed, "pruned");

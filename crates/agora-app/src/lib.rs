@@ -38,6 +38,7 @@ pub mod payouts;
 pub mod price_comparison;
 pub mod product_cache;
 mod product_changes;
+pub mod product_imports;
 pub mod product_view;
 pub mod products;
 pub mod refunds;

@@ -53,6 +53,9 @@ pub enum JobKind {
     /// Delivers one callback of the built-in sandbox gateway to Agora's webhook, signed afresh at
     /// each attempt, until it is accepted (or recognised as delivered already).
     GatewayCallback,
+    /// Runs a catalog import a seller started from the seller centre or the API (the payload
+    /// names the `product_imports` row), writing its progress and report there.
+    ImportProducts,
 }
 
 string_enum!(JobKind {
@@ -67,6 +70,7 @@ string_enum!(JobKind {
     DealEmail = "deal_email",
     GatewayRefund = "gateway_refund",
     GatewayCallback = "gateway_callback",
+    ImportProducts = "import_products",
 });
 
 impl JobKind {
@@ -74,6 +78,8 @@ impl JobKind {
     pub fn max_attempts(self) -> i64 {
         match self {
             JobKind::PruneRateLimits | JobKind::PruneJobs => 10,
+            // An attempt that died part-way is safe to run again (re-importing updates by SKU).
+            JobKind::ImportProducts => 5,
             JobKind::ExpireReservation | JobKind::AutoComplete | JobKind::ExpireNegotiation | JobKind::ExpireQuote => {
                 10
             }
@@ -99,7 +105,8 @@ impl JobKind {
             | JobKind::ExpireQuote
             | JobKind::DealEmail
             | JobKind::GatewayRefund
-            | JobKind::GatewayCallback => None,
+            | JobKind::GatewayCallback
+            | JobKind::ImportProducts => None,
         }
     }
 

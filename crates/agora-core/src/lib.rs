@@ -29,6 +29,7 @@ pub mod payment;
 pub mod payout;
 pub mod pricing;
 pub mod product;
+pub mod product_import;
 pub mod rate;
 pub mod rfq;
 pub mod shipping;

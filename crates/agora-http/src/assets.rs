@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 6] = [
+const ASSETS: [Asset; 7] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -55,6 +55,11 @@ const ASSETS: [Asset; 6] = [
         body: include_bytes!("../assets/negotiation.js"),
     },
     Asset {
+        name: "import.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/import.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -71,6 +76,8 @@ pub struct Urls {
     pub chat_js: String,
     /// Live updates of a negotiation page.
     pub negotiation_js: String,
+    /// The progress bar of a running catalog import.
+    pub import_js: String,
     pub favicon: String,
 }
 
@@ -83,13 +90,14 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, negotiation_js, favicon] = &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, import_js, favicon] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
         app_js: hashed_path(app_js),
         chat_js: hashed_path(chat_js),
         negotiation_js: hashed_path(negotiation_js),
+        import_js: hashed_path(import_js),
         favicon: hashed_path(favicon),
     }
 });
@@ -119,7 +127,7 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[5];
+    let favicon = &ASSETS[6];
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

@@ -31,6 +31,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod payouts;
+pub mod product_imports;
 pub mod products;
 pub mod qualifications;
 pub mod rate_limits;

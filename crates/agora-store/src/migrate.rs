@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_statements_card_tokens"),
     migration!(23, "0023_negotiation_events"),
     migration!(24, "0024_shop_ratings"),
+    migration!(25, "0025_product_imports"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

@@ -63,7 +63,9 @@ use variants::*;
 use write::*;
 
 pub use export::{export_products, ExportOptions};
-pub use sheet::{parse_delimiter, parse_map};
+pub use sheet::{
+    automatic_target, check_columns, is_canonical, known_fields, parse_delimiter, parse_map, preview, Preview, IGNORE,
+};
 
 /// About this many rows are written per transaction.
 const BATCH_ROWS: usize = 500;
@@ -156,6 +158,20 @@ pub async fn import_products(
     options: &ImportOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> AppResult<ImportReport> {
+    import_products_by(app, shop, None, bytes, options, progress).await
+}
+
+/// Like [`import_products`], with the changes recorded as made by `account_id` (the seller who
+/// started the import from the seller centre or the API) instead of the shop's owner. Whether that
+/// account may run the shop is the caller's to check.
+pub async fn import_products_by(
+    app: &App,
+    shop: &str,
+    account_id: Option<&str>,
+    bytes: &[u8],
+    options: &ImportOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> AppResult<ImportReport> {
     let mut conn = app.db.conn().await?;
     let shop = find_shop(&mut conn, shop).await?;
     if !shop.status.is_public() {
@@ -167,7 +183,7 @@ pub async fn import_products(
             ),
         ));
     }
-    let actor = shop.owner_account_id.clone();
+    let actor = account_id.map_or_else(|| shop.owner_account_id.clone(), str::to_owned);
     let sheet = read_sheet(bytes, options)?;
     let total = sheet.records.len() as u64;
     let mut report = ImportReport {

@@ -86,6 +86,27 @@ impl Target {
     }
 }
 
+/// The canonical name of "not read" in a column map: `-=Notes` leaves the file's column `Notes`
+/// out even when its header is a canonical name. (The seller centre's mapping step sends it for a
+/// column set to "ignore"; the command line has no use for it.)
+pub const IGNORE: &str = "-";
+
+/// The canonical columns that are not attributes, in the order a mapping form offers them.
+pub fn known_fields() -> Vec<&'static str> {
+    Field::ALL.iter().map(|f| f.name()).collect()
+}
+
+/// The canonical column a header stands for without a map (its name, case-insensitive), as the
+/// mapping form pre-fills it.
+pub fn automatic_target(header: &str) -> Option<String> {
+    Target::parse(header).map(|t| t.label())
+}
+
+/// Whether `name` is a canonical column (a field, `attr:KEY` or `product_attr:KEY`).
+pub fn is_canonical(name: &str) -> bool {
+    Target::parse(name).is_some()
+}
+
 /// Parses column-map entries such as `sku=product_id`, `title=product_name`.
 pub fn parse_map<S: AsRef<str>>(entries: &[S]) -> Result<Vec<(String, String)>, String> {
     let mut map = Vec::new();
@@ -154,10 +175,17 @@ pub(super) struct Columns {
 
 pub(super) fn resolve_columns(headers: &[String], map: &[(String, String)]) -> AppResult<Columns> {
     let mut targets: Vec<Option<Target>> = vec![None; headers.len()];
+    let mut skipped = vec![false; headers.len()];
     let mut mapped = HashSet::new();
     for (canonical, source) in map {
-        let target = Target::parse(canonical)
-            .ok_or_else(|| AppError::BadRequest(format!("{canonical:?} is not a column Agora knows")))?;
+        let target = if canonical == IGNORE {
+            None
+        } else {
+            Some(
+                Target::parse(canonical)
+                    .ok_or_else(|| AppError::BadRequest(format!("{canonical:?} is not a column Agora knows")))?,
+            )
+        };
         let at = headers
             .iter()
             .position(|h| h == source)
@@ -168,14 +196,19 @@ pub(super) fn resolve_columns(headers: &[String], map: &[(String, String)]) -> A
                     headers.join(", ")
                 ))
             })?;
-        if targets[at].is_some() {
+        if targets[at].is_some() || skipped[at] {
             return Err(AppError::BadRequest(format!("column {source:?} is mapped twice")));
         }
-        targets[at] = Some(target.clone());
-        mapped.insert(target);
+        match target {
+            Some(target) => {
+                targets[at] = Some(target.clone());
+                mapped.insert(target);
+            }
+            None => skipped[at] = true,
+        }
     }
     for (at, header) in headers.iter().enumerate() {
-        if targets[at].is_none() {
+        if targets[at].is_none() && !skipped[at] {
             targets[at] = Target::parse(header).filter(|t| !mapped.contains(t));
         }
     }
@@ -250,15 +283,19 @@ pub(super) struct Sheet {
     pub(super) errors: Vec<RowError>,
 }
 
-pub(super) fn read_sheet(bytes: &[u8], options: &ImportOptions) -> AppResult<Sheet> {
+fn unreadable(e: csv::Error) -> AppError {
+    AppError::BadRequest(format!("the file cannot be read: {e}"))
+}
+
+/// A reader of the file (without its byte-order mark) and its header row.
+fn open(bytes: &[u8], delimiter: Option<u8>) -> AppResult<(csv::Reader<&[u8]>, Vec<String>)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(bytes));
+    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(bytes));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let unreadable = |e: csv::Error| AppError::BadRequest(format!("the file cannot be read: {e}"));
     let mut record = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut record).map_err(unreadable)? {
         return Err(AppError::BadRequest("the file is empty; it needs a header row".into()));
@@ -268,6 +305,62 @@ pub(super) fn read_sheet(bytes: &[u8], options: &ImportOptions) -> AppResult<She
         .map(|h| std::str::from_utf8(h).map(|h| h.trim().to_owned()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| AppError::BadRequest("the header row is not valid UTF-8; save the file as UTF-8".into()))?;
+    Ok((reader, headers))
+}
+
+/// The start of a file, as a mapping step shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The header row.
+    pub headers: Vec<String>,
+    /// The first data rows, one cell per header (invalid UTF-8 shown with replacement characters).
+    pub rows: Vec<Vec<String>>,
+    /// The line of the file where each of those rows starts (the header is line 1).
+    pub lines: Vec<u64>,
+    /// For each header, the canonical column it is read as without a map (`None`: not read).
+    pub automatic: Vec<Option<String>>,
+}
+
+/// Reads the header row and the first `rows` data rows.
+pub fn preview(bytes: &[u8], delimiter: Option<u8>, rows: usize) -> AppResult<Preview> {
+    let (mut reader, headers) = open(bytes, delimiter)?;
+    let mut record = csv::ByteRecord::new();
+    let mut sample = Vec::new();
+    let mut lines = Vec::new();
+    while sample.len() < rows && reader.read_byte_record(&mut record).map_err(unreadable)? {
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        lines.push(record.position().map_or(0, |p| p.line()));
+        sample.push(
+            (0..headers.len())
+                .map(|at| {
+                    String::from_utf8_lossy(record.get(at).unwrap_or_default())
+                        .trim()
+                        .to_owned()
+                })
+                .collect(),
+        );
+    }
+    let automatic = headers.iter().map(|h| automatic_target(h)).collect();
+    Ok(Preview {
+        headers,
+        rows: sample,
+        lines,
+        automatic,
+    })
+}
+
+/// Checks that the file's header row can be read with `map` (every mapped column exists, no two
+/// columns hold one canonical column, there is a sku column), without reading further.
+pub fn check_columns(bytes: &[u8], options: &ImportOptions) -> AppResult<()> {
+    let (_, headers) = open(bytes, options.delimiter)?;
+    resolve_columns(&headers, &options.map).map(|_| ())
+}
+
+pub(super) fn read_sheet(bytes: &[u8], options: &ImportOptions) -> AppResult<Sheet> {
+    let (mut reader, headers) = open(bytes, options.delimiter)?;
+    let mut record = csv::ByteRecord::new();
     let columns = resolve_columns(&headers, &options.map)?;
     let width = headers.len();
     let mut records = Vec::new();

@@ -11,6 +11,7 @@ mod companies;
 mod conversations;
 mod coupons;
 mod gateway;
+mod imports;
 mod listing_input;
 mod negotiations;
 mod orders;
@@ -168,6 +169,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::confirm_transfer))
         .routes(routes!(payments::resolve_suspense))
         .routes(routes!(statements::import_statement))
+        .routes(routes!(imports::upload_import, imports::list_imports))
+        .routes(routes!(imports::get_import))
+        .routes(routes!(imports::start_import))
         .routes(routes!(payments::get_wallet))
         .routes(routes!(payments::wallet_history))
         .routes(routes!(payments::top_up))

@@ -23,6 +23,7 @@ mod sell;
 mod seller_catalog;
 mod seller_coupons;
 mod seller_home;
+pub(crate) mod seller_imports;
 mod seller_shipping;
 mod seller_variants;
 mod shop_ratings;
@@ -115,6 +116,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/sell/shops/{id}/documents", post(sell::upload))
         .route("/sell", get(seller_home::home))
         .route("/sell/shops/{id}/products", get(seller_home::products))
+        .route(
+            "/sell/shops/{id}/imports",
+            get(seller_imports::list).post(seller_imports::upload),
+        )
+        .route("/sell/shops/{id}/imports/{import}", get(seller_imports::show))
+        .route("/sell/shops/{id}/imports/{import}/start", post(seller_imports::start))
+        .route(
+            "/sell/shops/{id}/imports/{import}/progress",
+            get(seller_imports::progress),
+        )
         .route(
             "/sell/shops/{id}/coupons",
             get(seller_coupons::list).post(seller_coupons::create),

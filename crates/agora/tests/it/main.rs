@@ -46,6 +46,7 @@ mod page_session;
 mod payments;
 mod payouts;
 mod people_words;
+mod product_imports;
 mod refunds;
 mod rfq_moves;
 mod rfqs;
