@@ -39,11 +39,12 @@ async function checkPage(page, what) {
 }
 
 /** Loads `action`'s page while weighing its CSS and JavaScript. */
-async function weighed(page, what, action) {
+async function weighed(t, page, what, action) {
   const assets = watchAssets(page);
   await action();
   await page.waitForLoadState("load");
   const { total, files } = await assets.stop();
+  t.diagnostic(`weight of ${what}: ${total} bytes of CSS and JavaScript`);
   assert.ok(
     total <= MAX_ASSET_BYTES,
     `${what} loads ${total} bytes of CSS and JavaScript: ${files.map((f) => `${f.url} ${f.bytes}`).join(", ")}`,
@@ -62,8 +63,10 @@ test("a seller imports a CSV in the browser: maps the columns, watches the progr
     const nora = await (await h.newContext("nora")).newPage();
     await login(nora, DEMO.seller);
     await nora.goto("/sell");
-    await nora.getByRole("link", { name: "Import products into Nordlicht Electronics" }).click();
-    await nora.waitForURL(/\/sell\/shops\/[^/]+\/imports$/);
+    await weighed(t, nora, "the import page", async () => {
+      await nora.getByRole("link", { name: "Import products into Nordlicht Electronics" }).click();
+      await nora.waitForURL(/\/sell\/shops\/[^/]+\/imports$/);
+    });
     const shopPath = new URL(nora.url()).pathname.replace(/\/imports$/, "");
     await checkPage(nora, "the import page");
 
@@ -72,7 +75,7 @@ test("a seller imports a CSV in the browser: maps the columns, watches the progr
       mimeType: "text/csv",
       buffer: Buffer.from(csv),
     });
-    await weighed(nora, "the mapping step", async () => {
+    await weighed(t, nora, "the mapping step", async () => {
       await nora.getByRole("button", { name: "Upload and match columns" }).click();
       await nora.waitForURL(/\/imports\/pim_[0-9a-f]+$/);
     });
@@ -90,7 +93,7 @@ test("a seller imports a CSV in the browser: maps the columns, watches the progr
     await nora.getByLabel("Import the column “Preis” as").selectOption("price");
     await nora.getByLabel("Import the column “Waehrung” as").selectOption("currency");
     await nora.getByLabel("Import the column “Bestand” as").selectOption("stock");
-    await weighed(nora, "the import's status page", async () => {
+    await weighed(t, nora, "the import's status page", async () => {
       await nora.getByRole("button", { name: "Start import" }).click();
       await nora.waitForURL((url) => url.pathname === importPath);
     });

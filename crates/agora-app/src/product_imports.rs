@@ -338,7 +338,8 @@ fn summary_of(report: import::ImportReport) -> ImportSummary {
 /// engine reports it (once per batch of rows written, never per row) and then its report. An
 /// import that cannot run at all (the shop is no longer approved, say) ends `failed` with the
 /// reason; a failure of ours (the database) fails the attempt, which runs again later and, as
-/// re-importing updates by SKU, writes nothing twice.
+/// re-importing updates by SKU, writes nothing twice; after the last attempt the import ends
+/// `failed` too.
 pub async fn run(app: &App, job: &Job) -> AppResult<()> {
     let target: ImportJob = serde_json::from_str(&job.payload)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("job {} has a bad payload: {e}", job.id)))?;
@@ -414,6 +415,13 @@ pub async fn run(app: &App, job: &Job) -> AppResult<()> {
             tracing::info!(import = %row.id, %message, "catalog import could not run");
             Ok(())
         }
-        Err(err) => Err(err),
+        Err(err) => {
+            // The last attempt: the seller learns that it failed; the dead job waits for an operator.
+            if job.attempts >= job.max_attempts {
+                let message = "the import failed on the server; please try again later";
+                store::finish(&mut conn, &row.id, "failed", None, Some(message), None, now_ms()).await?;
+            }
+            Err(err)
+        }
     }
 }

@@ -494,3 +494,52 @@ db_test!(only_those_who_run_the_shop_see_or_start_its_imports, |t| {
         .await;
     assert_eq!(r.body["status"], "uploaded", "{}", r.text);
 });
+
+db_test!(an_import_that_cannot_run_ends_failed_and_writes_nothing, |t| {
+    let (seller, shop) = shop(&t).await;
+    let r = api_upload(
+        &t,
+        &seller,
+        &shop,
+        "text/csv",
+        FILE.replace("zwoelf", "12.00").into_bytes(),
+    )
+    .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/imports/{id}/start"),
+            Some(&seller),
+            json!({"map": ["sku=Artikel", "title=Name", "price=Preis", "currency=Waehrung", "stock=Bestand"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    // The operator asks the shop for more information before the job runs.
+    t.sql(&format!(
+        "UPDATE shops SET status = 'info_requested' WHERE id = '{shop}'"
+    ))
+    .await;
+    run_jobs(&t.app).await;
+    let r = t
+        .get(&format!("/api/v1/shops/{shop}/imports/{id}"), Some(&seller))
+        .await;
+    assert_eq!(r.body["status"], "failed", "{}", r.text);
+    assert!(
+        r.body["message"].as_str().unwrap_or_default().contains("approved"),
+        "{}",
+        r.text
+    );
+    assert_eq!(skus(&t, &shop).await, Vec::<String>::new(), "nothing was written");
+    let r = page_session::get(&t, &format!("/sell/shops/{shop}/imports/{id}"), &seller).await;
+    assert!(r.text.contains("The import could not run"), "{}", r.text);
+    assert!(!r.text.contains("<progress"), "no bar for an import that ended");
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'import_products' AND status = 'done'"
+        )
+        .await,
+        1,
+        "the job ended; it is not retried"
+    );
+});
