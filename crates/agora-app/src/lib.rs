@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod live;
 pub mod mail;
+pub mod markdown_text;
 pub mod orders;
 mod passwords;
 pub mod payments;

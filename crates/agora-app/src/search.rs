@@ -26,6 +26,8 @@ pub struct SearchItem {
     pub title_html: String,
     /// A paid placement, labelled as such wherever it is shown.
     pub sponsored: bool,
+    /// Whether any variant can still be sold (the page labels the others "Out of stock").
+    pub in_stock: bool,
     /// The blob key of the product's first picture's thumbnail.
     pub thumb_key: Option<String>,
 }
@@ -61,6 +63,12 @@ pub struct SearchPage {
     pub facets: Facets,
     pub total: usize,
     pub next_cursor: Option<String>,
+    /// The query with its misspelt words corrected (see
+    /// [`SearchResults::corrected_text`](agora_search::SearchResults::corrected_text)).
+    pub corrected_q: Option<String>,
+    /// How many results come before this page, and the page's size.
+    pub offset: usize,
+    pub limit: usize,
 }
 
 /// A search as asked (raw, from a URL).
@@ -73,6 +81,8 @@ pub struct SearchInput {
     pub max_price: Option<i64>,
     pub attributes: Vec<(String, String)>,
     pub in_stock: bool,
+    /// Match the words as typed, without typo tolerance.
+    pub exact_words: bool,
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
@@ -121,7 +131,7 @@ fn document(p: FeedProduct, variants: &[&FeedVariant], categories: &[CategoryRow
     ProductDoc {
         product_id: p.id,
         title: p.title,
-        description: p.description,
+        description: crate::markdown_text::plain(&p.description),
         category_path,
         category_names,
         shop_id: p.shop_id,
@@ -240,6 +250,7 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
         max_price: input.max_price,
         attributes: input.attributes,
         in_stock_only: input.in_stock,
+        exact_words: input.exact_words,
         sort,
         offset,
         limit,
@@ -271,6 +282,7 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
                 snippet: h.snippet_html,
                 title_html: h.title_html,
                 sponsored: h.sponsored,
+                in_stock: h.in_stock,
                 thumb_key,
             })
         })
@@ -317,6 +329,9 @@ pub async fn search(app: &App, input: SearchInput) -> AppResult<SearchPage> {
         facets,
         total: results.total,
         next_cursor,
+        corrected_q: results.corrected_text,
+        offset,
+        limit,
     };
     name_shops(app, &mut page).await?;
     Ok(page)

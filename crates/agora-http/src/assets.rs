@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 7] = [
+const ASSETS: [Asset; 8] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -64,6 +64,11 @@ const ASSETS: [Asset; 7] = [
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
     },
+    Asset {
+        name: "search.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/search.js"),
+    },
 ];
 
 /// The addresses pages link, each naming its asset's content.
@@ -79,6 +84,9 @@ pub struct Urls {
     /// The progress bar of a running catalog import.
     pub import_js: String,
     pub favicon: String,
+    /// The search box's suggestions and the results page's auto-applied sort: on every page,
+    /// since every page has the search box.
+    pub search_js: String,
 }
 
 /// `/assets/<stem>.<first 10 hex digits of the SHA-256 of the body>.<extension>`.
@@ -90,7 +98,7 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, negotiation_js, import_js, favicon] = &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, import_js, favicon, search_js] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
@@ -99,6 +107,7 @@ static URLS: LazyLock<Urls> = LazyLock::new(|| {
         negotiation_js: hashed_path(negotiation_js),
         import_js: hashed_path(import_js),
         favicon: hashed_path(favicon),
+        search_js: hashed_path(search_js),
     }
 });
 

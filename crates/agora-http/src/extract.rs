@@ -268,6 +268,9 @@ pub fn search_input(
         in_stock: params
             .get("in_stock")
             .is_some_and(|v| v == "true" || v == "1" || v == "on"),
+        exact_words: params
+            .get("exact")
+            .is_some_and(|v| v == "true" || v == "1" || v == "on"),
         sort: params.get("sort").cloned(),
         cursor: params.get("cursor").cloned(),
         limit,

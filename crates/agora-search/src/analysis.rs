@@ -73,6 +73,8 @@ pub(crate) struct QueryWord {
     pub stem: String,
     /// The edit distance tolerated for typos (0, 1 or 2).
     pub fuzzy_distance: u8,
+    /// Where the word (its first occurrence) is in the query text, in bytes.
+    pub span: std::ops::Range<usize>,
 }
 
 /// The typo tolerance for a word: none below 4 letters or with digits (model numbers, sizes),
@@ -101,10 +103,12 @@ pub(crate) fn query_words(text: &str) -> Vec<QueryWord> {
     let mut words: Vec<QueryWord> = Vec::new();
     let mut stop_words: Vec<QueryWord> = Vec::new();
     while stream.advance() {
-        let plain = stream.token().text.clone();
+        let token = stream.token();
+        let plain = token.text.clone();
         let word = QueryWord {
             stem: stem(&plain),
             fuzzy_distance: fuzzy_distance(&plain),
+            span: token.offset_from..token.offset_to,
             plain,
         };
         let list = if is_stop_word(&word.plain) {

@@ -10,7 +10,9 @@ use std::collections::{BinaryHeap, HashMap};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term, TERMINATED};
 
 use crate::facets::{price_bucket, PRICE_BUCKETS};
 use crate::model::Sort;
@@ -35,13 +37,66 @@ pub(crate) struct SearchCollector {
     pub scoring: bool,
     /// Documents matching fewer query words are ignored.
     pub min_words: u32,
+    /// The query words' stems in the title field, for [`TitleFit`] (relevance sort only).
+    pub title_terms: Vec<Term>,
+    /// The title field.
+    pub title_field: Field,
+}
+
+/// How well a title fits the query: how many query words it holds exactly, then how few other
+/// words it has. Relevance ranks by it right after the number of words matched, so the product a
+/// query names comes before an accessory whose title adds words ("case for …") or whose
+/// description merely mentions it.
+///
+/// Packed as `(words in the title << 16) | (0xFFFF - other words)`: larger is better; 0 for a
+/// title without any query word.
+type TitleFit = u32;
+
+/// The title's postings of each query word in one segment, and its word counts.
+struct TitleWords {
+    /// Per query word, the sorted documents whose title has its stem.
+    docs: Vec<Vec<DocId>>,
+    lengths: FieldNormReader,
+}
+
+impl TitleWords {
+    fn read(reader: &SegmentReader, field: Field, terms: &[Term]) -> tantivy::Result<Self> {
+        let inverted = reader.inverted_index(field)?;
+        let mut docs = Vec::with_capacity(terms.len());
+        for term in terms {
+            let mut list = Vec::new();
+            if let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? {
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    list.push(doc);
+                    doc = postings.advance();
+                }
+            }
+            docs.push(list);
+        }
+        Ok(TitleWords {
+            docs,
+            lengths: reader.get_fieldnorms_reader(field)?,
+        })
+    }
+
+    fn fit(&self, doc: DocId) -> TitleFit {
+        let held = self.docs.iter().filter(|d| d.binary_search(&doc).is_ok()).count() as u32;
+        if held == 0 {
+            // Other words only count against a title that names the query at all.
+            return 0;
+        }
+        let others = self.lengths.fieldnorm(doc).saturating_sub(held).min(0xFFFF);
+        (held.min(0xFFFF) << 16) | (0xFFFF - others)
+    }
 }
 
 /// A hit's position in the requested order: larger is better.
 ///
-/// `(words matched, sort value, tie-breaker)`: for relevance the sort value is the score and the
-/// tie-breaker the creation time; for the other sorts the tie-breaker is the score.
-type SortKey = (u32, u64, u64);
+/// `(words matched, title fit, sort value, tie-breaker)`: for relevance the title fit is a
+/// [`TitleFit`], the sort value the score and the tie-breaker the creation time; for the other
+/// sorts the title fit is 0 and the tie-breaker is the score.
+type SortKey = (u32, TitleFit, u64, u64);
 
 /// A candidate hit.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +205,7 @@ pub(crate) struct SegmentSearch {
     rating: Option<Column<f64>>,
     category_filter: OrdFilter,
     shop_filter: OrdFilter,
+    title: Option<TitleWords>,
     total: u64,
     heap: BinaryHeap<Reverse<Ranked>>,
     category_counts: Vec<u64>,
@@ -188,6 +244,10 @@ impl Collector for SearchCollector {
             rating: fast.column_opt(RATING)?,
             category_filter,
             shop_filter,
+            title: match (self.sort, self.title_terms.is_empty()) {
+                (Sort::Relevance, false) => Some(TitleWords::read(reader, self.title_field, &self.title_terms)?),
+                _ => None,
+            },
             total: 0,
             heap: BinaryHeap::new(),
             category_counts,
@@ -234,20 +294,28 @@ impl SegmentSearch {
         let words = coverage(score);
         let created = || i64_key(self.created.first(doc).unwrap_or(i64::MIN));
         match self.sort {
-            Sort::Relevance => (words, score_key(score), created()),
+            Sort::Relevance => (
+                words,
+                self.title.as_ref().map_or(0, |t| t.fit(doc)),
+                score_key(score),
+                created(),
+            ),
             Sort::PriceAsc => (
                 words,
+                0,
                 u64::MAX - i64_key(self.price.first(doc).unwrap_or(i64::MAX)),
                 score_key(score),
             ),
             Sort::PriceDesc => (
                 words,
+                0,
                 i64_key(self.price.first(doc).unwrap_or(i64::MIN)),
                 score_key(score),
             ),
-            Sort::Newest => (words, created(), score_key(score)),
+            Sort::Newest => (words, 0, created(), score_key(score)),
             Sort::Rating => (
                 words,
+                0,
                 self.rating.as_ref().and_then(|r| r.first(doc)).map_or(0, f64_key),
                 score_key(score),
             ),

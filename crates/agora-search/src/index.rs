@@ -9,14 +9,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::Value;
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::store::Compressor;
 use tantivy::{
-    Index, IndexBuilder, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError,
+    DocAddress, DocSet, Index, IndexBuilder, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
+    TantivyDocument, TantivyError, Term,
 };
 
-use crate::analysis::{query_words, tokenizers};
+use crate::analysis::{query_words, tokenizers, QueryWord};
 use crate::collector::SearchCollector;
+use crate::correction::{corrected_text, corrections};
 use crate::error::{Result, SearchError};
 use crate::facets::{price_facets, top_values};
 use crate::model::{Hit, MatchMode, ProductDoc, SearchQuery, SearchResults, MAX_LIMIT};
@@ -200,7 +202,16 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let fields = &self.inner.fields;
         let searcher = self.inner.reader.searcher();
-        let words = query_words(&q.text);
+        let typed = query_words(&q.text);
+        let corrected = corrected_text(&q.text, &typed, &corrections(&searcher, fields, &typed)?);
+        let words = if q.exact_words {
+            typed
+                .into_iter()
+                .map(|w| QueryWord { fuzzy_distance: 0, ..w })
+                .collect()
+        } else {
+            typed
+        };
         let query = crate::query::build(fields, q, &words);
         let limit = q.limit.min(MAX_LIMIT);
         let non_empty = |s: &Option<String>| s.as_ref().filter(|s| !s.is_empty()).cloned();
@@ -216,6 +227,11 @@ impl SearchIndex {
                 MatchMode::All if words.len() > 1 => words.len() as u32,
                 _ => 0,
             },
+            title_terms: words
+                .iter()
+                .map(|w| Term::from_field_text(fields.title, &w.stem))
+                .collect(),
+            title_field: fields.title,
         };
         let mut collected = searcher.search(&*query, &collector)?;
         if collected.total == 0 && collector.min_words > 0 {
@@ -248,6 +264,7 @@ impl SearchIndex {
                     .get_first(fields.sponsored)
                     .and_then(|v| v.as_bool())
                     .unwrap_or_default(),
+                in_stock: in_stock(&searcher, fields, ranked.address)?,
                 score: ranked.score,
             });
         }
@@ -257,6 +274,7 @@ impl SearchIndex {
             category_facets: top_values(collected.categories),
             shop_facets: top_values(collected.shops),
             price_facets: price_facets(&collected.prices),
+            corrected_text: corrected,
         })
     }
 
@@ -267,4 +285,18 @@ impl SearchIndex {
         let searcher = self.inner.reader.searcher();
         suggest::suggest(&searcher, &self.inner.fields, prefix, limit)
     }
+}
+
+/// Whether the document at `address` is in stock (the flag is indexed, not stored).
+fn in_stock(searcher: &Searcher, fields: &Fields, address: DocAddress) -> Result<bool> {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let term = Term::from_field_bool(fields.in_stock, true);
+    let Some(mut postings) = segment
+        .inverted_index(fields.in_stock)?
+        .read_postings(&term, IndexRecordOption::Basic)?
+    else {
+        return Ok(false);
+    };
+    // Postings only seek forwards, from their first document.
+    Ok(postings.doc() <= address.doc_id && postings.seek(address.doc_id) == address.doc_id)
 }

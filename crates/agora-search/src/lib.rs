@@ -8,8 +8,12 @@
 //! - English stemming ("headphone" finds "headphones", "running" finds "run") over the title
 //!   (weighted highest), attribute values, category names, shop name and description;
 //! - typo tolerance (edit distance 1 for words of 4+ letters, 2 for 8+), ranked so that a
-//!   document matching more of the query's words comes first, then exact matches before fuzzy
-//!   ones, then BM25;
+//!   document matching more of the query's words comes first, then one whose title holds more of
+//!   them exactly and fewer other words (a product named by the query before an accessory whose
+//!   title or description merely mentions it), then exact matches before fuzzy ones, then BM25;
+//!   the words a typo was matched to are
+//!   reported ([`SearchResults::corrected_text`]), and [`SearchQuery::exact_words`] turns typo
+//!   tolerance off;
 //! - filters (category subtree, shop, price range, attribute values, in stock), sorts,
 //!   offset/limit pagination, and facets over categories, shops and price buckets;
 //! - HTML-escaped snippets with `<mark>` around matched words;
@@ -35,6 +39,7 @@
 mod analysis;
 mod claim;
 mod collector;
+mod correction;
 mod error;
 mod facets;
 mod index;

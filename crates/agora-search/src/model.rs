@@ -52,7 +52,9 @@ pub struct ProductDoc {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
-    /// Best match first: more query words matched, then exact before fuzzy, then BM25.
+    /// Best match first: more query words matched, then titles holding more of them exactly and
+    /// fewer other words (the product a query names before its accessories), then exact before
+    /// fuzzy, then BM25.
     #[default]
     Relevance,
     /// Cheapest first.
@@ -144,6 +146,9 @@ pub struct SearchQuery {
     pub in_stock_only: bool,
     /// How many of the words must match.
     pub match_mode: MatchMode,
+    /// Match the words exactly (by stem), without typo tolerance: what a "search the exact words
+    /// instead" link asks for. Corrections are still worked out, to suggest them.
+    pub exact_words: bool,
     /// The order of the hits.
     pub sort: Sort,
     /// Hits to skip.
@@ -163,6 +168,7 @@ impl Default for SearchQuery {
             attributes: Vec::new(),
             in_stock_only: false,
             match_mode: MatchMode::Any,
+            exact_words: false,
             sort: Sort::Relevance,
             offset: 0,
             limit: 20,
@@ -202,6 +208,8 @@ pub struct Hit {
     pub snippet_html: String,
     /// Whether the listing is sponsored.
     pub sponsored: bool,
+    /// Whether any variant can still be sold.
+    pub in_stock: bool,
     /// The relevance score (larger is better; comparable only within one search).
     pub score: f32,
 }
@@ -230,4 +238,9 @@ pub struct SearchResults {
     /// Price buckets in minor units (see [`PRICE_BUCKETS`](crate::PRICE_BUCKETS)), cheapest
     /// first, empty buckets left out. A bucket `"lo-hi"` holds `lo <= price < hi`.
     pub price_facets: Vec<FacetCount>,
+    /// The query text with each misspelt word (one no product has) replaced by the closest word
+    /// products do have, within the word's typo distance; `None` when no word was corrected.
+    /// Without [`SearchQuery::exact_words`] these are the words the search matched instead
+    /// ("showing results for …"); with it, a "did you mean …".
+    pub corrected_text: Option<String>,
 }

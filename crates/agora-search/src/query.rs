@@ -51,7 +51,7 @@ pub(crate) fn coverage(score: Score) -> u32 {
 }
 
 /// Fields searched, with their BM25 weights.
-fn weighted_fields(f: &Fields) -> [(Field, Score); 5] {
+pub(crate) fn weighted_fields(f: &Fields) -> [(Field, Score); 5] {
     [
         (f.title, 3.0),
         (f.attributes_text, 1.5),

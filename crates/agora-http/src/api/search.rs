@@ -15,12 +15,14 @@ use crate::AppState;
 
 /// Search the catalog: relevance-ranked, typo-tolerant, with filters and facet counts.
 /// Parameters: `q`, `category` (a slug; its whole subtree), `shop` (an id), `min_price` and
-/// `max_price` (minor units), `attr.KEY=VALUE`, `in_stock=true`, `sort` (`relevance`, `price_asc`,
-/// `price_desc`, `newest`, `rating`), `cursor`, `limit` (1 to 100).
+/// `max_price` (minor units), `attr.KEY=VALUE`, `in_stock=true`, `exact=true` (the words as typed,
+/// no typo tolerance), `sort` (`relevance`, `price_asc`, `price_desc`, `newest`, `rating`),
+/// `cursor`, `limit` (1 to 100).
 #[utoipa::path(get, path = "/search", tag = "catalog",
     params(("q" = Option<String>, Query), ("category" = Option<String>, Query), ("shop" = Option<String>, Query),
            ("min_price" = Option<i64>, Query), ("max_price" = Option<i64>, Query), ("sort" = Option<String>, Query),
-           ("in_stock" = Option<bool>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<usize>, Query)),
+           ("in_stock" = Option<bool>, Query), ("exact" = Option<bool>, Query), ("cursor" = Option<String>, Query),
+           ("limit" = Option<usize>, Query)),
     responses((status = 200, body = SearchPage), (status = 422, body = Problem)))]
 pub async fn search(
     State(state): State<AppState>,

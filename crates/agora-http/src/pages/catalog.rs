@@ -2,18 +2,17 @@
 
 use agora_app::price_comparison::{self, OfferView};
 use agora_app::products::{self, ProductSummary, ProductView, VariantView};
-use agora_app::search::{FacetValue, SearchPage};
+use agora_app::search::SearchPage;
 use agora_app::shops::{self, ShopView};
 use agora_app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
+use super::search_results;
 use super::variant_picker::{self, OptionGroup};
-use super::{render, urlencode, CsrfToken, Layout, PageResult, PageUser};
+use super::{render, CsrfToken, Layout, PageResult, PageUser};
 use crate::extract::Query;
 use crate::media::ImageUrls;
 use crate::AppState;
@@ -31,68 +30,13 @@ pub async fn home(State(state): State<AppState>, PageUser(user): PageUser, csrf:
     Ok(render(&HomePage { layout, products }))
 }
 
-/// A link in the search sidebar.
-pub struct FacetLink {
-    pub label: String,
-    pub count: u64,
-    pub url: String,
-    pub active: bool,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchResultsPage {
-    layout: Layout,
-    page: SearchPage,
-    categories: Vec<FacetLink>,
-    shops: Vec<FacetLink>,
-    prices: Vec<FacetLink>,
-    /// Active filters, each with a link that removes it.
-    active: Vec<FacetLink>,
-    sort: String,
-    in_stock: bool,
-    /// The current filters as hidden form fields (for the sort form).
-    hidden: Vec<(String, String)>,
-    next_url: Option<String>,
-    error: Option<String>,
-}
-
-/// The search URL with `key` set to `value` (or removed when `None`); the page restarts at 1.
-fn url_with(params: &BTreeMap<String, String>, key: &str, value: Option<&str>) -> String {
-    let mut p = params.clone();
-    p.remove("cursor");
-    match value {
-        Some(v) => p.insert(key.to_owned(), v.to_owned()),
-        None => p.remove(key),
-    };
-    let query: Vec<String> = p
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-        .collect();
-    format!("/search?{}", query.join("&"))
-}
-
-fn facet_links(values: &[FacetValue], params: &BTreeMap<String, String>, key: &str) -> Vec<FacetLink> {
-    let current = params.get(key).map(String::as_str);
-    values
-        .iter()
-        .map(|f| FacetLink {
-            label: f.label.clone(),
-            count: f.count,
-            url: url_with(params, key, Some(&f.value)),
-            active: current == Some(f.value.as_str()),
-        })
-        .collect()
-}
-
 pub async fn search(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     csrf: CsrfToken,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let params: BTreeMap<String, String> = raw.clone().into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    let params = search_results::params(&raw);
     let (page, error) = match crate::extract::search_input(&raw) {
         Ok(input) => match agora_app::search::search(&state.app, input).await {
             Ok(page) => (page, None),
@@ -106,110 +50,12 @@ pub async fn search(
         Some(slug) => category_trail(&state, slug).await?.pop().map(|(_, name)| name),
         None => None,
     };
-    let title = if let (true, Some(name)) = (q.is_empty(), &category_name) {
-        name.clone()
-    } else if q.is_empty() {
-        "All products".to_owned()
-    } else {
-        format!("Results for “{q}”")
-    };
-    let categories = facet_links(&page.facets.category, &params, "category");
-    let shops = facet_links(&page.facets.shop, &params, "shop");
-    let prices: Vec<FacetLink> = page
-        .facets
-        .price
-        .iter()
-        .map(|f| {
-            let (lo, hi) = f.value.split_once('-').unwrap_or((f.value.as_str(), ""));
-            let mut p = params.clone();
-            p.insert("min_price".into(), lo.to_owned());
-            // Buckets hold lo <= price < hi; the filter's bounds are inclusive.
-            match hi.parse::<i64>() {
-                Ok(hi) => p.insert("max_price".into(), (hi - 1).to_string()),
-                Err(_) => p.remove("max_price"),
-            };
-            FacetLink {
-                label: f.label.clone(),
-                count: f.count,
-                url: url_with(&p, "min_price", Some(lo)),
-                active: false,
-            }
-        })
-        .collect();
-    let mut active = Vec::new();
-    for (key, label) in [
-        ("category", "Category"),
-        ("shop", "Shop"),
-        ("min_price", "From (cents)"),
-        ("max_price", "Up to (cents)"),
-        ("in_stock", "In stock"),
-    ] {
-        if let Some(v) = params.get(key) {
-            let shown = match key {
-                "category" => categories
-                    .iter()
-                    .find(|c| c.active)
-                    .map_or_else(|| v.clone(), |c| c.label.clone()),
-                "shop" => shops
-                    .iter()
-                    .find(|s| s.active)
-                    .map_or_else(|| v.clone(), |s| s.label.clone()),
-                _ => v.clone(),
-            };
-            active.push(FacetLink {
-                label: format!("{label}: {shown}"),
-                count: 0,
-                url: url_with(&params, key, None),
-                active: true,
-            });
-        }
-    }
-    let next_url = page.next_cursor.as_deref().map(|c| {
-        let mut p = params.clone();
-        p.insert("cursor".into(), c.to_owned());
-        let query: Vec<String> = p
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect();
-        format!("/search?{}", query.join("&"))
-    });
-    let hidden = params
-        .iter()
-        .filter(|(k, _)| !["sort", "cursor", "q", "in_stock"].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let description = if q.is_empty() {
-        "Browse every product on Agora: filter by category, shop, price and stock, and compare verified sellers."
-            .to_owned()
-    } else {
-        format!(
-            "Products matching “{}” on Agora: filter by category, shop, price and stock, and compare verified sellers.",
-            super::markdown::shorten(&q, 60)
-        )
-    };
-    let mut layout = Layout::new(&state, user, &csrf, title).await.describe(description);
+    let title = search_results::title(&q, category_name.as_deref());
+    let mut layout = Layout::new(&state, user, &csrf, title)
+        .await
+        .describe(search_results::description(&q));
     layout.q = q;
-    let sort = params.get("sort").cloned().unwrap_or_else(|| "relevance".into());
-    let in_stock = params.contains_key("in_stock");
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let view = SearchResultsPage {
-        layout,
-        page,
-        categories,
-        shops,
-        prices,
-        active,
-        sort,
-        in_stock,
-        hidden,
-        next_url,
-        error,
-    };
-    Ok((status, render(&view)).into_response())
+    Ok(search_results::respond(layout, page, params, category_name, error))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -19,6 +19,7 @@ mod pay;
 pub(crate) mod payments;
 mod quote_moves;
 pub(crate) mod rfqs;
+mod search_results;
 mod sell;
 mod seller_catalog;
 mod seller_coupons;

@@ -39,10 +39,12 @@ fn hits_carry_display_fields_and_the_sponsored_flag() {
     ad.currency = "SEK".into();
     ad.shop_id = "s-9".into();
     ad.shop_name = "Blend & Co".into();
+    ad.in_stock = false;
     let index = index_of(vec![ad, product("plain", "Plain blender")]);
     let results = search(&index, SearchQuery::text("blender"));
     let ad = results.hits.iter().find(|h| h.product_id == "ad").expect("ad hit");
     assert!(ad.sponsored);
+    assert!(!ad.in_stock, "an out-of-stock hit says so");
     assert_eq!((ad.price_minor, ad.currency.as_str()), (12_345, "SEK"));
     assert_eq!((ad.shop_id.as_str(), ad.shop_name.as_str()), ("s-9", "Blend & Co"));
     assert!(ad.score > 0.0);
@@ -52,6 +54,7 @@ fn hits_carry_display_fields_and_the_sponsored_flag() {
         .find(|h| h.product_id == "plain")
         .expect("plain hit");
     assert!(!plain.sponsored);
+    assert!(plain.in_stock);
 }
 
 #[test]

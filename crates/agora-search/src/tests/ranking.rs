@@ -124,3 +124,51 @@ fn match_mode_all_requires_every_word_and_falls_back_to_any() {
     assert_eq!(results.total, 3);
     assert_eq!(ids(&results)[0], "both");
 }
+
+#[test]
+fn a_product_named_by_the_query_outranks_accessories_that_mention_it() {
+    let mut product_itself = product("aurora", "Nordlicht Aurora wireless headphones");
+    product_itself.description = "Over-ear, active noise cancelling, 40 h battery.".into();
+    // An accessory whose title adds words to the product's name, and whose description repeats it.
+    let mut case = product("case", "Hard case for Nordlicht Aurora wireless headphones");
+    case.description = "Fits the Nordlicht Aurora wireless headphones: Nordlicht Aurora wireless headphones \
+                        stay safe. Made for Nordlicht Aurora wireless headphones."
+        .into();
+    case.attributes = vec![("fits".into(), "Nordlicht Aurora wireless headphones".into())];
+    // An accessory that mentions the product only in its description.
+    let mut stand = product("stand", "Walnut stand");
+    stand.description = "Holds Nordlicht Aurora wireless headphones.".into();
+    let index = index_of(vec![case, stand, product_itself]);
+    assert_eq!(
+        text_ids(&index, "Nordlicht Aurora wireless headphones"),
+        ["aurora", "case", "stand"]
+    );
+    // Part of the name still finds the product before the accessories.
+    assert_eq!(text_ids(&index, "aurora headphones")[0], "aurora");
+    // Asking for the accessory finds it first.
+    assert_eq!(text_ids(&index, "aurora headphones case")[0], "case");
+}
+
+#[test]
+fn corrected_words_are_reported_and_exact_words_turn_typos_off() {
+    let index = index_of(vec![
+        product("phones", "Wireless headphones"),
+        product("mug", "Coffee mug"),
+    ]);
+    let results = search(&index, SearchQuery::text("Wireless headphnes"));
+    assert_eq!(ids(&results), ["phones"]);
+    assert_eq!(results.corrected_text.as_deref(), Some("Wireless headphones"));
+    // Correctly spelt words are not "corrected".
+    assert_eq!(search(&index, SearchQuery::text("headphones")).corrected_text, None);
+    assert_eq!(search(&index, SearchQuery::text("kettle")).corrected_text, None);
+    // The exact words find nothing, and still suggest the correction.
+    let exact = search(
+        &index,
+        SearchQuery {
+            exact_words: true,
+            ..SearchQuery::text("headphnes")
+        },
+    );
+    assert_eq!(exact.total, 0);
+    assert_eq!(exact.corrected_text.as_deref(), Some("headphones"));
+}

@@ -233,9 +233,16 @@ db_test!(every_page_has_a_meta_description_and_open_graph_tags, |t| {
     assert_eq!(meta(&page, "property=\"og:title\""), "Aurora wireless headphones");
     assert_eq!(meta(&page, "property=\"og:type\""), "product");
 
-    // htmx loads only where hx- attributes are: not on the storefront.
+    // htmx loads only where hx- attributes are: not on the storefront, whose only script is the
+    // search box's.
     for html in [&home, &search, &page] {
-        assert!(!html.contains("<script"), "no script on storefront pages");
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "one script on storefront pages: {html}"
+        );
+        let script = attr_of(html, "src=\"/assets/search.", "src").expect("the search box's script");
+        assert!(script.ends_with(".js"), "{script}");
     }
     let account = fetch(
         t.client

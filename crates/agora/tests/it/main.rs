@@ -52,6 +52,7 @@ mod rfq_moves;
 mod rfqs;
 mod schema;
 mod search;
+mod search_page;
 mod shipping_methods;
 mod shop_ratings;
 mod shops;

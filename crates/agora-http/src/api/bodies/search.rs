@@ -24,6 +24,8 @@ pub struct SearchItem {
     pub title_html: String,
     /// A paid placement, labelled as such wherever it is shown.
     pub sponsored: bool,
+    /// Whether any variant can still be sold.
+    pub in_stock: bool,
     /// The product's first picture's thumbnail, if it has pictures.
     pub thumbnail_url: Option<String>,
 }
@@ -41,6 +43,7 @@ impl From<app::SearchItem> for SearchItem {
             snippet: i.snippet,
             title_html: i.title_html,
             sponsored: i.sponsored,
+            in_stock: i.in_stock,
             thumbnail_url: i.thumb_key.as_deref().map(crate::media::url),
         }
     }
@@ -87,6 +90,10 @@ pub struct SearchPage {
     pub facets: Facets,
     pub total: usize,
     pub next_cursor: Option<String>,
+    /// The query with its misspelt words replaced by the words products have: without `exact`,
+    /// the words the results were found for; with it, a suggestion. Absent when nothing was
+    /// corrected.
+    pub corrected_q: Option<String>,
 }
 
 impl From<app::SearchPage> for SearchPage {
@@ -96,6 +103,7 @@ impl From<app::SearchPage> for SearchPage {
             facets: p.facets.into(),
             total: p.total,
             next_cursor: p.next_cursor,
+            corrected_q: p.corrected_q,
         }
     }
 }
