@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 6] = [
+const ASSETS: [Asset; 7] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -55,6 +55,11 @@ const ASSETS: [Asset; 6] = [
         body: include_bytes!("../assets/negotiation.js"),
     },
     Asset {
+        name: "checkout.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/checkout.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -71,6 +76,8 @@ pub struct Urls {
     pub chat_js: String,
     /// Live updates of a negotiation page.
     pub negotiation_js: String,
+    /// Live shipping prices and totals on the checkout page.
+    pub checkout_js: String,
     pub favicon: String,
 }
 
@@ -83,13 +90,14 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, negotiation_js, favicon] = &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, checkout_js, favicon] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
         app_js: hashed_path(app_js),
         chat_js: hashed_path(chat_js),
         negotiation_js: hashed_path(negotiation_js),
+        checkout_js: hashed_path(checkout_js),
         favicon: hashed_path(favicon),
     }
 });
@@ -119,7 +127,7 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[5];
+    let favicon = &ASSETS[ASSETS.len() - 1];
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

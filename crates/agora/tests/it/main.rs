@@ -47,6 +47,7 @@ mod payments;
 mod payouts;
 mod people_words;
 mod refunds;
+mod rejected_shop_documents;
 mod rfq_moves;
 mod rfqs;
 mod schema;
