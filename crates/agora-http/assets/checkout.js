@@ -7,7 +7,7 @@
   var form = document.getElementById("checkout-form");
   if (!form || !window.fetch || !window.DOMParser || !window.FormData || !window.URLSearchParams) return;
   var button = document.getElementById("show-shipping");
-  if (button) button.hidden = true;
+  if (button) button.remove();
   var latest = 0;
   var timer = null;
 
