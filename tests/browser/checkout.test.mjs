@@ -1,7 +1,8 @@
 // Checkout with the address book and shipping methods, on a phone: the buyer saves an address
 // (it becomes the default), checks out choosing it and one of the shop's shipping methods with
 // its price shown, and the order keeps both. The address book and checkout pages do not scroll
-// sideways at 390 px.
+// sideways at 390 px. Typing another country updates the shipping methods and the totals
+// without a reload.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -92,5 +93,52 @@ test("a buyer checks out to a saved address by the shipping method they pick", {
     await assertVisible(buyer.getByText("Shipping (Express)"), "the chosen method on the order");
     await assertVisible(buyer.getByText("Lindenallee 7"), "the saved address on the order");
     await assertVisible(buyer.getByText("12.90 EUR").first(), "the express price on the order");
+  });
+});
+
+test("shipping prices and totals follow the address as it is typed, without a reload", { timeout: 150_000 }, async (t) => {
+  await withHarness(browser, server.baseURL, t, async (h) => {
+    const buyer = await (await h.newContext("buyer")).newPage();
+    await buyer.setViewportSize({ width: 390, height: 844 });
+    await login(buyer, DEMO.buyer);
+    await buyer.goto("/s/nordlicht-electronics");
+    await buyer
+      .locator(".product-card")
+      .filter({ hasText: "Nordlicht" })
+      .filter({ hasNot: buyer.locator(".badge-muted") })
+      .locator("a")
+      .first()
+      .click();
+    await buyer.waitForURL(/\/p\//);
+    await buyer.getByRole("button", { name: /^Add to cart/ }).first().click();
+    await buyer.waitForURL(/\/cart\?added=1$/);
+    await buyer.getByRole("link", { name: "Check out" }).click();
+    await buyer.waitForURL(/\/checkout$/);
+    // Marks this document: a reload would lose the mark.
+    await buyer.evaluate(() => { window.__sameDocument = true; });
+    assert.equal(await buyer.locator("#show-shipping").count(), 0, "the script does the step itself");
+
+    // A new address: typing the country fetches its methods and the totals.
+    const newAddress = buyer.getByRole("radio", { name: /A new address/ });
+    if (await newAddress.count()) await newAddress.check();
+    await buyer.getByLabel(/^Country/).fill("DK");
+    const shipping = buyer.getByRole("group", { name: /Shipping from Nordlicht/ });
+    await assertVisible(shipping, "Nordlicht's shipping choices for DK");
+    const total = buyer.locator("#checkout-totals .checkout-total");
+    await assertText(total, /Total: .*EUR/, "the total for DK");
+
+    // Express instead of the preselected parcel: the total follows.
+    const before = await total.innerText();
+    await shipping.getByRole("radio", { name: /^Express: 12\.90 EUR/ }).check();
+    await assertText(buyer.locator("#checkout-totals"), /Shipping \(Express\)/, "express in the totals");
+    assert.notEqual(await total.innerText(), before, "the total follows the method");
+    assert.ok(await shipping.getByRole("radio", { name: /^Express/ }).isChecked(), "the choice is kept");
+
+    // Another country (another tax rate): the figures change again, still on the same page.
+    await buyer.getByLabel(/^Country/).fill("DE");
+    await assertText(buyer.locator("#checkout-totals"), /delivery to DE/, "the totals are for DE");
+    assert.ok(await buyer.evaluate(() => window.__sameDocument === true), "no reload happened");
+    await assertAccessible(buyer, "the checkout page after live updates");
+    await assertNoSidewaysScroll(buyer, "the checkout page after live updates");
   });
 });

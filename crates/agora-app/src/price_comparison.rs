@@ -17,6 +17,10 @@ use crate::{audit, products, shops, Actor, App, AppError, AppResult};
 pub struct OfferView {
     pub product_id: String,
     pub variant_id: String,
+    pub sku: String,
+    /// The variant's options as people read them ("Black / 1 kg"), whichever product it belongs
+    /// to; `None` when it has none.
+    pub options: Option<String>,
     pub shop: ShopRef,
     /// The unit price for the requested quantity.
     pub price: Money,
@@ -27,6 +31,13 @@ pub struct OfferView {
     pub stock: i64,
     /// The shop's average rating, once it has reviews.
     pub rating: Option<f32>,
+}
+
+impl OfferView {
+    /// What people call the offered variant: its options, or its SKU when it has none.
+    pub fn label(&self) -> &str {
+        self.options.as_deref().unwrap_or(&self.sku)
+    }
 }
 
 /// The shop making an offer.
@@ -73,9 +84,15 @@ pub async fn for_product(
                 currency: v.price.currency.code().to_owned(),
                 stock: v.stock,
                 shipping_amount: None,
+                sku: v.sku.clone(),
+                attributes: v.attributes.to_string(),
+                category: product.category.clone(),
             }),
         }
     }
+    drop(conn);
+    let categories = crate::categories::rows(app).await?;
+    let mut conn = app.db.conn().await?;
     let mut offers = Vec::new();
     for row in rows {
         let Ok(currency) = Currency::parse(&row.currency) else {
@@ -97,9 +114,12 @@ pub async fn for_product(
         let Some((unit, landed)) = landed_price(&rules, qty, shipping) else {
             continue;
         };
+        let options = variant_options(&categories, &row.category, &row.attributes);
         offers.push(OfferView {
             product_id: row.product_id,
             variant_id: row.variant_id,
+            sku: row.sku,
+            options,
             shop: ShopRef {
                 id: row.shop_id,
                 name: row.shop_name,
@@ -114,6 +134,22 @@ pub async fn for_product(
     offers.sort_by_key(|o| (o.landed_price.currency.code(), o.landed_price.minor, Reverse(o.stock)));
     offers.dedup_by(|a, b| a.variant_id == b.variant_id);
     Ok(offers)
+}
+
+/// A variant's options in the order its own product's category declares them: offers from other
+/// products of the same GTIN are named as their own pages name them.
+fn variant_options(
+    categories: &[agora_store::categories::CategoryRow],
+    category: &str,
+    attributes: &str,
+) -> Option<String> {
+    let attributes: serde_json::Value = serde_json::from_str(attributes).ok()?;
+    let declared: Vec<agora_core::category::AttributeDef> = categories
+        .iter()
+        .find(|c| c.slug == category)
+        .and_then(|c| serde_json::from_str(&c.attributes).ok())
+        .unwrap_or_default();
+    agora_core::variant::option_label(&declared, &attributes)
 }
 
 /// The unit price for `qty` units and what the buyer pays in the end with `shipping`, or `None`

@@ -284,13 +284,15 @@ pub async fn upload_qualification(
 ) -> AppResult<QualificationView> {
     {
         let mut conn = app.db.conn().await?;
-        managed(&mut conn, actor, shop_id).await?;
+        takes_documents(&managed(&mut conn, actor, shop_id).await?)?;
     }
     let checked = crate::shop_applications::check_upload(app, upload)?;
     let blob_key = app.blobs.put(&checked.bytes).await.map_err(anyhow::Error::from)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     let s = managed(&mut tx, actor, shop_id).await?;
+    // Checked again in the transaction: the operator may have rejected the shop meanwhile.
+    takes_documents(&s)?;
     let row = crate::shop_applications::qualification_row(&s.id, actor, checked, blob_key, now);
     qualifications::insert(&mut tx, &row).await?;
     if let Ok(next) = s.status.transition(&ShopEvent::Resubmit) {
@@ -307,6 +309,20 @@ pub async fn upload_qualification(
     .await?;
     tx.commit().await?;
     Ok(qualification_view(row))
+}
+
+/// Refuses a document for a shop whose application is closed.
+fn takes_documents(s: &ShopRow) -> AppResult<()> {
+    if s.status.takes_documents() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            kind: crate::ConflictKind::InvalidTransition,
+            detail:
+                "this shop's application was rejected, so it takes no more documents; apply again to open a new shop"
+                    .into(),
+        })
+    }
 }
 
 /// A qualification document's bytes, for its shop's staff and operators.

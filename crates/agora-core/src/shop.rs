@@ -79,6 +79,12 @@ impl ShopStatus {
         matches!(self, ShopStatus::Pending | ShopStatus::InfoRequested)
     }
 
+    /// Whether the shop's staff may still send documents: every shop but a rejected one, whose
+    /// application is closed (a new application is a new shop).
+    pub fn takes_documents(self) -> bool {
+        self != ShopStatus::Rejected
+    }
+
     /// Whether the public sees the shop and it may trade.
     pub fn is_public(self) -> bool {
         self == ShopStatus::Approved

@@ -28,7 +28,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 8] = [
+const ASSETS: [Asset; 9] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -60,6 +60,11 @@ const ASSETS: [Asset; 8] = [
         body: include_bytes!("../assets/import.js"),
     },
     Asset {
+        name: "checkout.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/checkout.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -83,6 +88,8 @@ pub struct Urls {
     pub negotiation_js: String,
     /// The progress bar of a running catalog import.
     pub import_js: String,
+    /// Live shipping prices and totals on the checkout page.
+    pub checkout_js: String,
     pub favicon: String,
     /// The search box's suggestions and the results page's auto-applied sort: on every page,
     /// since every page has the search box.
@@ -98,7 +105,8 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, negotiation_js, import_js, favicon, search_js] = &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, import_js, checkout_js, favicon, search_js] =
+        &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
@@ -106,6 +114,7 @@ static URLS: LazyLock<Urls> = LazyLock::new(|| {
         chat_js: hashed_path(chat_js),
         negotiation_js: hashed_path(negotiation_js),
         import_js: hashed_path(import_js),
+        checkout_js: hashed_path(checkout_js),
         favicon: hashed_path(favicon),
         search_js: hashed_path(search_js),
     }
@@ -136,7 +145,10 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { serve(asset, SHORT) }),
             );
     }
-    let favicon = &ASSETS[6];
+    let favicon = ASSETS
+        .iter()
+        .find(|asset| asset.name == "favicon.svg")
+        .expect("the favicon is one of the assets");
     router
         .route("/favicon.ico", get(move || async move { serve(favicon, SHORT) }))
         .route("/robots.txt", get(robots))

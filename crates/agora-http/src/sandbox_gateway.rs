@@ -38,7 +38,7 @@ struct SandboxPage {
 fn page_for(session: SandboxSession, error: Option<String>, holder: String) -> Result<SandboxPage, AppError> {
     Ok(SandboxPage {
         assets: crate::assets::urls(),
-        amount: sandbox::amount_of(&session)?.to_string(),
+        amount: crate::words::money(sandbox::amount_of(&session)?),
         session,
         error,
         holder,

@@ -107,6 +107,45 @@ pub fn status(code: impl Display) -> String {
     sentence(&code.replace('_', " "))
 }
 
+/// A refusal as a page says it: each problem a sentence ("Quantity must be at least 1." stays the
+/// rule's own words, capitalised and closed with a full stop). An unexpected failure never shows
+/// its detail.
+pub fn message(err: &agora_app::AppError) -> String {
+    use agora_app::AppError;
+    match err {
+        AppError::Invalid(errors) => errors
+            .0
+            .iter()
+            .map(|e| field_message(&e.field, &e.message))
+            .collect::<Vec<_>>()
+            .join(" "),
+        AppError::Internal(_) => "Something went wrong on our side. Please try again in a moment.".into(),
+        other => closed(&other.to_string()),
+    }
+}
+
+/// A field's message as a sentence: a rule's fragment ("must be at least 1") is led by the field's
+/// name ("Quantity must be at least 1."); a whole sentence stays as it is.
+fn field_message(field: &str, text: &str) -> String {
+    let text = text.trim();
+    let name = field.rsplit('.').next().unwrap_or(field);
+    let name = name.split('[').next().unwrap_or(name).replace('_', " ");
+    match text.chars().next() {
+        Some(c) if c.is_lowercase() && !name.is_empty() => closed(&format!("{name} {text}")),
+        _ => closed(text),
+    }
+}
+
+/// A notice or a message as a sentence: capitalised, ending in a full stop (or its own `!`, `?`).
+pub fn closed(text: &str) -> String {
+    let text = sentence(text.trim());
+    if text.is_empty() || text.ends_with(['.', '!', '?', '…']) {
+        text
+    } else {
+        text + "."
+    }
+}
+
 /// `text` with its first letter capitalised and the rest as it is.
 pub fn sentence(text: &str) -> String {
     let mut chars = text.chars();
@@ -151,6 +190,28 @@ mod tests {
         assert_eq!(when("soon"), "soon");
         assert_eq!(time(""), "—");
         assert_eq!(time("<b>"), r#"<time datetime="&lt;b&gt;">&lt;b&gt;</time>"#);
+    }
+
+    #[test]
+    fn messages_read_as_sentences() {
+        use agora_app::AppError;
+        let mut errors = agora_core::ValidationErrors::new();
+        errors.add("quantity", "must be between 1 and 1000000");
+        errors.add("country", "Use an ISO 3166 country code.");
+        assert_eq!(
+            message(&AppError::Invalid(errors)),
+            "Quantity must be between 1 and 1000000. Use an ISO 3166 country code."
+        );
+        assert_eq!(message(&AppError::NotFound("order")), "Order not found.");
+        assert_eq!(
+            message(&AppError::Internal(anyhow::anyhow!("connection refused to 10.0.0.1"))),
+            "Something went wrong on our side. Please try again in a moment."
+        );
+        let mut errors = agora_core::ValidationErrors::new();
+        errors.add("methods[0].rate.free_from", "is not an amount");
+        assert_eq!(message(&AppError::Invalid(errors)), "Free from is not an amount.");
+        assert_eq!(closed("saved"), "Saved.");
+        assert_eq!(closed("Saved!"), "Saved!");
     }
 
     #[test]

@@ -377,6 +377,11 @@ pub struct OfferRow {
     pub stock: i64,
     /// The shop's shipping charge to the buyer's country (or its rate for everywhere), if it set one.
     pub shipping_amount: Option<i64>,
+    pub sku: String,
+    /// The variant's options as stored (a JSON object).
+    pub attributes: String,
+    /// The slug of its product's category, which declares the options' order.
+    pub category: String,
 }
 
 /// Every active offer of the item with this GTIN, from approved shops.
@@ -384,7 +389,8 @@ pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str)
     let rows = sqlx::query(
         "SELECT v.product_id, v.id, s.id, s.name, v.price_amount, v.currency, v.stock,
                 COALESCE((SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2 AND r.currency = v.currency),
-                         (SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*' AND r.currency = v.currency))
+                         (SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*' AND r.currency = v.currency)),
+                v.sku, v.attributes, p.category
          FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id
          WHERE v.gtin = $1 AND v.archived_at IS NULL AND p.status = 'active' AND s.status = 'approved'",
     )
@@ -403,6 +409,9 @@ pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str)
                 currency: r.try_get(5)?,
                 stock: r.try_get(6)?,
                 shipping_amount: r.try_get(7)?,
+                sku: r.try_get(8)?,
+                attributes: r.try_get(9)?,
+                category: r.try_get(10)?,
             })
         })
         .collect()

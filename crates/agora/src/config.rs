@@ -81,8 +81,9 @@ pub struct ServeArgs {
     /// Hours an offer or counter-offer waits for an answer before its negotiation expires [default: 72]
     #[arg(long, env = "AGORA_OFFER_EXPIRY_HOURS", value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub offer_expiry_hours: Option<u32>,
-    /// Send order emails through this SMTP server, smtp://[user:password@]host[:port] (plain
-    /// SMTP, for a local relay) [default: none: emails are written to the mail folder]
+    /// Send order emails through this SMTP server: smtps://[user:password@]host[:port] (TLS,
+    /// port 465), smtp://…?tls=starttls (STARTTLS required, port 587) or smtp://… (plain SMTP,
+    /// for a local relay, port 25) [default: none: emails are written to the mail folder]
     #[arg(long, env = "AGORA_SMTP_URL")]
     pub smtp_url: Option<String>,
     /// Folder that order emails are written to as .eml files when no SMTP server is set
@@ -450,6 +451,22 @@ mod tests {
             from_flags.mailer,
             Some(agora_app::mail::Mailer::Smtp("smtp://127.0.0.1:2525".into()))
         );
+        for url in [
+            "smtps://orders:secret@mail.example:465",
+            "smtp://mail.example?tls=starttls",
+        ] {
+            let tls = ServeArgs {
+                smtp_url: Some(url.into()),
+                ..Default::default()
+            };
+            let settings = Config::resolve(&store, &tls).unwrap().app_settings();
+            assert_eq!(settings.mailer, Some(agora_app::mail::Mailer::Smtp(url.into())));
+        }
+        let bad = ServeArgs {
+            smtp_url: Some("smtp://mail.example?tls=sometimes".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&store, &bad).is_err());
         let bad = ServeArgs {
             smtp_url: Some("mail.example".into()),
             ..Default::default()

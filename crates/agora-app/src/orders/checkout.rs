@@ -299,6 +299,50 @@ async fn plan(app: &App, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppR
     })
 }
 
+/// What one shop's order would come to if the buyer checked out now.
+#[derive(Debug, Clone)]
+pub struct QuotedOrder {
+    pub shop_id: String,
+    pub shop_name: String,
+    /// The shipping method's name (`None` for the shop's plain rate).
+    pub shipping_name: Option<String>,
+    pub totals: OrderTotals,
+}
+
+/// What the actor's cart would come to, shop by shop, shipped to `country` by the chosen methods
+/// (a shop left out ships by its cheapest): priced, shipped and taxed exactly as checkout does,
+/// before any coupon. Nothing is written or reserved; an empty cart quotes nothing.
+pub async fn quote(
+    app: &App,
+    actor: &Actor,
+    country: Country,
+    shipping_methods: &[(String, String)],
+) -> AppResult<Vec<QuotedOrder>> {
+    let mut conn = app.db.conn().await?;
+    let Some((_, rows)) = cart_store::lines_of_account(&mut conn, &actor.account_id).await? else {
+        return Ok(vec![]);
+    };
+    let priced = cart::priced_rows(&mut conn, Some(actor), rows).await?;
+    check_lines(&priced.lines)?;
+    let taxes = tax_table(&mut conn, country).await?;
+    let mut quoted = Vec::new();
+    for (shop_id, lines) in split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
+        let chosen = shipping_methods
+            .iter()
+            .find(|(s, _)| *s == shop_id)
+            .map(|(_, m)| m.as_str());
+        let shop_name = lines[0].shop_name.clone();
+        let order = price_shop_order(&mut conn, shop_id, lines, &taxes, country, chosen).await?;
+        quoted.push(QuotedOrder {
+            shop_id: order.shop_id,
+            shop_name,
+            shipping_name: order.shipping_name,
+            totals: order.totals,
+        });
+    }
+    Ok(quoted)
+}
+
 /// How often a checkout reads its cart again when the cart or a price changed between reading
 /// and writing, before it gives up.
 const ATTEMPTS: usize = 3;

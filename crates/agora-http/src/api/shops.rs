@@ -65,7 +65,7 @@ pub async fn get_shop(
 /// `file`, `kind` and optionally `expires_on` (`YYYY-MM-DD`).
 #[utoipa::path(post, path = "/shops/{id}/qualifications", tag = "shops", security(("bearer" = [])), params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", content = Object),
-    responses((status = 201, body = QualificationView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = QualificationView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn upload_qualification(
     State(state): State<AppState>,
     Auth(actor): Auth,

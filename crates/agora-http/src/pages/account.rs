@@ -206,7 +206,7 @@ async fn answer_invitation(
         Ok(to) => Ok(see_other(to)),
         Err(AppError::Conflict { detail: message, .. }) => {
             let mut page = account_page(state, actor, csrf, None).await?;
-            page.error = Some(message);
+            page.error = Some(crate::words::closed(&message));
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
         }
         Err(err) => Err(err.into()),
@@ -312,7 +312,7 @@ async fn company_error(
     let mut page = company_page(state, actor, csrf, None).await?;
     match err {
         AppError::Invalid(errors) => page.errors = errors,
-        AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => page.error = Some(m),
+        AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => page.error = Some(crate::words::closed(&m)),
         other => return Err(other.into()),
     }
     if let Some(form) = form {
@@ -436,7 +436,9 @@ pub async fn set_approval_limit(
             let mut page = company_page(&state, actor, &csrf, None).await?;
             match err {
                 AppError::Invalid(errors) => page.errors = errors,
-                AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => page.error = Some(m),
+                AppError::Conflict { detail: m, .. } | AppError::Forbidden(m) => {
+                    page.error = Some(crate::words::closed(&m))
+                }
                 other => return Err(other.into()),
             }
             page.limit_amount = form.amount;

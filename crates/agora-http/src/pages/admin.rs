@@ -178,7 +178,7 @@ pub async fn decide(
             page.message = form.message;
             match err {
                 AppError::Invalid(errors) => page.errors = errors,
-                other => page.error = Some(other.to_string()),
+                other => page.error = Some(crate::words::message(&other)),
             }
             Ok((status, render(&page)).into_response())
         }

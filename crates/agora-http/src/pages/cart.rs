@@ -87,16 +87,7 @@ async fn refused(
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         _ => return Err(err.into()),
     };
-    let message = match &err {
-        AppError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    };
-    let message = format!("That did not work: {message}.");
+    let message = format!("That did not work. {}", crate::words::message(&err));
     Ok((status, render(&page(state, user, csrf, headers, Some(message)).await?)).into_response())
 }
 

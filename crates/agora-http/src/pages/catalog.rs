@@ -40,10 +40,10 @@ pub async fn search(
     let (page, error) = match crate::extract::search_input(&raw) {
         Ok(input) => match agora_app::search::search(&state.app, input).await {
             Ok(page) => (page, None),
-            Err(AppError::Invalid(e)) => (SearchPage::default(), Some(e.to_string())),
+            Err(err @ AppError::Invalid(_)) => (SearchPage::default(), Some(crate::words::message(&err))),
             Err(err) => return Err(err.into()),
         },
-        Err(err) => (SearchPage::default(), Some(err.to_string())),
+        Err(err) => (SearchPage::default(), Some(crate::words::message(&err))),
     };
     let q = params.get("q").cloned().unwrap_or_default();
     let category_name = match params.get("category") {
@@ -152,7 +152,7 @@ pub async fn product(
     let (offers, offers_error) =
         match price_comparison::for_product(&state.app, user.as_ref(), &id, quantity, Some(country.as_str())).await {
             Ok(offers) => (offers, None),
-            Err(AppError::Invalid(e)) => (vec![], Some(e.to_string())),
+            Err(err @ AppError::Invalid(_)) => (vec![], Some(crate::words::message(&err))),
             Err(err) => return Err(err.into()),
         };
     let offer_ids: Vec<String> = offers.iter().map(|o| o.product_id.clone()).collect();

@@ -1,10 +1,14 @@
-//! What the checkout page offers beside the typed address: the buyer's saved addresses and each
-//! shop's shipping methods with their prices for the chosen destination.
+//! What the checkout page offers beside the typed address: the buyer's saved addresses, each
+//! shop's shipping methods with their prices for the chosen destination, and what the orders
+//! come to with the chosen methods (refreshed by `checkout.js` as the address changes).
 
 use std::collections::BTreeMap;
 
+use agora_app::orders::checkout;
 use agora_app::{addresses, shipping_methods, Actor, AppError};
 use agora_core::country::Country;
+use agora_core::money::Money;
+use agora_core::tax::PriceMode;
 
 use crate::AppState;
 
@@ -35,6 +39,19 @@ pub struct ShopChoices {
     pub methods: Vec<MethodChoice>,
 }
 
+/// What one shop's order comes to, as the review column shows it.
+pub struct QuoteRow {
+    pub shop_name: String,
+    /// "Shipping (Express)", or "Shipping" for a shop's plain rate.
+    pub shipping_label: String,
+    pub goods: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    /// Whether the shop's prices include the tax (else it is added).
+    pub tax_included: bool,
+    pub total: Money,
+}
+
 /// Everything the page offers for the addresses and shipping.
 pub struct Choices {
     pub addresses: Vec<AddressChoice>,
@@ -43,6 +60,10 @@ pub struct Choices {
     /// The country the prices are for, if one is known.
     pub country: Option<String>,
     pub shops: Vec<ShopChoices>,
+    /// Each shop's order with the chosen methods; empty while no country is known.
+    pub quotes: Vec<QuoteRow>,
+    /// What the buyer pays in all, one amount per currency.
+    pub totals: Vec<Money>,
 }
 
 /// The methods chosen in a posted form: `(shop id, method id)`, blank choices left out.
@@ -91,13 +112,19 @@ pub async fn load(
         })
         .collect();
     let mut shops = Vec::new();
+    // The method each shop ships by: the buyer's choice while the shop offers it there, else its
+    // default.
+    let mut picks = Vec::new();
     if let Some(country) = country {
         for s in shipping_methods::options_for_cart(&state.app, actor, country).await? {
             let mine = chosen
                 .iter()
-                .find(|(shop, _)| *shop == s.shop_id)
+                .find(|(shop, m)| *shop == s.shop_id && s.options.iter().any(|o| o.id.as_deref() == Some(m)))
                 .map(|(_, m)| m.as_str());
             let pick = mine.or(s.default_id.as_deref());
+            if let Some(p) = pick {
+                picks.push((s.shop_id.clone(), p.to_owned()));
+            }
             let methods = s
                 .options
                 .into_iter()
@@ -122,10 +149,54 @@ pub async fn load(
             });
         }
     }
+    // A cart that cannot be checked out as it is (a line out of stock, a shop that does not ship
+    // there) shows no figures: placing the order names the problem.
+    let quotes = match country {
+        Some(country) => match checkout::quote(&state.app, actor, country, &picks).await {
+            Ok(quoted) => quoted.into_iter().map(quote_row).collect(),
+            Err(AppError::Invalid(_) | AppError::Conflict { .. }) => vec![],
+            Err(err) => return Err(err),
+        },
+        None => vec![],
+    };
+    let totals = sum_by_currency(quotes.iter().map(|q| q.total))?;
     Ok(Choices {
         new_address: picked.is_none(),
         addresses,
         country: country.map(|c| c.code().to_owned()),
         shops,
+        quotes,
+        totals,
     })
+}
+
+fn quote_row(q: checkout::QuotedOrder) -> QuoteRow {
+    QuoteRow {
+        shop_name: q.shop_name,
+        shipping_label: match q.shipping_name {
+            Some(name) => format!("Shipping ({name})"),
+            None => "Shipping".into(),
+        },
+        goods: q.totals.subtotal,
+        shipping: q.totals.shipping_in_mode(),
+        tax: q.totals.tax,
+        tax_included: q.totals.price_mode == PriceMode::TaxInclusive,
+        total: q.totals.total,
+    }
+}
+
+/// Amounts added up per currency, in the order the currencies first appear.
+fn sum_by_currency(amounts: impl Iterator<Item = Money>) -> Result<Vec<Money>, AppError> {
+    let mut sums: Vec<Money> = Vec::new();
+    for amount in amounts {
+        match sums.iter_mut().find(|s| s.currency == amount.currency) {
+            Some(sum) => {
+                *sum = sum
+                    .checked_add(amount)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("adding up the checkout's totals: {e}")))?
+            }
+            None => sums.push(amount),
+        }
+    }
+    Ok(sums)
 }

@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::orders::when;
 use super::{render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser};
+use crate::words::when;
 use crate::AppState;
 
 /// A payout as the pages list it.
@@ -56,7 +56,7 @@ fn payout_row(p: PayoutView, shop: String) -> PayoutRow {
         requested: when(&p.created_at),
         reason: p.failure_reason.unwrap_or_default(),
         status: status_words(p.status),
-        amount: p.amount.to_string(),
+        amount: crate::words::money(p.amount),
         id: p.id,
         shop,
     }
@@ -77,7 +77,7 @@ impl From<Movement> for MovementRow {
             what: m.what,
             account: m.account,
             incoming: m.amount.minor > 0,
-            amount: m.amount.to_string(),
+            amount: crate::words::money(m.amount),
         }
     }
 }
@@ -174,7 +174,7 @@ async fn finance_page(
             .as_ref()
             .map(|a| Iban::parse(&a.iban).map(|i| i.to_string()).unwrap_or(a.iban.clone()))
             .unwrap_or_default(),
-        minimum: Money::new(f.min_payout_minor, Currency::EUR).to_string(),
+        minimum: crate::words::money(Money::new(f.min_payout_minor, Currency::EUR)),
         balances: f.balances,
         movements: f.movements.into_iter().map(Into::into).collect(),
         account,

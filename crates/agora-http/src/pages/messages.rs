@@ -208,6 +208,7 @@ pub async fn post(
                 AppError::Invalid(e) => e.message_for("body").unwrap_or("the message is not valid").to_owned(),
                 other => other.to_string(),
             };
+            let text = crate::words::closed(&text);
             if script {
                 let status = crate::problem::ApiError(err).into_response().status();
                 return Ok((status, Json(serde_json::json!({"error": text}))).into_response());

@@ -241,8 +241,9 @@ impl Layout {
         self
     }
 
+    /// The notice after an action, always a sentence ("Saved.").
     pub fn with_notice(mut self, notice: Option<String>) -> Self {
-        self.notice = notice;
+        self.notice = notice.map(|n| crate::words::closed(&n));
         self
     }
 }

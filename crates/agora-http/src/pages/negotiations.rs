@@ -42,16 +42,9 @@ pub(crate) fn typed_money(field: &str, raw: &str, currency: Currency) -> Result<
     Money::parse_major(raw.trim(), currency).map_err(|m| AppError::invalid(field, m))
 }
 
+/// A refusal as the page says it (one place: `words::message`).
 fn message_of(err: &AppError) -> String {
-    match err {
-        AppError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
+    crate::words::message(err)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,7 +225,7 @@ pub async fn act(
             } else {
                 StatusCode::CONFLICT
             };
-            let message = format!("That did not work: {}.", message_of(&err));
+            let message = format!("That did not work. {}", message_of(&err));
             let p = page(&state, actor, &csrf, &id, None, Some(message)).await?;
             Ok((status, render(&p)).into_response())
         }

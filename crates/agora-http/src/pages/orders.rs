@@ -20,11 +20,6 @@ use super::{render, see_other, CsrfToken, Layout, PageForm, PageResult, PageUser
 use crate::extract::Query;
 use crate::AppState;
 
-/// An RFC 3339 time as people read it: "30 Nov 2026, 13:47 UTC".
-pub fn when(rfc3339: &str) -> String {
-    crate::words::when(rfc3339)
-}
-
 /// A status as people say it.
 pub fn status_words(status: &OrderStatus) -> &'static str {
     match status {
@@ -84,6 +79,9 @@ pub struct CheckoutForm {
     coupon: String,
     /// A saved address's id; empty for the new address typed in the form.
     address_id: Option<String>,
+    /// `shipping` to see the shipping methods and totals for the address as it is now, without
+    /// placing the order (the page's "Show shipping prices" button, and `checkout.js`).
+    step: String,
     /// The `shipping_method.{shop id}` choices.
     #[serde(flatten)]
     choices: std::collections::BTreeMap<String, String>,
@@ -136,6 +134,14 @@ pub async fn checkout(
     csrf.check(&form.csrf)?;
     let actor = user.require("/checkout")?;
     let methods = checkout_choices::chosen_methods(&form.choices);
+    if form.step == "shipping" {
+        let form = CheckoutForm {
+            step: String::new(),
+            ..form
+        };
+        let page = checkout_again(&state, actor, &csrf, form, &methods, ValidationErrors::new(), None).await?;
+        return Ok(render(&page));
+    }
     let input = CheckoutInput {
         address_id: form.address_id.as_deref().filter(|id| !id.is_empty()),
         shipping_methods: &methods,
@@ -167,7 +173,7 @@ pub async fn checkout(
         }
         Ok(agora_app::idempotency::Answer::Replayed(_)) => return Ok(see_other("/orders")),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(err @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, ValidationErrors::new(), Some(err.to_string())),
+        Err(err @ AppError::Conflict { .. }) => (StatusCode::CONFLICT, ValidationErrors::new(), Some(message_of(&err))),
         Err(err) => return Err(err.into()),
     };
     let error = error.or_else(|| {
@@ -182,11 +188,26 @@ pub async fn checkout(
                     .map(|e| format!("{}.", e.message))
             })
     });
+    let page = checkout_again(&state, actor, &csrf, form, &methods, errors, error).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// The checkout page again with what the buyer sent: after a refusal, or to show the shipping
+/// methods and totals for the address as it is now.
+async fn checkout_again(
+    state: &AppState,
+    actor: agora_app::Actor,
+    csrf: &CsrfToken,
+    form: CheckoutForm,
+    methods: &[(String, String)],
+    errors: ValidationErrors,
+    error: Option<String>,
+) -> Result<CheckoutPage, super::PageError> {
     let cart = cart::view(&state.app, CartOf::Buyer(&actor)).await?;
-    let choices = checkout_choices::load(&state, &actor, form.address_id.as_deref(), &form.country, &methods).await?;
+    let choices = checkout_choices::load(state, &actor, form.address_id.as_deref(), &form.country, methods).await?;
     let wallet = agora_app::payments::wallet::balances(&state.app, &actor).await?;
-    let layout = Layout::new(&state, Some(actor), &csrf, "Checkout").await;
-    let page = CheckoutPage {
+    let layout = Layout::new(state, Some(actor), csrf, "Checkout").await;
+    Ok(CheckoutPage {
         layout,
         cart,
         wallet,
@@ -194,8 +215,7 @@ pub async fn checkout(
         errors,
         error,
         choices,
-    };
-    Ok((status, render(&page)).into_response())
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -447,7 +467,7 @@ async fn act(
                 &csrf,
                 &id,
                 None,
-                Some(format!("That did not work: {message}.")),
+                Some(format!("That did not work. {message}")),
             )
             .await?;
             Ok((status, render(&page)).into_response())
@@ -456,16 +476,9 @@ async fn act(
     }
 }
 
+/// A refusal as the page says it (one place: `words::message`).
 pub(super) fn message_of(err: &AppError) -> String {
-    match err {
-        AppError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
+    crate::words::message(err)
 }
 
 /// The order page's action buttons: `ship`, `confirm-receipt`, `cancel`, `approve`, `decline`,
@@ -505,7 +518,7 @@ pub async fn reorder(
         Ok(done) => done,
         Err(err @ AppError::Forbidden(_)) => {
             let status = crate::problem::problem_of(&err).status();
-            let message = format!("That did not work: {}.", message_of(&err));
+            let message = format!("That did not work. {}", message_of(&err));
             let page = detail_page(&state, actor, &csrf, &id, None, Some(message)).await?;
             return Ok((status, render(&page)).into_response());
         }

@@ -207,16 +207,8 @@ pub(super) async fn finance_failed(
     err: AppError,
 ) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
-    let message = match &err {
-        AppError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    };
-    let page = finance_page(state, actor, csrf, None, Some(format!("That did not work: {message}."))).await?;
+    let message = crate::words::message(&err);
+    let page = finance_page(state, actor, csrf, None, Some(format!("That did not work. {message}"))).await?;
     Ok((status, render(&page)).into_response())
 }
 

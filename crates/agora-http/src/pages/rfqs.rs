@@ -30,7 +30,7 @@ pub fn stars(hundredths: &i64) -> String {
 pub fn money_of(value: &serde_json::Value) -> String {
     let amount = value["amount"].as_i64().unwrap_or(0);
     match value["currency"].as_str().map(Currency::parse) {
-        Some(Ok(c)) => agora_core::money::Money::new(amount, c).to_string(),
+        Some(Ok(c)) => crate::words::money(agora_core::money::Money::new(amount, c)),
         _ => amount.to_string(),
     }
 }
@@ -261,16 +261,9 @@ pub async fn detail(
     ))
 }
 
+/// A refusal as the page says it (one place: `words::message`).
 fn message_of(err: &AppError) -> String {
-    match err {
-        AppError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
+    crate::words::message(err)
 }
 
 pub(super) async fn failed(
@@ -281,7 +274,7 @@ pub(super) async fn failed(
     err: AppError,
 ) -> PageResult {
     let status = crate::problem::problem_of(&err).status();
-    let message = format!("That did not work: {}.", message_of(&err));
+    let message = format!("That did not work. {}", message_of(&err));
     let page = detail_page(state, actor, csrf, id, "", None, Some(message)).await?;
     Ok((status, render(&page)).into_response())
 }

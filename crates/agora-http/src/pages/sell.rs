@@ -128,7 +128,7 @@ async fn refused(
             );
         }
         AppError::UnsupportedMediaType(_) => page.errors.add("file", "must be a PDF, PNG or JPEG file"),
-        other => page.error = Some(other.to_string()),
+        other => page.error = Some(crate::words::message(&other)),
     }
     page.error = page
         .error
@@ -284,7 +284,7 @@ pub async fn upload(
             page.expires_on = expires_on;
             match err {
                 AppError::Invalid(errors) => page.errors = errors,
-                other => page.error = Some(other.to_string()),
+                other => page.error = Some(crate::words::message(&other)),
             }
             Ok((status, render(&page)).into_response())
         }

@@ -186,7 +186,7 @@ pub async fn create(
                     errors.0.iter_mut().for_each(|e| e.field = form_field(&e.field));
                     page.errors = errors;
                 }
-                other => page.error = Some(other.to_string()),
+                other => page.error = Some(crate::words::message(&other)),
             }
             Ok((status, render(&page)).into_response())
         }
@@ -310,7 +310,7 @@ pub(super) async fn edit_error(
     match (variant, err) {
         (Some(failed), err) => failed.apply(err, &mut page.variants),
         (None, AppError::Invalid(errors)) => page.errors = errors,
-        (None, other) => page.error = Some(other.to_string()),
+        (None, other) => page.error = Some(crate::words::message(&other)),
     }
     Ok((status, render(&page)).into_response())
 }

@@ -45,17 +45,14 @@ pub struct CouponRowView {
 }
 
 fn day(rfc3339: &Option<String>) -> String {
-    rfc3339
-        .as_deref()
-        .map(super::orders::when)
-        .unwrap_or_else(|| "—".into())
+    rfc3339.as_deref().map(crate::words::when).unwrap_or_else(|| "—".into())
 }
 
 impl From<CouponView> for CouponRowView {
     fn from(c: CouponView) -> Self {
         let off = match (c.percentage_bp, c.amount) {
             (Some(bp), _) => format!("{}.{:02} % off", bp / 100, bp % 100).replace(".00 %", " %"),
-            (None, Some(m)) => format!("{m} off"),
+            (None, Some(m)) => format!("{} off", crate::words::money(m)),
             (None, None) => "—".into(),
         };
         let uses = match c.max_uses {

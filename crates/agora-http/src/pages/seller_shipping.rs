@@ -46,10 +46,10 @@ pub struct MethodRowView {
 impl From<MethodView> for MethodRowView {
     fn from(m: MethodView) -> Self {
         let price = match &m.method.rate {
-            ShippingRate::Flat { price } => price.to_string(),
+            ShippingRate::Flat { price } => crate::words::money(price),
             ShippingRate::ByWeight { bands } => bands
                 .iter()
-                .map(|b| format!("up to {} g: {}", b.up_to_grams, b.price))
+                .map(|b| format!("up to {} g: {}", b.up_to_grams, crate::words::money(b.price)))
                 .collect::<Vec<_>>()
                 .join("; "),
         };
@@ -57,7 +57,7 @@ impl From<MethodView> for MethodRowView {
             id: m.id,
             name: m.method.name,
             price,
-            free_from: m.method.free_from.map_or_else(|| "—".into(), |f| f.to_string()),
+            free_from: m.method.free_from.map_or_else(|| "—".into(), crate::words::money),
             countries: match m.method.destinations {
                 Destinations::Everywhere => "everywhere".into(),
                 Destinations::Only(list) => list.iter().map(|c| c.code()).collect::<Vec<_>>().join(", "),

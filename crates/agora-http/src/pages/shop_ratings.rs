@@ -35,7 +35,7 @@ pub async fn rate(
         Ok(_) => Ok(see_other(&format!("/orders/{id}?rated=1#order-rating"))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
             let status = crate::problem::problem_of(&err).status();
-            let message = format!("That did not work: {}.", message_of(&err));
+            let message = format!("That did not work. {}", message_of(&err));
             let page = detail_page(&state, actor, &csrf, &id, None, Some(message)).await?;
             Ok((status, render(&page)).into_response())
         }

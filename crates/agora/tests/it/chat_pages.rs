@@ -87,7 +87,7 @@ db_test!(the_inbox_and_the_conversation_pages_work_without_script, |t| {
     assert!(page.text.contains("Black and white."));
     let r = post_page_form(&t, &c.seller, &location, "").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("must not be empty"), "{}", r.text);
+    assert!(r.text.contains("Must not be empty."), "{}", r.text);
 
     let product = t
         .post(

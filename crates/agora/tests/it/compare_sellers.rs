@@ -90,3 +90,75 @@ db_test!(
         );
     }
 );
+
+db_test!(offers_from_other_products_are_named_by_their_own_options, |t| {
+    let (seller, shop, operator) = seller_with_shop(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{shop}/products"),
+            Some(&seller),
+            headphones("AUR-1", "4006381333931", 15_000, 3),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+
+    // Another shop lists the same item (same GTIN) in a category that declares its options
+    // in another order: its row reads as its own page reads it, not as a bare SKU.
+    let r = t
+        .post(
+            "/api/v1/admin/categories",
+            Some(&operator),
+            json!({"slug": "studio", "name": "Studio", "attributes": [
+                    {"key": "size", "type": "text"},
+                    {"key": "colour", "type": "enum", "values": ["black", "white"]}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let other = t.user("other@example.com").await;
+    let other_shop = t.shop(&other, "Studio Depot", &["studio"]).await;
+    let r = t
+        .post(
+            &format!("/api/v1/admin/shops/{other_shop}/approve"),
+            Some(&operator),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t
+        .post(
+            &format!("/api/v1/shops/{other_shop}/products"),
+            Some(&other),
+            json!({
+                "title": "Aurora headphones, studio edition",
+                "category": "studio",
+                "variants": [{"sku": "STD-AUR-W", "gtin": "4006381333931",
+                              "price": {"amount": 14_000, "currency": "EUR"}, "stock": 8,
+                              "attributes": {"colour": "white", "size": "L"}}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let r = t.get(&format!("/api/v1/products/{id}/offers"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", r.text);
+    assert_eq!(items[0]["sku"], "STD-AUR-W", "cheapest first: {}", r.text);
+    assert_eq!(items[0]["options"], "L / White", "{}", r.text);
+    assert_eq!(items[1]["options"], "Black", "{}", r.text);
+
+    let page = t.get(&format!("/p/{id}"), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let table = page.text.split(r#"id="offers-table""#).nth(1).expect("offers table");
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        table.contains(r#"Studio Depot</a> <span class="muted offer-variant">L / White</span>"#),
+        "{table}"
+    );
+    assert!(
+        table.contains(r#"Sound Shop</a> <span class="muted offer-variant">Black</span>"#),
+        "{table}"
+    );
+    assert!(!table.contains("STD-AUR-W"), "{table}");
+});

@@ -48,6 +48,7 @@ mod payouts;
 mod people_words;
 mod product_imports;
 mod refunds;
+mod rejected_shop_documents;
 mod rfq_moves;
 mod rfqs;
 mod schema;

@@ -306,3 +306,103 @@ db_test!(
         assert!(jobs_in(&t.app, "queued", "send_email").await.is_empty());
     }
 );
+
+/// A bare SMTP server on loopback that keeps every message it takes. It offers neither STARTTLS
+/// nor TLS, so a mailer that must protect the connection has to refuse to send through it.
+fn plain_smtp_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let keep = keep.clone();
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().unwrap();
+                let mut lines = BufReader::new(stream);
+                let _ = out.write_all(b"220 mail.test ESMTP\r\n");
+                let mut line = Vec::new();
+                let mut data: Option<String> = None;
+                loop {
+                    line.clear();
+                    match lines.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let text = String::from_utf8_lossy(&line).into_owned();
+                    if let Some(message) = data.as_mut() {
+                        if text == ".\r\n" {
+                            keep.lock().unwrap().push(std::mem::take(message));
+                            data = None;
+                            let _ = out.write_all(b"250 kept\r\n");
+                        } else {
+                            message.push_str(&text);
+                        }
+                        continue;
+                    }
+                    let verb = text.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-mail.test\r\n250 8BITMIME\r\n",
+                        "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = out.write_all(b"221 bye\r\n");
+                            return;
+                        }
+                        _ => b"502 not here\r\n",
+                    };
+                    let _ = out.write_all(answer);
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+db_test!(emails_go_to_smtp_and_never_unprotected_when_tls_is_asked, |t| {
+    let (_seller, lamp, buyer) = setup(&t).await;
+    let id = place(&t, &buyer, &lamp, 1, "card").await;
+    let (port, received) = plain_smtp_server();
+    let now = now_ms();
+
+    // TLS from the first byte, then STARTTLS: the server offers neither, so nothing is sent and
+    // the message waits for another attempt.
+    let mut at = now - 60_000;
+    for url in [
+        format!("smtps://127.0.0.1:{port}"),
+        format!("smtp://127.0.0.1:{port}?tls=starttls"),
+    ] {
+        let mut app = t.app.clone();
+        app.mailer = Mailer::Smtp(url.clone());
+        at += 60_000;
+        run_jobs(&app, at).await;
+        let waiting = jobs_in(&t.app, "queued", "send_email").await;
+        assert_eq!(waiting.len(), 1, "{url}: the message waits");
+        assert!(
+            waiting[0].last_error.as_deref().unwrap_or("").contains("mail server"),
+            "{url}: {:?}",
+            waiting[0].last_error
+        );
+        assert!(
+            received.lock().unwrap().is_empty(),
+            "{url}: nothing went out unprotected"
+        );
+    }
+
+    // Plain SMTP to a local relay delivers it.
+    let mut app = t.app.clone();
+    app.mailer = Mailer::Smtp(format!("smtp://127.0.0.1:{port}"));
+    run_jobs(&app, at + 60_000).await;
+    assert!(jobs_in(&t.app, "queued", "send_email").await.is_empty());
+    let sent = received.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("buyer@example.com") && sent[0].contains(&id),
+        "{}",
+        sent[0]
+    );
+});

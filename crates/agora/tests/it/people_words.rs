@@ -122,3 +122,23 @@ db_test!(pages_speak_in_words_people_use, |t| {
         bad.text
     );
 });
+
+db_test!(amounts_outside_price_elements_keep_the_one_money_format, |t| {
+    crate::hostile::marketplace(&t).await;
+    let (nora, shop) = crate::hostile::seller_with_shop(&t, "nora@example.com", "Nordlicht").await;
+    let r = t
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/shops/{shop}/shipping-methods"),
+            Some(&nora),
+            Some(json!({"methods": [{"name": "Pallet", "rate": {"kind": "flat", "price": {"amount": 123_450, "currency": "EUR"}},
+                                     "free_from": {"amount": 1_000_000, "currency": "EUR"}}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = get(&t, &format!("/sell/shops/{shop}/shipping"), &nora).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("1,234.50 EUR"), "{}", page.text);
+    assert!(page.text.contains("10,000.00 EUR"), "{}", page.text);
+    assert!(!page.text.contains("1234.50"), "{}", page.text);
+});

@@ -367,3 +367,91 @@ db_test!(a_demoted_or_removed_member_cannot_set_the_company_shops_methods, |t| {
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "{}", listed.text);
     assert_eq!(set_methods(&t, &anna, &shop, json!([])).await.status, StatusCode::OK);
 });
+
+db_test!(
+    the_checkout_page_shows_each_countrys_methods_and_totals_before_placing,
+    |t| {
+        marketplace(&t).await;
+        tax_rates(&t).await;
+        let (nora, shop) = seller_with_shop(&t, "nora@example.com", "Nordlicht").await;
+        let lamp = variant(&t, &nora, &shop, "LAMP", 2000, 50).await;
+        set_weight(&t, &nora, &lamp, 400).await;
+        let set = set_methods(&t, &nora, &shop, three_methods()).await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+        let express = id_of(&set.body, "Express");
+        let buyer = t.user("buyer@example.com").await;
+        add(&t, &buyer, &lamp, 1).await;
+        let field = format!("shipping_method.{shop}");
+        let step = |country: &'static str, method: Option<String>| {
+            let (t, buyer, field) = (&t, &buyer, field.clone());
+            async move {
+                let mut fields = vec![
+                    ("step", "shipping".to_owned()),
+                    ("address_id", String::new()),
+                    ("country", country.to_owned()),
+                    ("payment_method", "card".to_owned()),
+                ];
+                if let Some(m) = method {
+                    fields.push((field.as_str(), m));
+                }
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                crate::page_session::post(t, "/checkout", buyer, &fields).await
+            }
+        };
+
+        // Without a country: no methods, no figures beyond the goods.
+        let page = step("", None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(!page.text.contains("Shipping from Nordlicht"), "{}", page.text);
+        assert!(!page.text.contains("Total: "), "{}", page.text);
+
+        // To DE: every method with its price, the cheapest (the letter) picked, and the total.
+        let page = step("DE", None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("Shipping from Nordlicht"), "{}", page.text);
+        assert!(
+            page.text.contains(r#"Letter: <span class="price">2.00 EUR</span>"#),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("Shipping (Letter)"), "{}", page.text);
+        assert!(
+            page.text
+                .contains(r#"Total: <strong class="price" data-currency="EUR">22.00 EUR</strong>"#),
+            "{}",
+            page.text
+        );
+        // To FR only Express ships: its price makes the total.
+        let page = step("FR", None).await;
+        assert!(!page.text.contains("Letter: "), "{}", page.text);
+        assert!(
+            page.text.contains(r#"Express: <span class="price">12.00 EUR</span>"#),
+            "{}",
+            page.text
+        );
+
+        // The buyer's choice is kept and counted; the figures are the ones checkout then charges.
+        let page = step("DE", Some(express.clone())).await;
+        assert!(
+            page.text.contains(&format!(r#"value="{express}" checked"#)),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text
+                .contains(r#"Total: <strong class="price" data-currency="EUR">32.00 EUR</strong>"#),
+            "{}",
+            page.text
+        );
+        let orders = t.get("/api/v1/orders", Some(&buyer)).await;
+        assert_eq!(
+            orders.body["items"],
+            json!([]),
+            "the step places nothing: {}",
+            orders.text
+        );
+        let r = checkout(&t, &buyer, body("DE", json!({ shop.clone(): express }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["orders"][0]["total"], eur(3200), "{}", r.text);
+    }
+);

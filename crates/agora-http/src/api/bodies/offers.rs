@@ -13,6 +13,9 @@ use super::products::ShopRef;
 pub struct OfferView {
     pub product_id: String,
     pub variant_id: String,
+    pub sku: String,
+    /// The variant's options as people read them ("Black / 1 kg"); null when it has none.
+    pub options: Option<String>,
     pub shop: ShopRef,
     /// The unit price for the requested quantity.
     #[schema(value_type = MoneySchema)]
@@ -33,6 +36,8 @@ impl From<app::OfferView> for OfferView {
         Self {
             product_id: o.product_id,
             variant_id: o.variant_id,
+            sku: o.sku,
+            options: o.options,
             shop: ShopRef {
                 id: o.shop.id,
                 name: o.shop.name,
