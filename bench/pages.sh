@@ -3,7 +3,8 @@
 # and PostgreSQL, for an anonymous visitor: the home page, a search results page, a product page
 # and the search API. Prints requests/s and each one's ratio to hello (goals: pages >= 0.15, the
 # search API >= 0.08).
-# Needs: wrk (Debian package `wrk`); PostgreSQL at $BENCH_POSTGRES_URL (default: local, user postgres).
+# Needs: wrk (Debian package `wrk`); PostgreSQL at $BENCH_POSTGRES_URL (default: local, user postgres),
+# where it drops and creates the database $BENCH_DATABASE (default agora_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
@@ -14,6 +15,7 @@ HELLO=$TARGET/release/examples/hello_axum
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 PG_BASE=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+PG_DB=${BENCH_DATABASE:-agora_bench}
 
 rps() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "$1" | awk '/Requests\/sec/ {print $2}'; }
 
@@ -42,10 +44,11 @@ run() { # engine, extra args...
   search=$(rps "$base/search?q=grinder")
   product=$(rps "$base/p/$id")
   api=$(rps "$base/api/v1/search?q=grinder")
+  local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
-  awk -v e="$engine" -v h="$hello" -v a="$home" -v b="$search" -v c="$product" -v d="$api" 'BEGIN {
-    printf "%-10s hello %8.0f req/s\n", e, h
+  awk -v e="$engine" -v h="$hello" -v a="$home" -v b="$search" -v c="$product" -v d="$api" -v l="$load" 'BEGIN {
+    printf "%-10s hello %8.0f req/s  (load average %s)\n", e, h, l
     printf "%-10s home page      %8.0f req/s  %.3f x hello (goal 0.15)\n", e, a, a / h
     printf "%-10s search page    %8.0f req/s  %.3f x hello (goal 0.15)\n", e, b, b / h
     printf "%-10s product page   %8.0f req/s  %.3f x hello (goal 0.15)\n", e, c, c / h
@@ -54,5 +57,5 @@ run() { # engine, extra args...
 }
 
 run sqlite
-psql -q "$PG_BASE/postgres" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS agora_bench" -c "CREATE DATABASE agora_bench" >/dev/null
-run postgres --database-url "$PG_BASE/agora_bench"
+psql -q "$PG_BASE/postgres" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" >/dev/null
+run postgres --database-url "$PG_BASE/$PG_DB"

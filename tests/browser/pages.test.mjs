@@ -1,6 +1,7 @@
 // Every page of the journeys and of the catalog, checked one by one: accessibility (axe-core, no serious or critical
 // violation), weight (all CSS and JavaScript a page loads, at most 100 KB), console errors (none),
-// and no request to a host other than 127.0.0.1. /api/docs is a developer tool with its own test.
+// and no request to a host other than 127.0.0.1; the heaviest page's weight, and the Largest Contentful Paint of the
+// home page and a product page (under 1 s), are printed. /api/docs is a developer tool with its own test.
 
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import {
   Harness,
   launchBrowser,
   assertFitsPhone,
+  largestContentfulPaint,
   PHONE_WIDTH,
   runAxe,
   slug,
@@ -23,13 +25,15 @@ import { applyForShop, login, makePdf, register, unique, uniqueEmail } from "./l
 import { ARTIFACTS, DEMO, startServer } from "./lib/server.mjs";
 
 const MAX_ASSET_BYTES = 100 * 1024;
+// The goal for the Largest Contentful Paint of the home page and a product page on this machine.
+const MAX_LCP_MS = 1000;
 const BLOCKING_IMPACTS = new Set(["serious", "critical"]);
 
 // Who looks at each page, where, and what they do there before it is checked.
 const PAGES = [
-  { name: "home", as: "visitor", path: () => "/" },
+  { name: "home", as: "visitor", path: () => "/", lcp: true },
   { name: "search results", as: "visitor", path: (s) => `/search?q=${encodeURIComponent(s.searchWord)}` },
-  { name: "product page", as: "visitor", path: (s) => s.productPath },
+  { name: "product page", as: "visitor", path: (s) => s.productPath, lcp: true },
   { name: "register", as: "visitor", path: () => "/register" },
   {
     name: "register with errors",
@@ -180,6 +184,8 @@ async function audit(spec, pages, setup) {
     await page.waitForLoadState("networkidle").catch(() => {});
     result.url = page.url();
     result.status = response?.status();
+    // Measured at the desktop size, before anything on the page is touched.
+    if (spec.lcp) result.lcp = await largestContentfulPaint(page);
     for (const selector of spec.expect || []) {
       // What makes the page worth checking is there (not an empty list or a missing table).
       result.missing ??= [];
@@ -364,6 +370,28 @@ describe("page weight: all CSS and JavaScript of a page at most 100 KB", { timeo
         r.assets.total <= MAX_ASSET_BYTES,
         `${spec.name} (${r.url}) loads ${r.assets.total} bytes of CSS and JavaScript, over the ${MAX_ASSET_BYTES} byte budget:\n${list}`,
       );
+    });
+  }
+});
+
+test("the heaviest page's CSS and JavaScript, for the record", (t) => {
+  const weighed = [...results].filter(([, r]) => r.assets.total > 0);
+  assert.ok(weighed.length > 0, "no page was weighed");
+  const [name, heaviest] = weighed.reduce((a, b) => (b[1].assets.total > a[1].assets.total ? b : a));
+  const line = `heaviest page: ${name} (${heaviest.url}) loads ${heaviest.assets.total} bytes of CSS and JavaScript`;
+  t.diagnostic(line);
+  console.log(`# ${line}`);
+  assert.ok(heaviest.assets.total <= MAX_ASSET_BYTES, line);
+});
+
+describe(`Largest Contentful Paint under ${MAX_LCP_MS} ms on the home page and a product page`, { timeout: 60_000 }, () => {
+  for (const spec of PAGES.filter((s) => s.lcp)) {
+    pageTest("lcp", spec, (r, t) => {
+      const line = `${spec.name}: Largest Contentful Paint ${r.lcp.toFixed(0)} ms (${r.url})`;
+      t.diagnostic(line);
+      console.log(`# ${line}`);
+      assert.ok(r.lcp > 0, `${spec.name}: Chromium recorded no Largest Contentful Paint`);
+      assert.ok(r.lcp < MAX_LCP_MS, line);
     });
   }
 });

@@ -1,7 +1,8 @@
 //! The outbox follower: reads the outbox in order, hands what an event pushes to this node's live
 //! connections (see [`crate::live`]) and keeps this node's derived state (the search index, the
-//! product-page cache) current. Every node runs one; each builds its index from the
-//! database, then applies the events written after it started.
+//! product-page cache, the [`crate::catalog_version`] that cached pages are stamped with)
+//! current. Every node runs one; each builds its index from the database, then applies the events
+//! written after it started.
 //!
 //! It learns of new events at once: from its own process's commits, and on PostgreSQL from a
 //! notification that the outbox's trigger sends when another node commits. A slow poll is the
@@ -92,8 +93,9 @@ fn decode(e: &StoredEvent) -> Option<Event> {
     }
 }
 
-/// The products an event changed (the shop's products for a shop event).
-async fn products_of(app: &App, conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<()> {
+/// The products an event changed (the shop's products for a shop event). True when the event
+/// changed the catalog.
+async fn products_of(app: &App, conn: &mut agora_store::Conn, event: Event, into: &mut Vec<String>) -> AppResult<bool> {
     match event {
         Event::ProductChanged { product_id } | Event::PriceChanged { product_id, .. } => into.push(product_id),
         Event::ShopStatusChanged { shop_id, .. } => {
@@ -106,9 +108,9 @@ async fn products_of(app: &App, conn: &mut agora_store::Conn, event: Event, into
         | Event::NegotiationMoved { .. }
         | Event::QuoteSubmitted { .. }
         | Event::QuoteClosed { .. }
-        | Event::ContractSigned { .. } => {}
+        | Event::ContractSigned { .. } => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Applies the events after `position` (and the skipped ones that have appeared since).
@@ -125,6 +127,7 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
             return Ok(());
         }
         let mut products = Vec::new();
+        let mut catalog_changed = false;
         for e in late.iter().chain(&events) {
             let Some(event) = decode(e) else { continue };
             // Live clients first: a push costs nothing to wait for, an index refresh may. An
@@ -133,12 +136,16 @@ pub async fn catch_up(app: &App, position: &mut Position) -> AppResult<()> {
                 crate::live::dispatch(&app.live, &event);
                 position.pushed = position.pushed.max(e.id);
             }
-            products_of(app, &mut conn, event, &mut products).await?;
+            catalog_changed |= products_of(app, &mut conn, event, &mut products).await?;
         }
         products.sort();
         products.dedup();
         if !products.is_empty() {
             search::refresh(app, &mut conn, &products).await?;
+        }
+        // After the index took the change: a page cached meanwhile showed the old catalog.
+        if catalog_changed {
+            app.catalog_version.bump();
         }
         late.clear();
         position.advance(&events);
@@ -153,6 +160,7 @@ async fn start(app: &App, node: &str) -> AppResult<Position> {
     nodes::register(&mut conn, node, last, now_ms()).await?;
     drop(conn);
     let n = search::rebuild(app).await?;
+    app.catalog_version.bump();
     tracing::info!(products = n, node, "search index built");
     Ok(Position::after(last))
 }

@@ -7,6 +7,7 @@ mod actor;
 pub mod addresses;
 pub mod audit;
 pub mod cart;
+pub mod catalog_version;
 pub mod categories;
 pub mod category_cache;
 pub mod cod;
@@ -184,6 +185,8 @@ pub struct App {
     pub search: agora_search::SearchIndex,
     /// The category tree, kept fresh from the outbox.
     pub categories: category_cache::CategoryCache,
+    /// Moves when the catalog changes; see [`catalog_version::stamp`].
+    pub catalog_version: catalog_version::CatalogVersion,
     /// Bounds password hashing.
     pub(crate) hasher: passwords::Hasher,
     /// Bounds how many uploaded images decode at once.
@@ -212,6 +215,7 @@ impl App {
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),
             categories: category_cache::CategoryCache::default(),
+            catalog_version: catalog_version::CatalogVersion::default(),
             search,
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),
             settings,

@@ -16,6 +16,7 @@ mod multipart;
 mod ops;
 mod pages;
 mod problem;
+mod public_cache;
 mod sandbox_gateway;
 mod strict_json;
 mod words;
@@ -41,6 +42,8 @@ pub struct HttpSettings {
 pub struct AppState {
     pub app: App,
     pub settings: Arc<HttpSettings>,
+    /// Whole responses kept for anonymous visitors.
+    pub(crate) public: public_cache::PublicCache,
 }
 
 /// `Cache-Control` for a response that shows a secret or a private document: kept by no cache, and
@@ -63,6 +66,7 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
     let state = AppState {
         app,
         settings: Arc::new(settings),
+        public: public_cache::PublicCache::default(),
     };
     let (api_router, _) = api::routes();
     let router = Router::new()
@@ -74,6 +78,10 @@ pub fn router(app: App, settings: HttpSettings) -> Router {
         .merge(media::routes())
         .merge(ops::routes())
         .fallback(layers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public_cache::serve_search_api,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::middleware::from_fn(card_screen::refuse_card_data))
         .layer(axum::middleware::from_fn(layers::problem_for_bare_errors))

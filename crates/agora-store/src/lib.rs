@@ -192,6 +192,11 @@ impl Db {
         })
     }
 
+    /// How many writing transactions this process has committed so far.
+    pub fn commits(&self) -> u64 {
+        *self.commits.borrow()
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> sqlx::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

@@ -291,6 +291,34 @@ export function watchAssets(page) {
   };
 }
 
+/**
+ * The page's Largest Contentful Paint in milliseconds after navigation started, from Chromium's
+ * performance timeline (the last `largest-contentful-paint` entry so far; call it after the load,
+ * before any input, which ends the measurement). 0 when Chromium recorded none.
+ */
+export async function largestContentfulPaint(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let largest = 0;
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) largest = Math.max(largest, entry.startTime);
+        });
+        // Buffered entries arrive in a task of their own: wait two frames and a tick for them.
+        observer.observe({ type: "largest-contentful-paint", buffered: true });
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() =>
+            setTimeout(() => {
+              for (const entry of observer.takeRecords()) largest = Math.max(largest, entry.startTime);
+              observer.disconnect();
+              resolve(largest);
+            }, 50),
+          ),
+        );
+      }),
+  );
+}
+
 /** The phone width every page must fit without scrolling sideways. */
 export const PHONE_WIDTH = 390;
 

@@ -49,11 +49,18 @@ pub use crate::frame::{render, CategoryLink, Layout, SITE_DESCRIPTION};
 pub use csrf::CsrfToken;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    Router::new()
+    // The storefront as anonymous visitors see it is the same for all of them: kept whole.
+    let storefront = Router::new()
         .route("/", get(catalog::home))
         .route("/search", get(catalog::search))
         .route("/p/{id}", get(catalog::product))
         .route("/s/{slug}", get(catalog::storefront))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::public_cache::serve,
+        ));
+    Router::new()
+        .merge(storefront)
         .route("/cart", get(cart::show))
         .route("/cart/items", post(cart::add))
         .route("/cart/items/{line}", post(cart::update))

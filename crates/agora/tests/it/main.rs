@@ -10,6 +10,7 @@ mod audit;
 mod audit_chains;
 mod back_office_pages;
 mod bad_input;
+mod cached_pages;
 mod cart;
 mod catalog;
 mod chat;
