@@ -10,6 +10,12 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection (writers for the writer's) before giving up.
 pub(crate) const WAIT_FOR_CONNECTION: Duration = BUSY_TIMEOUT;
 
+/// How often SQLite's write-ahead log is copied into the database file, in the background.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// The log's size, in pages, at which a commit copies it itself (SQLite's default is 1000): far
+/// more than the background task lets it grow to.
+const WAL_BACKSTOP_PAGES: u32 = 20_000;
+
 /// The database engine behind a [`crate::Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -69,7 +75,14 @@ impl Engine {
         match self {
             Engine::Sqlite => vec![
                 "PRAGMA journal_mode = WAL".into(),
+                // In WAL mode a commit is written to the log without waiting for the disk; it
+                // survives the process being killed (the log is in the OS's cache), and a power
+                // loss loses at most the last commits, never the database's consistency.
                 "PRAGMA synchronous = NORMAL".into(),
+                // The log is copied into the database file by a background task, not by the
+                // commit that happens to fill it (which made that buyer wait for the copy and
+                // every writer behind it); this only backs it up should the task fall behind.
+                format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}"),
                 "PRAGMA foreign_keys = ON".into(),
                 format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()),
             ],
@@ -80,6 +93,14 @@ impl Engine {
                 ],
                 None => vec![],
             },
+        }
+    }
+
+    /// How often a background task checkpoints the write-ahead log (`None`: the engine does it).
+    pub(crate) fn checkpoint_interval(self) -> Option<Duration> {
+        match self {
+            Engine::Sqlite => Some(CHECKPOINT_EVERY),
+            Engine::Postgres => None,
         }
     }
 

@@ -126,6 +126,10 @@ impl Db {
             let setup = setup.clone();
             AnyPoolOptions::new()
                 .acquire_timeout(dialect::WAIT_FOR_CONNECTION)
+                // No ping before handing out a pooled connection: it costs a round trip (on
+                // SQLite a hand-over to the connection's thread) per request, and a connection
+                // that broke fails its first statement anyway, which the pool then discards.
+                .test_before_acquire(false)
                 .after_connect(move |conn, _meta| {
                     let setup = setup.clone();
                     Box::pin(async move {
@@ -145,6 +149,9 @@ impl Db {
             Some(n) => options().max_connections(n).connect(&url).await?,
             None => pool.clone(),
         };
+        if let Some(every) = engine.checkpoint_interval() {
+            tokio::spawn(checkpoints(pool.clone(), every));
+        }
         Ok(Db {
             pool,
             writers,
@@ -205,6 +212,24 @@ impl Db {
     pub async fn close(&self) {
         self.writers.close().await;
         self.pool.close().await;
+    }
+}
+
+/// Copies SQLite's write-ahead log into the database file every `every` on a reading
+/// connection, for as long as the pool is open, so that the writer's commits never do it (see
+/// [`Engine::checkpoint_interval`]). A passive checkpoint waits for no one and blocks no one.
+async fn checkpoints(pool: AnyPool, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %err, "checkpointing the write-ahead log failed");
+        }
     }
 }
 
