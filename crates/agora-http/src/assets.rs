@@ -105,8 +105,7 @@ fn hashed_path(asset: &Asset) -> String {
 }
 
 static URLS: LazyLock<Urls> = LazyLock::new(|| {
-    let [css, htmx, app_js, chat_js, negotiation_js, import_js, checkout_js, favicon, search_js] =
-        &ASSETS;
+    let [css, htmx, app_js, chat_js, negotiation_js, import_js, checkout_js, favicon, search_js] = &ASSETS;
     Urls {
         css: hashed_path(css),
         htmx: hashed_path(htmx),
