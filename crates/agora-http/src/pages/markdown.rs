@@ -45,7 +45,7 @@ pub fn render(source: &str) -> String {
             }
             // Pictures belong in the gallery, where they are checked; none are fetched from elsewhere.
             Event::Start(Tag::Image { .. }) => Event::Text(CowStr::from("")),
-            Event::End(pulldown_cmark::TagEnd::Image) => Event::Text(CowStr::from("")),
+            Event::End(TagEnd::Image) => Event::Text(CowStr::from("")),
             other => other,
         });
     let mut out = String::new();
@@ -56,24 +56,7 @@ pub fn render(source: &str) -> String {
 /// The text of `source` without its Markdown, [shortened](shorten) to `max` characters: a page's
 /// meta description.
 pub fn summary(source: &str, max: usize) -> String {
-    let mut text = String::new();
-    for event in Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
-        match event {
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            // The end of a block (not of an inline span such as a link) separates words.
-            Event::End(end)
-                if !matches!(
-                    end,
-                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
-                ) =>
-            {
-                text.push(' ')
-            }
-            _ => {}
-        }
-    }
-    shorten(&text, max)
+    shorten(&agora_app::markdown_text::plain(source), max)
 }
 
 /// `text` with its whitespace folded, cut at a word boundary to at most `max` characters (the last
@@ -116,7 +99,8 @@ mod tests {
         let s = summary(&long, 30);
         assert!(s.chars().count() <= 30, "{s}");
         assert!(s.ends_with("word…"), "{s}");
-        assert_eq!(summary("<b>x</b>", 50), "<b>x</b>");
+        // Raw HTML is not text a buyer reads in a search result or a shared link.
+        assert_eq!(summary("<b>x</b>", 50), "x");
         assert_eq!(summary("", 50), "");
         assert_eq!(shorten("Schraubenschlüssel", 8), "Schraub…");
         assert_eq!(shorten("  two\n words ", 50), "two words");
