@@ -88,7 +88,7 @@ test("a buyer tops up by bank transfer, the operator records it, and the buyer p
     await buyer.getByLabel(/^Amount/).fill("2000.00");
     await buyer.getByRole("button", { name: "Top up" }).click();
     await buyer.waitForURL(/\/account\/wallet\?started=1$/);
-    const pending = buyer.locator(".pending-top-up").filter({ hasText: "2000.00 EUR" });
+    const pending = buyer.locator(".pending-top-up").filter({ hasText: "2,000.00 EUR" });
     await assertText(pending, /IBAN/, "the bank details with the top-up");
     const reference = (await pending.locator(".reference").innerText()).trim();
     assert.match(reference, /^AG-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
@@ -108,7 +108,7 @@ test("a buyer tops up by bank transfer, the operator records it, and the buyer p
     await assertText(buyer.locator("#wallet-history li").first(), /Top-up.*\+2,000\.00 EUR/s, "the top-up in the history");
 
     await toCheckout(buyer);
-    await assertText(buyer.locator("#wallet-choice-balance"), /2000\.00 EUR available/, "the wallet's balance at the checkout");
+    await assertText(buyer.locator("#wallet-choice-balance"), /2,000\.00 EUR available/, "the wallet's balance at the checkout");
     await assertAccessible(buyer, "the checkout page with the wallet");
     await buyer.getByLabel("Agora wallet").check();
     await buyer.getByRole("button", { name: "Place order" }).click();
