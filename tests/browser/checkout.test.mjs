@@ -137,6 +137,13 @@ test("shipping prices and totals follow the address as it is typed, without a re
     // Another country (another tax rate): the figures change again, still on the same page.
     await buyer.getByLabel(/^Country/).fill("DE");
     await assertText(buyer.locator("#checkout-totals"), /delivery to DE/, "the totals are for DE");
+
+    // A country code nobody knows: the totals box says why it has no figures, then recovers.
+    await buyer.getByLabel(/^Country/).fill("XQ");
+    await assertText(buyer.locator("#checkout-totals #quote-problem"), /We do not know the country “XQ”/, "the reason in the totals");
+    await buyer.getByLabel(/^Country/).fill("DK");
+    await assertText(buyer.locator("#checkout-totals"), /delivery to DK/, "the totals are back, for DK");
+    assert.equal(await buyer.locator("#quote-problem").count(), 0, "and the reason is gone");
     assert.ok(await buyer.evaluate(() => window.__sameDocument === true), "no reload happened");
     await assertAccessible(buyer, "the checkout page after live updates");
     await assertNoSidewaysScroll(buyer, "the checkout page after live updates");

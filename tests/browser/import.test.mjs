@@ -1,6 +1,7 @@
 // A catalog import in the seller centre: nora opens "Import products" from the seller centre,
 // uploads a CSV with German headers and one bad row, matches the columns on the mapping step
-// (the file's columns, its first rows, a choice per column), starts the import, watches the
+// (the file's columns, its first rows, a choice per column, the category's attributes among the
+// choices), starts the import, watches the
 // progress bar fill as the job runs, and reads the bad row's error by its line number and column.
 // Every page of it: no serious or critical axe violation at 1280 px and 390 px, no sideways
 // scroll at 390 px, at most 100 KB of CSS and JavaScript.
@@ -55,10 +56,10 @@ test("a seller imports a CSV in the browser: maps the columns, watches the progr
   await withHarness(browser, server.baseURL, t, async (h) => {
     const sku = unique("IMP").toUpperCase();
     const csv =
-      "Artikelnummer,Bezeichnung,Preis,Waehrung,Bestand,category,Interne Notiz\n" +
-      `${sku}-1,Import test cable,4.90,EUR,25,computers,keep\n` +
-      `${sku}-2,Import test adapter,twelve,EUR,5,computers,\n` +
-      `${sku}-3,Import test hub,19.90,EUR,8,computers,x\n`;
+      "Artikelnummer,Bezeichnung,Preis,Waehrung,Bestand,category,Interne Notiz,Spannung\n" +
+      `${sku}-1,Import test cable,4.90,EUR,25,computers,keep,5\n` +
+      `${sku}-2,Import test adapter,twelve,EUR,5,computers,,12\n` +
+      `${sku}-3,Import test hub,19.90,EUR,8,computers,x,230\n`;
 
     const nora = await (await h.newContext("nora")).newPage();
     await login(nora, DEMO.seller);
@@ -93,6 +94,14 @@ test("a seller imports a CSV in the browser: maps the columns, watches the progr
     await nora.getByLabel("Import the column “Preis” as").selectOption("price");
     await nora.getByLabel("Import the column “Waehrung” as").selectOption("currency");
     await nora.getByLabel("Import the column “Bestand” as").selectOption("stock");
+    // The category's attributes are offered too: the voltage column fills each variant's option.
+    const voltage = nora.getByLabel("Import the column “Spannung” as");
+    assert.equal(
+      await voltage.locator('optgroup[label^="Variant options"] option[value="attr:voltage"]').count(),
+      1,
+      "the computers category's voltage is offered as a variant option",
+    );
+    await voltage.selectOption("attr:voltage");
     await weighed(t, nora, "the import's status page", async () => {
       await nora.getByRole("button", { name: "Start import" }).click();
       await nora.waitForURL((url) => url.pathname === importPath);

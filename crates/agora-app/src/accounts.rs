@@ -117,12 +117,14 @@ pub async fn register(app: &App, input: RegistrationInput<'_>) -> AppResult<Acco
         created_at: now,
     };
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     if let Err(err) = accounts::insert(&mut tx, &account).await {
         if !agora_store::is_unique_violation(&err) {
             return Err(err.into());
         }
         drop(tx);
         let mut tx = app.db.begin().await?;
+        tx.leaves_storefront_alone();
         let event = Event::RegistrationAttempted {
             email: account.email.clone(),
         };
@@ -194,6 +196,7 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str, channel
         }
     };
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let Some(account) = account.filter(|_| ok) else {
         attempt.failed(&mut tx, app, now).await?;
         if attempt.was_last_allowed(app) {
@@ -249,33 +252,41 @@ async fn issue_token(
 }
 
 /// Resolves a bearer token or session secret to its account; `None` when it is unknown, revoked or
-/// expired.
+/// expired. Pages and the API share it, and it costs one statement: the token, its account, the
+/// account's company role as it stands now and its default address are read together (so a
+/// revoked token, or a member removed or demoted, loses its rights on the very next request).
+/// The use is recorded with a second statement only when the recorded one has grown stale (see
+/// [`agora_core::session`]).
 pub async fn authenticate(app: &App, secret: &str) -> AppResult<Option<Actor>> {
     if secret.is_empty() || secret.len() > 128 {
         return Ok(None);
     }
     let now = now_ms();
+    let idle = app.settings.session_idle_ms;
     let mut conn = app.db.conn().await?;
-    let used_since = now - app.settings.session_idle_ms;
-    let Some((token_id, account_id, _kind)) =
-        tokens::live_by_hash(&mut conn, &hash_secret(secret), now, used_since).await?
-    else {
+    let Some(row) = tokens::session_by_hash(&mut conn, &hash_secret(secret), now, now - idle).await? else {
         return Ok(None);
     };
-    let Some(account) = accounts::by_id(&mut conn, &account_id).await? else {
-        return Ok(None);
-    };
-    let company = companies::membership(&mut conn, &account_id)
-        .await?
-        .and_then(|(id, _, role)| role.parse::<CompanyRole>().ok().map(|role| (id, role)));
-    tokens::touch(&mut conn, &token_id, now).await?;
+    if agora_core::session::touch_due(row.last_used_at, now, idle) {
+        let since = now - agora_core::session::touch_interval(idle);
+        tokens::touch(&mut conn, &row.token_id, now, since).await?;
+    }
+    let company = row
+        .company
+        .and_then(|(id, role)| role.parse::<CompanyRole>().ok().map(|role| (id, role)));
+    // An address that does not read is no reason to refuse the request: it only has no country.
+    let default_country = row
+        .default_address
+        .and_then(|json| serde_json::from_str::<agora_core::address::Address>(&json).ok())
+        .map(|a| a.country);
     Ok(Some(Actor {
-        account_id,
-        email: account.email,
-        name: account.name,
-        is_operator: account.is_operator,
-        token_id,
+        account_id: row.account_id,
+        email: row.email,
+        name: row.name,
+        is_operator: row.is_operator,
+        token_id: row.token_id,
         company,
+        default_country,
     }))
 }
 
@@ -283,6 +294,7 @@ pub async fn authenticate(app: &App, secret: &str) -> AppResult<Option<Actor>> {
 pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     tokens::revoke(&mut tx, &actor.account_id, &actor.token_id, now).await?;
     audit::record(
         &mut tx,
@@ -366,6 +378,7 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str)
     let hash = passwords::hash(app, new.expose().to_owned()).await?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     accounts::set_password_hash(&mut tx, &actor.account_id, &hash).await?;
     let api_tokens: Vec<RevokedToken> = tokens::list_live(&mut tx, &actor.account_id, KIND_API, now, i64::MIN)
         .await?
@@ -418,6 +431,7 @@ pub async fn create_token(app: &App, actor: &Actor, name: &str) -> AppResult<New
     let name = text::bounded(name, 1, 100, false).map_err(|m| AppError::invalid("name", m))?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let (secret, row) = issue_token(&mut tx, app, &actor.account_id, KIND_API, &name, now).await?;
     audit::record(
         &mut tx,
@@ -437,6 +451,7 @@ pub async fn create_token(app: &App, actor: &Actor, name: &str) -> AppResult<New
 /// Revokes one of the actor's tokens or sessions (404 when it is not theirs).
 pub async fn revoke_token(app: &App, actor: &Actor, token_id: &str) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     if !tokens::revoke(&mut tx, &actor.account_id, token_id, now_ms()).await? {
         return Err(AppError::NotFound("token"));
     }
@@ -486,12 +501,14 @@ pub async fn create_operator(app: &App, email: &str, password: &str, name: &str)
                 created_at: now,
             };
             let mut tx = app.db.begin().await?;
+            tx.leaves_storefront_alone();
             accounts::insert(&mut tx, &row).await?;
             tx.commit().await?;
             id
         }
     };
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     accounts::set_operator(&mut tx, &account_id).await?;
     audit::record(
         &mut tx,

@@ -1,6 +1,7 @@
 //! Who is asking: the authenticated account behind a request, and what it may do.
 
 use agora_core::account::CompanyRole;
+use agora_core::country::Country;
 
 use crate::{AppError, AppResult};
 
@@ -13,8 +14,10 @@ pub struct Actor {
     pub is_operator: bool,
     /// The token or session this request came with (what logout revokes).
     pub token_id: String,
-    /// The actor's company and role in it.
+    /// The actor's company and role in it, as they stood when the request came in.
     pub company: Option<(String, CompanyRole)>,
+    /// The country of the actor's default address, for prices and shipping shown before checkout.
+    pub default_country: Option<Country>,
 }
 
 impl Actor {

@@ -67,6 +67,7 @@ pub async fn create(app: &App, actor: &Actor, input: AddressInput<'_>, make_defa
     let address = Address::parse("address", input)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let existing = store::of_account(&mut tx, &actor.account_id).await?;
     if existing.len() >= MAX_ADDRESSES {
         return Err(AppError::invalid(
@@ -103,6 +104,7 @@ pub async fn update(
     let address = Address::parse("address", input)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     if !store::update(&mut tx, &actor.account_id, id, &json(&address)?, now).await? {
         return Err(AppError::NotFound("address"));
     }
@@ -120,6 +122,7 @@ pub async fn update(
 /// Makes one of the actor's addresses the default.
 pub async fn make_default(app: &App, actor: &Actor, id: &str) -> AppResult<AddressView> {
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let row = store::by_id(&mut tx, &actor.account_id, id)
         .await?
         .ok_or(AppError::NotFound("address"))?;
@@ -135,6 +138,7 @@ pub async fn make_default(app: &App, actor: &Actor, id: &str) -> AppResult<Addre
 /// Deletes one of the actor's addresses. Orders keep the address they were shipped to.
 pub async fn delete(app: &App, actor: &Actor, id: &str) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     if !store::delete(&mut tx, &actor.account_id, id).await? {
         return Err(AppError::NotFound("address"));
     }

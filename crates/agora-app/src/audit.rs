@@ -2,6 +2,7 @@
 //! whole log (what is and is not detectable is set out in `agora_core::audit`).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use agora_core::audit::{
@@ -9,7 +10,7 @@ use agora_core::audit::{
     ANCHOR_SUBJECT, CHAINS, GENESIS_HASH,
 };
 use agora_store::audit::{self as store, Record};
-use agora_store::{now_ms, Conn};
+use agora_store::{new_id, now_ms, Conn};
 
 use crate::{App, AppResult};
 
@@ -37,31 +38,83 @@ pub async fn record(
     Ok(entry.seq)
 }
 
-/// [`record`] for a transaction that sends its writes together: reserves the entry's place now
-/// (locking its chain's head until the transaction ends) and answers the writes to send.
-pub async fn prepare(
-    conn: &mut Conn,
+/// The chain an entry about `subject` goes to.
+pub fn chain_for(subject: &str) -> i64 {
+    chain_of(subject, CHAINS)
+}
+
+/// How many of this process's checkouts are about to write, or writing, to each chain.
+static WRITING: [AtomicU32; CHAINS as usize] = [const { AtomicU32::new(0) }; CHAINS as usize];
+
+/// How many ids [`new_subject_id`] draws at most.
+const DRAWS: usize = 32;
+
+/// A chain counted as written to by this process until dropped.
+#[derive(Debug)]
+pub(crate) struct ChainInUse(usize);
+
+impl Drop for ChainInUse {
+    fn drop(&mut self) {
+        WRITING[self.0].fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A new id with `prefix` for the subject of an entry about to be written, drawn among a few so
+/// that its chain is one this process is writing to the least, and counted as written to until
+/// the answered guard is dropped (after the transaction ends). On PostgreSQL an entry locks its
+/// chain's head until its transaction commits: concurrent checkouts of one node then seldom wait
+/// for each other there. Only a hint: two checkouts may still meet on a chain, and then one
+/// waits as it would anyway.
+pub(crate) fn new_subject_id(prefix: &str) -> (String, ChainInUse) {
+    let mut best: Option<(u32, String, usize)> = None;
+    for _ in 0..DRAWS {
+        let id = new_id(prefix);
+        let chain = usize::try_from(chain_of(&id, CHAINS)).unwrap_or(0);
+        let writing = WRITING[chain].load(Ordering::Relaxed);
+        if best.as_ref().is_none_or(|(least, _, _)| writing < *least) {
+            best = Some((writing, id, chain));
+        }
+        if writing == 0 {
+            break;
+        }
+    }
+    let (id, chain) = match best {
+        Some((_, id, chain)) => (id, chain),
+        None => {
+            let id = new_id(prefix);
+            let chain = usize::try_from(chain_of(&id, CHAINS)).unwrap_or(0);
+            (id, chain)
+        }
+    };
+    WRITING[chain].fetch_add(1, Ordering::Relaxed);
+    (id, ChainInUse(chain))
+}
+
+/// [`record`] for a transaction that sends its writes together: the writes of an entry at `slot`,
+/// a place reserved at the end of [`chain_for`]`(subject)` in the same transaction (which locked
+/// the chain's head until the transaction ends).
+pub fn entry_writes(
+    slot: store::Slot,
     actor: Option<&str>,
     action: AuditAction,
     subject: &str,
-    data: serde_json::Value,
-) -> AppResult<Vec<agora_store::batch::Write>> {
-    let slot = store::reserve(conn, chain_of(subject, CHAINS)).await?;
-    let data = data.to_string();
+    data: &str,
+) -> Vec<agora_store::batch::Write> {
     let record = Record {
         at_ms: now_ms(),
         actor,
         action: action.as_str(),
         subject,
-        data: &data,
+        data,
     };
-    Ok(store::entry_writes(slot, record).1)
+    store::entry_writes(slot, record).1
 }
 
 /// Writes an anchor entry recording every chain's head, unless nothing changed since the last
 /// one. Returns the anchor's sequence number when one was written.
 pub async fn anchor(app: &App) -> AppResult<Option<i64>> {
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     // The anchor chain's head is locked first, so anchors written by several nodes at once record
     // heads that only ever move forward.
     let slot = store::reserve(&mut tx, ANCHOR_CHAIN).await?;

@@ -335,6 +335,7 @@ pub async fn add(app: &App, of: CartOf<'_>, variant_id: &str, quantity: i64) -> 
     check_quantity("quantity", quantity)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let facts = sellable(&mut tx, variant_id).await?;
     let cart_id = store::find_or_create(&mut tx, OwnerKey::of(of).owner(), now).await?;
     let units = store::NewLine {
@@ -376,6 +377,7 @@ pub async fn set_quantity(app: &App, of: CartOf<'_>, line_id: &str, quantity: i6
     check_quantity("quantity", quantity)?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let (cart_id, variant_id) = cart_and_variant(&mut tx, of, line_id).await?;
     let facts = sellable(&mut tx, &variant_id).await?;
     let unit = checked_price(&mut tx, of.actor(), &variant_id, &facts, quantity).await?;
@@ -389,6 +391,7 @@ pub async fn set_quantity(app: &App, of: CartOf<'_>, line_id: &str, quantity: i6
 pub async fn remove(app: &App, of: CartOf<'_>, line_id: &str) -> AppResult<Cart> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let (cart_id, _) = cart_and_variant(&mut tx, of, line_id).await?;
     store::delete_line(&mut tx, &cart_id, line_id, now).await?;
     let cart = priced(&mut tx, of.actor(), Some(&cart_id)).await?;
@@ -401,6 +404,7 @@ pub async fn remove(app: &App, of: CartOf<'_>, line_id: &str) -> AppResult<Cart>
 pub async fn merge_guest(app: &App, guest_secret: &str, actor: &Actor) -> AppResult<()> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let hash = guest_hash(guest_secret);
     let Some(guest_cart) = store::find(&mut tx, Owner::Guest(&hash)).await? else {
         return Ok(());

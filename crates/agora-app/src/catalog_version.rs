@@ -2,7 +2,10 @@
 //! entries with, so that an entry made before a change is never served after it. It moves when
 //! the outbox follower has applied a catalog event (after the search index took it, so a result
 //! read before the index caught up is not kept under the new version) and with every transaction
-//! this process commits (stock taken by a checkout, a rating: changes that announce nothing).
+//! this process commits that may change what the storefront shows (stock taken by a checkout, a
+//! rating: changes that announce nothing). Transactions declared
+//! [`agora_store::Tx::leaves_storefront_alone`] (a job's bookkeeping, an audit anchor, a session,
+//! a cart) do not move it: a node busy with those keeps serving its cached pages.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,6 +38,6 @@ impl CatalogVersion {
 pub fn stamp(app: &App) -> Stamp {
     Stamp {
         applied: app.catalog_version.applied.load(Ordering::SeqCst),
-        commits: app.db.commits(),
+        commits: app.db.storefront_commits(),
     }
 }

@@ -237,6 +237,21 @@ impl<T> Clone for Keyed<'_, T> {
 
 impl<T> Copy for Keyed<'_, T> {}
 
+impl<T> Keyed<'_, T> {
+    /// The key as a use case's first statement claims it in its transaction (see
+    /// `agora_store::checkout`), as [`claim_in`] would: the claim's row becomes visible only at
+    /// commit, by then done, so it holds no lease. When that statement finds the key used before,
+    /// the use case rolls back and asks [`claim_in`] what to answer.
+    pub(crate) fn claim_at(&self, now: i64) -> agora_store::checkout::KeyClaim<'_> {
+        agora_store::checkout::KeyClaim {
+            scope: &self.key.scope,
+            key: &self.key.key,
+            request_hash: &self.key.fingerprint,
+            now,
+        }
+    }
+}
+
 impl<T> std::fmt::Debug for Keyed<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyed").field("key", self.key).finish_non_exhaustive()
@@ -298,6 +313,14 @@ pub async fn claim_in<'a, T>(tx: &mut Conn, keyed: Option<Keyed<'a, T>>) -> AppR
         Some(stored) => Claimed::Replay(stored),
         None => Claimed::Proceed(Pending(Some(keyed))),
     })
+}
+
+impl<'a, T> Pending<'a, T> {
+    /// The key a use case claims with its first statement ([`Keyed::claim_at`]), to save the
+    /// response with in that same transaction.
+    pub(crate) fn claimed_with(keyed: Option<Keyed<'a, T>>) -> Pending<'a, T> {
+        Pending(keyed)
+    }
 }
 
 impl<T> Pending<'_, T> {

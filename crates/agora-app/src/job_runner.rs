@@ -146,6 +146,7 @@ impl Worker {
         let now = now_ms();
         for (kind, max_attempts) in &self.handlers.recurring {
             let mut tx = self.app.db.begin().await?;
+            tx.leaves_storefront_alone();
             let job = NewJob {
                 kind,
                 payload: "{}",
@@ -250,6 +251,7 @@ impl Worker {
     /// Records a job's outcome, if this worker still holds it.
     async fn finish(&self, job: &Job, result: AppResult<Outcome>, now: i64) -> AppResult<bool> {
         let mut tx = self.app.db.begin().await?;
+        tx.leaves_storefront_alone();
         let held = match result {
             Ok(outcome) => {
                 let held = store::complete(&mut tx, &job.id, &self.node, now).await?;

@@ -152,6 +152,7 @@ pub async fn retry(app: &App, actor: &Actor, id: &str) -> AppResult<JobView> {
     actor.require_operator()?;
     let now = now_ms();
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound("job"))?;
     let job = view_of(row)?;
     if let Err(err) = job.status.transition(JobEvent::Retried) {

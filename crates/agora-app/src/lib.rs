@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod coupons;
 pub mod deals;
 pub mod demo;
+pub mod descriptions;
 mod error;
 pub mod escrow;
 pub mod fees;

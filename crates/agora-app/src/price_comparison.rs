@@ -70,11 +70,14 @@ pub async fn for_product(
     }
     let country = parse_country(country)?;
     let product = products::get(app, actor, product_id).await?;
+    // The buyer's company prices come with the offers (and with the product's own view), so a
+    // buyer costs no read of their own here.
+    let company = actor.and_then(|a| a.company.as_ref()).map(|(id, _)| id.as_str());
     let mut conn = app.db.conn().await?;
     let mut rows = Vec::new();
     for v in product.variants.iter().filter(|v| !v.archived) {
         match &v.gtin {
-            Some(gtin) => rows.extend(catalog_store::offers_by_gtin(&mut conn, gtin, &country).await?),
+            Some(gtin) => rows.extend(catalog_store::offers_by_gtin(&mut conn, gtin, &country, company).await?),
             None => rows.push(catalog_store::OfferRow {
                 product_id: product.id.clone(),
                 variant_id: v.id.clone(),
@@ -87,6 +90,7 @@ pub async fn for_product(
                 sku: v.sku.clone(),
                 attributes: v.attributes.to_string(),
                 category: product.category.clone(),
+                company_price_amount: v.company_price.map(|p| p.minor),
             }),
         }
     }
@@ -98,12 +102,13 @@ pub async fn for_product(
         let Ok(currency) = Currency::parse(&row.currency) else {
             continue;
         };
-        let rules = price_rules(
+        let company_price = row.company_price_amount.map(|a| Money::new(a, currency));
+        let rules = rules_with_company_price(
             &mut conn,
-            actor,
             &row.product_id,
             &row.variant_id,
             Money::new(row.price_amount, currency),
+            company_price,
         )
         .await?;
         // Below a seller's minimum order quantity, its offer is priced at that minimum.
@@ -173,6 +178,25 @@ pub async fn price_rules(
     variant_id: &str,
     base: Money,
 ) -> AppResult<PriceRules> {
+    let company_price = match actor.and_then(|a| a.company.as_ref()) {
+        Some((company_id, _)) => catalog_store::company_prices_of_product(conn, product_id, company_id)
+            .await?
+            .into_iter()
+            .find(|(v, _)| v == variant_id)
+            .map(|(_, a)| Money::new(a, base.currency)),
+        None => None,
+    };
+    rules_with_company_price(conn, product_id, variant_id, base, company_price).await
+}
+
+/// [`price_rules`] with the buyer's company price already known.
+async fn rules_with_company_price(
+    conn: &mut Conn,
+    product_id: &str,
+    variant_id: &str,
+    base: Money,
+    company_price: Option<Money>,
+) -> AppResult<PriceRules> {
     let (product, _) = product_store::by_id(conn, product_id)
         .await?
         .ok_or(AppError::NotFound("product"))?;
@@ -185,14 +209,6 @@ pub async fn price_rules(
             unit_price: Money::new(a, base.currency),
         })
         .collect();
-    let company_price = match actor.and_then(|a| a.company.as_ref()) {
-        Some((company_id, _)) => catalog_store::company_prices_of_product(conn, product_id, company_id)
-            .await?
-            .into_iter()
-            .find(|(v, _)| v == variant_id)
-            .map(|(_, a)| Money::new(a, base.currency)),
-        None => None,
-    };
     Ok(PriceRules {
         base,
         tiers,

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
+use agora_core::money::Money;
 use agora_core::product::ProductStatus;
 
 use crate::product_view::ProductView;
+use crate::Actor;
 
 /// A product page as cached, with what is needed to tell its shop's staff from everyone else.
 #[derive(Debug, Clone)]
@@ -19,6 +21,25 @@ pub struct CachedProduct {
     pub status: ProductStatus,
     pub shop_owner: String,
     pub shop_company: Option<String>,
+    /// Every company's own unit prices of its variants: `(variant id, company id, amount)`.
+    pub company_prices: Vec<(String, String, i64)>,
+}
+
+impl CachedProduct {
+    /// The view with the company prices of the actor's company, if it has any.
+    pub fn priced_for(&self, actor: Option<&Actor>) -> ProductView {
+        let mut view = self.view.clone();
+        let company = actor.and_then(|a| a.company.as_ref()).map(|(id, _)| id.as_str());
+        for v in &mut view.variants {
+            v.company_price = company.and_then(|company| {
+                self.company_prices
+                    .iter()
+                    .find(|(vid, cid, _)| *vid == v.id && cid == company)
+                    .map(|(_, _, amount)| Money::new(*amount, v.price.currency))
+            });
+        }
+        view
+    }
 }
 
 /// Product pages by product id.

@@ -7,6 +7,9 @@
 //! Only those who run the shop (by their current role) see or start its imports; to everyone else
 //! an import, like the shop's other back-office things, does not exist (404).
 
+use std::collections::BTreeSet;
+
+use agora_core::category::AttributeDef;
 use agora_core::jobs::JobKind;
 use agora_core::product_import::ImportStatus;
 use agora_store::product_imports::{self as store, ImportRow};
@@ -15,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::import::{self, ImportOptions, Preview, Progress, IGNORE};
 use crate::job_runner::Job;
-use crate::{jobs, shops, stored, Actor, App, AppError, AppResult, ConflictKind};
+use crate::{categories, jobs, shops, stored, Actor, App, AppError, AppResult, ConflictKind};
 
 /// The largest file accepted (about 20,000 rows of a typical catalog).
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
@@ -211,6 +214,28 @@ pub async fn preview(app: &App, actor: &Actor, shop_id: &str, import_id: &str) -
     let bytes = file_of(app, import_id).await?;
     let preview = import::preview(&bytes, None, PREVIEW_ROWS)?;
     Ok((view, preview))
+}
+
+/// The attribute keys a mapping step offers as columns (`attr:KEY` for a variant's option such
+/// as colour or size, `product_attr:KEY` for the product's): every attribute declared by the
+/// shop's categories, the categories below them, and the categories the file's first rows name;
+/// each key once, sorted.
+pub async fn attribute_keys(app: &App, shop_categories: &[String], preview: &Preview) -> AppResult<Vec<String>> {
+    let rows = categories::rows(app).await?;
+    let mut slugs: BTreeSet<String> = shop_categories
+        .iter()
+        .flat_map(|c| categories::subtree(&rows, c))
+        .collect();
+    if let Some(at) = preview.automatic.iter().position(|t| t.as_deref() == Some("category")) {
+        let named = preview.rows.iter().filter_map(|r| r.get(at)).map(|c| c.trim());
+        slugs.extend(named.filter(|c| !c.is_empty()).map(str::to_owned));
+    }
+    let mut keys = BTreeSet::new();
+    for c in rows.iter().filter(|c| slugs.contains(&c.slug)) {
+        let declared: Vec<AttributeDef> = serde_json::from_str(&c.attributes).unwrap_or_default();
+        keys.extend(declared.into_iter().map(|d| d.key));
+    }
+    Ok(keys.into_iter().collect())
 }
 
 /// Turns a mapping form's choice per column (a canonical column, or empty for "not read") into a

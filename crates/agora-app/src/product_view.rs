@@ -46,7 +46,13 @@ pub struct ProductView {
     pub id: String,
     pub shop: ShopCard,
     pub title: String,
+    /// Markdown, as the seller wrote it.
     pub description: String,
+    /// The description as safe HTML, rendered when it was saved.
+    pub description_html: String,
+    /// The description's words without its Markdown (a page's summary), drawn when the view is
+    /// loaded into the product cache rather than on every view.
+    pub description_text: String,
     pub category: String,
     pub status: String,
     pub attributes: serde_json::Value,

@@ -102,6 +102,7 @@ pub async fn create(app: &App, actor: &Actor, shop_id: &str, input: ProductInput
         shop_id: s.id.clone(),
         title: draft.title.clone(),
         description: draft.description.clone(),
+        description_html: Some(crate::descriptions::html(&draft.description)),
         category: draft.category.clone(),
         status: draft.status,
         attributes: serde_json::Value::Object(draft.attributes.clone()).to_string(),
@@ -173,6 +174,7 @@ pub async fn update(app: &App, actor: &Actor, product_id: &str, patch: ProductPa
     }
     let changes = ProductChanges {
         title: edit.title,
+        description_html: edit.description.as_deref().map(crate::descriptions::html),
         description: edit.description,
         category: edit.category,
         status: edit.status,
@@ -214,10 +216,9 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
     let tiers = catalog_store::tiers_of_product(conn, id).await?;
     let flags = catalog_store::variant_flags(conn, id).await?;
     let declared = categories::declared_attributes(conn, &p.category).await?;
-    let company_prices = match actor.and_then(|a| a.company.as_ref()) {
-        Some((company_id, _)) => catalog_store::company_prices_of_product(conn, id, company_id).await?,
-        None => vec![],
-    };
+    // Every company's prices are kept with the product, so that a buyer's own is found without
+    // a read of its own on every view.
+    let company_prices = catalog_store::all_company_prices_of_product(conn, id).await?;
     let variants = variants
         .into_iter()
         .filter_map(|v| {
@@ -237,10 +238,7 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
                         unit_price: Money::new(*a, currency),
                     })
                     .collect(),
-                company_price: company_prices
-                    .iter()
-                    .find(|(vid, _)| *vid == v.id)
-                    .map(|(_, a)| Money::new(*a, currency)),
+                company_price: None,
                 low_stock_threshold: Some(threshold),
                 low_stock: staff.then_some(v.stock <= threshold),
                 weight_grams,
@@ -254,6 +252,8 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
             })
         })
         .collect();
+    let description_html = crate::descriptions::html_of(&p);
+    let description_text = crate::markdown_text::plain(&p.description);
     let view = ProductView {
         id: p.id,
         shop: ShopCard {
@@ -261,6 +261,8 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
             name: s.name,
             slug: s.slug,
         },
+        description_html,
+        description_text,
         title: p.title,
         description: p.description,
         category: p.category,
@@ -275,12 +277,15 @@ async fn load_entry(conn: &mut Conn, id: &str, actor: Option<&Actor>) -> AppResu
             .collect(),
         created_at: rfc3339(p.created_at),
     };
-    Ok(Some(CachedProduct {
+    let mut entry = CachedProduct {
         view,
         status: p.status,
         shop_owner: s.owner_account_id,
         shop_company: s.company_id,
-    }))
+        company_prices,
+    };
+    entry.view = entry.priced_for(actor);
+    Ok(Some(entry))
 }
 
 /// The public view of a product, from the cache or loaded into it.
@@ -304,7 +309,7 @@ pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<Produc
     if !entry.status.is_public() && !staff {
         return Err(AppError::NotFound("product"));
     }
-    let mut view = entry.view.clone();
+    let mut view = entry.priced_for(actor);
     if !staff {
         // A variant taken off sale is the seller's business only.
         view.variants.retain(|v| !v.archived);
@@ -316,16 +321,6 @@ pub async fn get(app: &App, actor: Option<&Actor>, id: &str) -> AppResult<Produc
     } else {
         // The seller's thresholds are not the public's business.
         view.variants.iter_mut().for_each(|v| v.low_stock_threshold = None);
-    }
-    if let Some((company_id, _)) = actor.and_then(|a| a.company.as_ref()) {
-        let mut conn = app.db.conn().await?;
-        let prices = catalog_store::company_prices_of_product(&mut conn, id, company_id).await?;
-        for v in &mut view.variants {
-            v.company_price = prices
-                .iter()
-                .find(|(vid, _)| *vid == v.id)
-                .map(|(_, a)| Money::new(*a, v.price.currency));
-        }
     }
     Ok(view)
 }

@@ -47,6 +47,7 @@ pub(crate) async fn claim_login(app: &App, email: &str, client: &str, now: i64) 
     };
     // One transaction: when the second limit refuses, the first claim is rolled back.
     let mut tx = app.db.begin().await?;
+    tx.leaves_storefront_alone();
     let nth = match rate_limits::claim(
         &mut tx,
         &attempt.account_and_client,

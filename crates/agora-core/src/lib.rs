@@ -32,6 +32,7 @@ pub mod product;
 pub mod product_import;
 pub mod rate;
 pub mod rfq;
+pub mod session;
 pub mod shipping;
 pub mod shop;
 pub mod shop_rating;

@@ -197,10 +197,18 @@ pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// The bearer token's actor as a layer already resolved it for this request (the idempotency
+/// layer does, to scope the key): read once per request, never kept beyond it.
+#[derive(Clone)]
+pub(crate) struct ResolvedBearer(pub Option<agora_app::Actor>);
+
 impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(ResolvedBearer(actor)) = parts.extensions.get::<ResolvedBearer>() {
+            return Ok(MaybeAuth(actor.clone()));
+        }
         match bearer(parts) {
             Some(token) => Ok(MaybeAuth(agora_app::accounts::authenticate(&state.app, token).await?)),
             None => Ok(MaybeAuth(None)),

@@ -69,13 +69,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 async fn run(state: &AppState, raw_key: &str, in_tx: bool, req: Request, next: Next) -> Result<Response, ApiError> {
     let app = &state.app;
     let (mut parts, body) = req.into_parts();
-    let scope = match crate::extract::bearer(&parts) {
-        Some(token) => agora_app::accounts::authenticate(app, token)
-            .await?
-            .map(|a| a.account_id)
-            .unwrap_or_else(|| "anonymous".into()),
-        None => "anonymous".into(),
+    let actor = match crate::extract::bearer(&parts) {
+        Some(token) => {
+            let actor = agora_app::accounts::authenticate(app, token).await?;
+            // The handler's extractor takes it from here rather than reading it again.
+            parts.extensions.insert(crate::extract::ResolvedBearer(actor.clone()));
+            actor
+        }
+        None => None,
     };
+    let scope = actor.map_or_else(|| "anonymous".into(), |a| a.account_id);
     let bytes = to_bytes(body, crate::MAX_BODY_BYTES)
         .await
         .map_err(|_| AppError::TooLarge {

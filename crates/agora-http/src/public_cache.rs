@@ -10,8 +10,13 @@
 //! commits), and it expires after [`FRESH_FOR`] whatever happens, for changes made on another node
 //! that announce nothing (stock taken by a checkout there). Logged-in visitors never read or
 //! write it. Memory is bounded by [`MAX_BYTES`].
+//!
+//! A page is drawn once however many visitors ask for it at the same moment: when an entry runs
+//! out, the first request draws it again and the others wait for that drawing (see [`Drawing`])
+//! instead of each querying the database for the same page.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agora_app::catalog_version::{self, Stamp};
@@ -22,6 +27,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use tokio::sync::watch;
 
 use crate::pages::{CsrfToken, SESSION_COOKIE};
 use crate::AppState;
@@ -36,6 +42,11 @@ const MAX_KEY_BYTES: usize = 512;
 const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// No storefront page comes near this; a body past it is an error.
 const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
+/// Counts the anonymous storefront requests by how the cache answered them (`outcome`: `hit`,
+/// `miss` when nothing was kept, `expired` when the entry was older than [`FRESH_FOR`],
+/// `outdated` when something it shows may have changed since it was made; and `joined` when a
+/// request that found no usable entry was answered with the one another request was drawing).
+pub const REQUESTS: &str = "agora_public_cache_requests_total";
 
 /// A kept response.
 struct Entry {
@@ -61,18 +72,72 @@ impl Weighter<String, Arc<Entry>> for ByBytes {
 #[derive(Clone)]
 pub struct PublicCache {
     entries: Arc<Cache<String, Arc<Entry>, ByBytes>>,
+    /// The addresses whose page is being drawn now, each with where its entry will be told.
+    drawing: Arc<Mutex<HashMap<String, Drawn>>>,
     /// What pages are drawn with instead of the visitor's CSRF token: random, so that nothing a
     /// page shows can be mistaken for it.
     stand_in: Arc<str>,
 }
 
+/// Where the entry a request is drawing will be told: `None` until it is done, and still `None`
+/// after it if the answer may not be kept (then every waiting request draws its own).
+type Drawn = watch::Receiver<Option<Arc<Entry>>>;
+
 impl Default for PublicCache {
     fn default() -> Self {
         Self {
             entries: Arc::new(Cache::with_weighter(4096, MAX_BYTES, ByBytes)),
+            drawing: Arc::default(),
             stand_in: crate::cookies::new_csrf_token().into(),
         }
     }
+}
+
+/// A request's claim to draw an address's page while others wait for it. Dropped (the page
+/// drawn, or the request abandoned), it gives the address up; the waiting requests hear of it
+/// either way, from [`Drawing::done`] or from the closed channel.
+struct Drawing {
+    drawing: Arc<Mutex<HashMap<String, Drawn>>>,
+    key: String,
+    tell: watch::Sender<Option<Arc<Entry>>>,
+}
+
+impl Drawing {
+    /// Claims `key`, or returns the drawing already under way.
+    fn claim(cache: &PublicCache, key: &str) -> Result<Drawing, Drawn> {
+        let mut drawing = cache.drawing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(under_way) = drawing.get(key) {
+            return Err(under_way.clone());
+        }
+        let (tell, drawn) = watch::channel(None);
+        drawing.insert(key.to_owned(), drawn);
+        Ok(Drawing {
+            drawing: cache.drawing.clone(),
+            key: key.to_owned(),
+            tell,
+        })
+    }
+
+    /// Tells the waiting requests what was drawn (`None`: draw your own).
+    fn done(self, entry: Option<Arc<Entry>>) {
+        self.tell.send_replace(entry);
+    }
+}
+
+impl Drop for Drawing {
+    fn drop(&mut self) {
+        let mut drawing = self.drawing.lock().unwrap_or_else(|e| e.into_inner());
+        drawing.remove(&self.key);
+    }
+}
+
+/// Waits for another request's drawing of the page; its entry if it may serve a request that
+/// found the catalog at `stamp`.
+async fn wait_for(mut drawn: Drawn, stamp: Stamp) -> Option<Arc<Entry>> {
+    // A drawing that ends without telling (its request was abandoned) closes the channel.
+    let _ = tokio::time::timeout(FRESH_FOR, drawn.wait_for(Option::is_some)).await;
+    let entry = drawn.borrow().clone()?;
+    (entry.stamp == stamp && entry.made.elapsed() < FRESH_FOR).then_some(entry)
 }
 
 /// Serves a GET of the layered routes from the cache when it may, and keeps what it may.
@@ -88,11 +153,26 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
         .insert(CsrfToken(cache.stand_in.to_string()))
         .map(|t| t.0);
     let stamp = catalog_version::stamp(&state.app);
-    if let Some(entry) = cache.entries.get(&key) {
-        if entry.stamp == stamp && entry.made.elapsed() < FRESH_FOR {
+    let outcome = match cache.entries.get(&key) {
+        Some(entry) if entry.stamp != stamp => "outdated",
+        Some(entry) if entry.made.elapsed() >= FRESH_FOR => "expired",
+        Some(entry) => {
+            metrics::counter!(REQUESTS, "outcome" => "hit").increment(1);
             return entry.response(token.as_deref());
         }
-    }
+        None => "miss",
+    };
+    metrics::counter!(REQUESTS, "outcome" => outcome).increment(1);
+    let drawing = match Drawing::claim(cache, &key) {
+        Ok(drawing) => Some(drawing),
+        Err(under_way) => {
+            if let Some(entry) = wait_for(under_way, stamp).await {
+                metrics::counter!(REQUESTS, "outcome" => "joined").increment(1);
+                return entry.response(token.as_deref());
+            }
+            None
+        }
+    };
     let made = Instant::now();
     let res = next.run(req).await;
     let keep = keepable(&res);
@@ -115,8 +195,12 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
         headers,
     };
     let res = entry.response(token.as_deref());
-    if keep && bytes.len() as u64 <= MAX_BODY_BYTES {
-        cache.entries.insert(key, Arc::new(entry));
+    let kept = (keep && bytes.len() as u64 <= MAX_BODY_BYTES).then(|| Arc::new(entry));
+    if let Some(entry) = &kept {
+        cache.entries.insert(key, entry.clone());
+    }
+    if let Some(drawing) = drawing {
+        drawing.done(kept);
     }
     res
 }

@@ -60,6 +60,23 @@ pub async fn company_prices_of_product(
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
+/// Every company's own prices for a product's variants: `(variant id, company id, unit price)`.
+pub async fn all_company_prices_of_product(
+    conn: &mut AnyConnection,
+    product_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT c.variant_id, c.company_id, c.unit_price_amount FROM company_prices c
+         JOIN variants v ON v.id = c.variant_id WHERE v.product_id = $1",
+    )
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
 pub async fn set_company_price(
     conn: &mut AnyConnection,
     variant_id: &str,
@@ -175,7 +192,7 @@ async fn take_stock_guarded(
 }
 
 /// The movements of a sale: one row per variant taken.
-fn movements_write(
+pub fn movements_write(
     wanted: &BTreeMap<String, i64>,
     after: &[(String, i64)],
     actor: Option<&str>,
@@ -382,20 +399,30 @@ pub struct OfferRow {
     pub attributes: String,
     /// The slug of its product's category, which declares the options' order.
     pub category: String,
+    /// The buyer's company's own unit price of the variant, if the shop gave it one.
+    pub company_price_amount: Option<i64>,
 }
 
-/// Every active offer of the item with this GTIN, from approved shops.
-pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str) -> sqlx::Result<Vec<OfferRow>> {
+/// Every active offer of the item with this GTIN, from approved shops, with the unit price each
+/// gives `company` (the buyer's, if any) read in the same statement.
+pub async fn offers_by_gtin(
+    conn: &mut AnyConnection,
+    gtin: &str,
+    country: &str,
+    company: Option<&str>,
+) -> sqlx::Result<Vec<OfferRow>> {
     let rows = sqlx::query(
         "SELECT v.product_id, v.id, s.id, s.name, v.price_amount, v.currency, v.stock,
                 COALESCE((SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = $2 AND r.currency = v.currency),
                          (SELECT amount FROM shipping_rates r WHERE r.shop_id = s.id AND r.country = '*' AND r.currency = v.currency)),
-                v.sku, v.attributes, p.category
+                v.sku, v.attributes, p.category, cp.unit_price_amount
          FROM variants v JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = v.shop_id
+         LEFT JOIN company_prices cp ON cp.variant_id = v.id AND cp.company_id = $3
          WHERE v.gtin = $1 AND v.archived_at IS NULL AND p.status = 'active' AND s.status = 'approved'",
     )
     .bind(gtin)
     .bind(country)
+    .bind(company.unwrap_or(""))
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -412,6 +439,7 @@ pub async fn offers_by_gtin(conn: &mut AnyConnection, gtin: &str, country: &str)
                 sku: r.try_get(8)?,
                 attributes: r.try_get(9)?,
                 category: r.try_get(10)?,
+                company_price_amount: r.try_get(11)?,
             })
         })
         .collect()

@@ -6,7 +6,8 @@ use agora_core::catalog::StockMovementKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::products::{
-    product_at, values, variant_at, ProductRow, VariantRow, PARAMS_PER_INSERT, PRODUCT_COLUMNS, VARIANT_COLUMNS,
+    product_at, values, variant_at, ProductRow, VariantRow, PARAMS_PER_INSERT, PRODUCT_COLUMNS, PRODUCT_COLUMN_COUNT,
+    VARIANT_COLUMNS,
 };
 
 /// Every product of a shop.
@@ -45,7 +46,7 @@ pub async fn catalog_of_shop(conn: &mut AnyConnection, shop_id: &str) -> sqlx::R
     );
     let rows = sqlx::query(&sql).bind(shop_id).fetch_all(conn).await?;
     rows.iter()
-        .map(|r| Ok((product_at(r, 0)?, variant_at(r, 11)?)))
+        .map(|r| Ok((product_at(r, 0)?, variant_at(r, PRODUCT_COLUMN_COUNT)?)))
         .collect()
 }
 

@@ -34,6 +34,20 @@ pub enum Claim {
     },
 }
 
+/// The statement that claims a key: a new key is inserted, a forgotten one (older than the TTL)
+/// taken over as if new; it changes no row when the key is known. Its placeholders, in `p`: the
+/// scope, the key, the request's hash, now, the lease's end and the oldest time still remembered.
+pub(crate) fn claim_sql<S: std::fmt::Display>(p: &[S]) -> String {
+    format!(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, lease_until) \
+         VALUES ({}, {}, {}, 'running', {}, {}) \
+         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'running', \
+         status = NULL, content_type = NULL, body = NULL, created_at = excluded.created_at, \
+         lease_until = excluded.lease_until WHERE idempotency_keys.created_at < {}",
+        p[0], p[1], p[2], p[3], p[4], p[5]
+    )
+}
+
 /// Claims `key` within `scope` for the request whose fingerprint is `request_hash`, holding it
 /// until `lease_until` (Unix ms). Run it on a transaction to claim the key together with the work.
 pub async fn claim(
@@ -47,22 +61,16 @@ pub async fn claim(
     // One statement: a new key is inserted, a forgotten one (older than the TTL) taken over as
     // if new. On PostgreSQL this waits while another transaction holds an uncommitted row for the
     // key.
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, lease_until)
-         VALUES ($1, $2, $3, 'running', $4, $5)
-         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'running',
-           status = NULL, content_type = NULL, body = NULL, created_at = excluded.created_at,
-           lease_until = excluded.lease_until
-         WHERE idempotency_keys.created_at < $6",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(request_hash)
-    .bind(now)
-    .bind(lease_until)
-    .bind(now - TTL_MS)
-    .execute(&mut *conn)
-    .await?;
+    let sql = claim_sql(&["$1", "$2", "$3", "$4", "$5", "$6"]);
+    let inserted = sqlx::query(&sql)
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(now)
+        .bind(lease_until)
+        .bind(now - TTL_MS)
+        .execute(&mut *conn)
+        .await?;
     if inserted.rows_affected() == 1 {
         return Ok(Claim::New);
     }

@@ -176,6 +176,7 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut tx = db.begin().await?;
+    tx.leaves_storefront_alone();
     let buried = sqlx::query(
         "UPDATE jobs SET status = 'dead', lease_until = NULL, updated_at = $1,
              last_error = 'its node stopped while running it, on every attempt'

@@ -14,6 +14,7 @@ pub mod carts;
 pub mod catalog;
 pub mod catalog_import;
 pub mod categories;
+pub mod checkout;
 pub mod companies;
 pub mod contracts;
 pub mod conversations;
@@ -45,6 +46,7 @@ pub mod statement_lines;
 pub mod tokens;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -60,17 +62,33 @@ pub use sqlx::Error as DbError;
 
 /// A writing transaction on either engine. It derefs to its connection, so queries run on it as
 /// on any connection. Committing it tells this process's outbox follower to look for new events
-/// at once (other nodes hear of them from PostgreSQL; see [`outbox::Signal`]).
+/// at once (other nodes hear of them from PostgreSQL; see [`outbox::Signal`]), and, unless it was
+/// declared [`Tx::leaves_storefront_alone`], that what the storefront shows may have changed.
 pub struct Tx {
     tx: Transaction<'static, Any>,
     commits: Arc<watch::Sender<u64>>,
+    storefront_commits: Arc<AtomicU64>,
+    /// Whether committing may change what an anonymous storefront page shows.
+    storefront: bool,
 }
 
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         self.tx.commit().await?;
+        if self.storefront {
+            self.storefront_commits.fetch_add(1, Ordering::SeqCst);
+        }
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
+    }
+
+    /// Declares that this transaction changes nothing an anonymous storefront page shows (no
+    /// product, price, stock, shop, category or rating): a job's bookkeeping, an audit anchor, a
+    /// session, a cart. Its commit leaves this node's cached pages valid. A transaction not
+    /// declared so is taken to change the storefront: a forgotten one costs a cache refill, never
+    /// a stale page.
+    pub fn leaves_storefront_alone(&mut self) {
+        self.storefront = false;
     }
 
     pub async fn rollback(self) -> sqlx::Result<()> {
@@ -104,6 +122,8 @@ pub struct Db {
     listen_url: Arc<str>,
     /// Counts the transactions committed through this pool.
     commits: Arc<watch::Sender<u64>>,
+    /// Counts those of them that may have changed what the storefront shows.
+    storefront_commits: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Db {
@@ -158,6 +178,7 @@ impl Db {
             engine,
             listen_url: url.into(),
             commits: Arc::new(watch::Sender::new(0)),
+            storefront_commits: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -196,12 +217,20 @@ impl Db {
         Ok(Tx {
             tx,
             commits: self.commits.clone(),
+            storefront_commits: self.storefront_commits.clone(),
+            storefront: true,
         })
     }
 
     /// How many writing transactions this process has committed so far.
     pub fn commits(&self) -> u64 {
         *self.commits.borrow()
+    }
+
+    /// How many of them may have changed what the storefront shows: all but those declared
+    /// [`Tx::leaves_storefront_alone`].
+    pub fn storefront_commits(&self) -> u64 {
+        self.storefront_commits.load(Ordering::SeqCst)
     }
 
     /// Checks that the database answers.

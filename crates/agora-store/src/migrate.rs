@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_negotiation_events"),
     migration!(24, "0024_shop_ratings"),
     migration!(25, "0025_product_imports"),
+    migration!(26, "0026_description_html"),
 ];
 
 /// Applies the migrations not yet applied whose version is below `before`.

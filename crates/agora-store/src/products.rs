@@ -10,7 +10,11 @@ pub struct ProductRow {
     pub id: String,
     pub shop_id: String,
     pub title: String,
+    /// Markdown, as the seller wrote it.
     pub description: String,
+    /// The description rendered to safe HTML when it was saved (see `agora_app::descriptions`);
+    /// `None` for a row saved before that was kept.
+    pub description_html: Option<String>,
     pub category: String,
     pub status: ProductStatus,
     pub attributes: String,
@@ -80,11 +84,11 @@ pub(crate) fn values(rows: usize, columns: usize) -> String {
 
 /// Inserts many products, a few hundred per statement (their variants with [`insert_variants`]).
 pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow]) -> sqlx::Result<()> {
-    for chunk in products.chunks(PARAMS_PER_INSERT / 11) {
+    for chunk in products.chunks(PARAMS_PER_INSERT / 12) {
         let sql = format!(
             "INSERT INTO products (id, shop_id, title, description, category, status, attributes, min_order_qty, featured,
-                                   created_at, updated_at) VALUES {}",
-            values(chunk.len(), 11)
+                                   created_at, updated_at, description_html) VALUES {}",
+            values(chunk.len(), 12)
         );
         let mut query = sqlx::query(&sql);
         for p in chunk {
@@ -99,7 +103,8 @@ pub async fn insert_products(conn: &mut AnyConnection, products: &[&ProductRow])
                 .bind(p.min_order_qty)
                 .bind(i64::from(p.featured))
                 .bind(p.created_at)
-                .bind(p.updated_at);
+                .bind(p.updated_at)
+                .bind(p.description_html.as_deref());
         }
         query.execute(&mut *conn).await?;
     }
@@ -208,7 +213,9 @@ pub async fn matching(
 /// The product columns, read by [`product_at`].
 pub(crate) const PRODUCT_COLUMNS: &str =
     "p.id, p.shop_id, p.title, p.description, p.category, p.status, p.attributes, p.min_order_qty, p.featured, \
-     p.created_at, p.updated_at";
+     p.created_at, p.updated_at, p.description_html";
+/// How many columns [`PRODUCT_COLUMNS`] names.
+pub(crate) const PRODUCT_COLUMN_COUNT: usize = 12;
 /// The variant columns, read by [`variant_at`].
 pub(crate) const VARIANT_COLUMNS: &str =
     "v.id, v.product_id, v.shop_id, v.sku, v.gtin, v.price_amount, v.currency, v.stock, v.attributes, v.position";
@@ -227,6 +234,7 @@ pub(crate) fn product_at(r: &AnyRow, at: usize) -> sqlx::Result<ProductRow> {
         featured: crate::flag(r.try_get(at + 8)?),
         created_at: r.try_get(at + 9)?,
         updated_at: r.try_get(at + 10)?,
+        description_html: r.try_get(at + 11)?,
     })
 }
 
@@ -269,6 +277,9 @@ pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
 pub struct ProductChanges {
     pub title: Option<String>,
     pub description: Option<String>,
+    /// The new description rendered (see [`ProductRow::description_html`]). A description saved
+    /// without it leaves the column empty, to be rendered from the Markdown, never stale.
+    pub description_html: Option<String>,
     pub category: Option<String>,
     pub status: Option<ProductStatus>,
     pub attributes: Option<String>,
@@ -279,7 +290,8 @@ pub async fn update(conn: &mut AnyConnection, id: &str, c: &ProductChanges, now:
     sqlx::query(
         "UPDATE products SET title = COALESCE($1, title), description = COALESCE($2, description),
                 category = COALESCE($3, category), status = COALESCE($4, status), attributes = COALESCE($5, attributes),
-                min_order_qty = COALESCE($6, min_order_qty), updated_at = $7
+                min_order_qty = COALESCE($6, min_order_qty), updated_at = $7,
+                description_html = CASE WHEN $2 IS NULL THEN description_html ELSE $9 END
          WHERE id = $8",
     )
     .bind(c.title.as_deref())
@@ -290,9 +302,46 @@ pub async fn update(conn: &mut AnyConnection, id: &str, c: &ProductChanges, now:
     .bind(c.min_order_qty)
     .bind(now)
     .bind(id)
+    .bind(c.description_html.as_deref())
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Up to `limit` products whose description was saved before its HTML was kept, by id after
+/// `after`: `(id, description)`.
+pub async fn unrendered_descriptions(
+    conn: &mut AnyConnection,
+    after: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, description FROM products WHERE description_html IS NULL AND id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// Keeps the HTML rendered from `description` for a product whose HTML is missing, unless its
+/// description has changed since it was read (the change then kept its own).
+pub async fn keep_description_html(
+    conn: &mut AnyConnection,
+    id: &str,
+    description: &str,
+    html: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE products SET description_html = $1 WHERE id = $2 AND description = $3 AND description_html IS NULL",
+    )
+    .bind(html)
+    .bind(id)
+    .bind(description)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Products of a shop, newest first (the seller's list and the storefront).

@@ -36,32 +36,71 @@ pub async fn insert(conn: &mut AnyConnection, t: &TokenRow) -> sqlx::Result<()> 
     Ok(())
 }
 
-/// The live token with this hash, used since `used_since`: `(token id, account id, kind)`.
-pub async fn live_by_hash(
+/// What one request's credential resolves to, read in one statement: the live token, its
+/// account, the account's company membership as it stands now, and what pages commonly need of
+/// the visitor (the default address).
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub token_id: String,
+    pub account_id: String,
+    /// When the token was last recorded as used (see [`touch`]).
+    pub last_used_at: i64,
+    pub email: String,
+    pub name: String,
+    pub is_operator: bool,
+    /// `(company id, role)` when the account belongs to a company.
+    pub company: Option<(String, String)>,
+    /// The default address's JSON, if the account saved one.
+    pub default_address: Option<String>,
+}
+
+/// The live token with this hash (unrevoked, unexpired, used since `used_since`), joined with
+/// everything a request needs to know about who sent it: one statement per request.
+pub async fn session_by_hash(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
     used_since: i64,
-) -> sqlx::Result<Option<(String, String, String)>> {
+) -> sqlx::Result<Option<SessionRow>> {
     let row = sqlx::query(
-        "SELECT id, account_id, kind FROM auth_tokens
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_used_at > $3",
+        "SELECT t.id, t.account_id, t.last_used_at, a.email, a.name, a.is_operator, m.company_id, m.role,
+                (SELECT d.address FROM addresses d WHERE d.account_id = t.account_id AND d.is_default = 1
+                 ORDER BY d.created_at, d.id LIMIT 1)
+         FROM auth_tokens t
+         JOIN accounts a ON a.id = t.account_id
+         LEFT JOIN company_members m ON m.account_id = t.account_id
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND t.last_used_at > $3",
     )
     .bind(token_hash)
     .bind(now)
     .bind(used_since)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .transpose()
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let company_id: Option<String> = r.try_get(6)?;
+    let role: Option<String> = r.try_get(7)?;
+    Ok(Some(SessionRow {
+        token_id: r.try_get(0)?,
+        account_id: r.try_get(1)?,
+        last_used_at: r.try_get(2)?,
+        email: r.try_get(3)?,
+        name: r.try_get(4)?,
+        is_operator: crate::flag(r.try_get(5)?),
+        company: company_id.zip(role),
+        default_address: r.try_get(8)?,
+    }))
 }
 
-/// Records use, at most once a minute per token to spare writes on the hot path.
-pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> sqlx::Result<()> {
+/// Records that the token was used at `now`, unless it already was at or after `since`: callers
+/// skip the statement altogether while the recorded use is recent (see
+/// `agora_app::accounts::authenticate`); the condition keeps two nodes from writing it twice.
+pub async fn touch(conn: &mut AnyConnection, id: &str, now: i64, since: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE auth_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
         .bind(now)
         .bind(id)
-        .bind(now - 60_000)
+        .bind(since)
         .execute(conn)
         .await?;
     Ok(())

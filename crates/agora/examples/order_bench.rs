@@ -101,6 +101,7 @@ impl Bench {
                 shop_id: self.shop_id.clone(),
                 title: format!("Bench item {}", self.made),
                 description: String::new(),
+                description_html: Some(String::new()),
                 category: "audio".into(),
                 status: ProductStatus::Active,
                 attributes: "{}".into(),
@@ -172,6 +173,7 @@ impl Bench {
                 is_operator: false,
                 token_id: "bench".into(),
                 company: None,
+                default_country: None,
             });
         }
         tx.commit().await?;

@@ -236,7 +236,13 @@ async fn open(config: &Config, search: Search) -> anyhow::Result<App> {
         BlobStoreKind::Folder => BlobStore::new(&blob_dir),
         BlobStoreKind::Database => BlobStore::database(db.clone()),
     };
-    Ok(App::new(db, blob_dir, config.app_settings(), index).with_blobs(blobs))
+    let app = App::new(db, blob_dir, config.app_settings(), index).with_blobs(blobs);
+    // What a migration cannot do in SQL: descriptions saved before their HTML was kept are
+    // rendered here, by whichever process opens the database first (each row once).
+    agora_app::descriptions::backfill(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("rendering the descriptions saved before their HTML was kept: {e}"))?;
+    Ok(app)
 }
 
 /// `agora contract verify`: offline, without a database.

@@ -64,7 +64,8 @@ use write::*;
 
 pub use export::{export_products, ExportOptions};
 pub use sheet::{
-    automatic_target, check_columns, is_canonical, known_fields, parse_delimiter, parse_map, preview, Preview, IGNORE,
+    attribute_column, attribute_of, automatic_target, check_columns, is_canonical, known_fields, parse_delimiter,
+    parse_map, preview, AttributeScope, Preview, IGNORE,
 };
 
 /// About this many rows are written per transaction.

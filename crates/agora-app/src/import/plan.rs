@@ -383,6 +383,7 @@ fn product_plan(
                 shop_id: shop.id.clone(),
                 title: input.title.clone(),
                 description: input.description.clone(),
+                description_html: Some(crate::descriptions::html(&input.description)),
                 category,
                 status: input.status,
                 attributes: attributes_json,
@@ -395,9 +396,11 @@ fn product_plan(
         ),
         Some(p) => {
             let differs = |new: &str, old: &str| (new != old).then(|| new.to_owned());
+            let description = differs(&input.description, &p.description);
             let changes = ProductChanges {
                 title: differs(&input.title, &p.title),
-                description: differs(&input.description, &p.description),
+                description_html: description.as_deref().map(crate::descriptions::html),
+                description,
                 category: differs(&category, &p.category),
                 status: (fields.status != p.status).then_some(fields.status),
                 attributes: (input.attributes != json_map(&p.attributes)).then_some(attributes_json),

@@ -102,6 +102,33 @@ pub fn automatic_target(header: &str) -> Option<String> {
     Target::parse(header).map(|t| t.label())
 }
 
+/// Whom an attribute column describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeScope {
+    /// A variant's option (`attr:colour`).
+    Variant,
+    /// The product (`product_attr:brand`).
+    Product,
+}
+
+/// The canonical column of the attribute `key` of `scope` (`attr:colour`).
+pub fn attribute_column(scope: AttributeScope, key: &str) -> String {
+    match scope {
+        AttributeScope::Variant => Target::Attr(key.to_owned()),
+        AttributeScope::Product => Target::ProductAttr(key.to_owned()),
+    }
+    .label()
+}
+
+/// The scope and key of an attribute column; `None` for any other column.
+pub fn attribute_of(column: &str) -> Option<(AttributeScope, String)> {
+    match Target::parse(column)? {
+        Target::Attr(key) => Some((AttributeScope::Variant, key)),
+        Target::ProductAttr(key) => Some((AttributeScope::Product, key)),
+        Target::Field(_) => None,
+    }
+}
+
 /// Whether `name` is a canonical column (a field, `attr:KEY` or `product_attr:KEY`).
 pub fn is_canonical(name: &str) -> bool {
     Target::parse(name).is_some()

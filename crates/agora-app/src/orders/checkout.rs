@@ -246,24 +246,23 @@ struct Checked<'a> {
 }
 
 /// Reads, prices and checks the actor's cart for checkout (nothing is written).
-async fn plan(app: &App, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppResult<Plan> {
+async fn plan(conn: &mut Conn, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppResult<Plan> {
     let input = &checked.input;
-    let mut conn = app.db.conn().await?;
-    let (cart_id, rows) = cart_store::lines_of_account(&mut conn, &actor.account_id)
+    let (cart_id, rows) = cart_store::lines_of_account(conn, &actor.account_id)
         .await?
         .ok_or_else(|| AppError::invalid("cart", "is empty: add something first"))?;
     let address = match &checked.typed {
         Some(address) => address.clone(),
-        None => addresses::for_checkout(&mut conn, actor, input.address_id, input.shipping_address).await?,
+        None => addresses::for_checkout(conn, actor, input.address_id, input.shipping_address).await?,
     };
     let mut cart_lines: Vec<TakenLine> = rows
         .iter()
         .map(|r| (r.id.clone(), r.variant_id.clone(), r.quantity))
         .collect();
     cart_lines.sort();
-    let priced = cart::priced_rows(&mut conn, Some(actor), rows).await?;
+    let priced = cart::priced_rows(conn, Some(actor), rows).await?;
     check_lines(&priced.lines)?;
-    let taxes = tax_table(&mut conn, address.country).await?;
+    let taxes = tax_table(conn, address.country).await?;
     let by_shop = split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str());
     if let Some((shop, _)) = input
         .shipping_methods
@@ -282,13 +281,13 @@ async fn plan(app: &App, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppR
             .iter()
             .find(|(s, _)| *s == shop_id)
             .map(|(_, m)| m.as_str());
-        orders.push(price_shop_order(&mut conn, shop_id, lines, &taxes, address.country, chosen).await?);
+        orders.push(price_shop_order(conn, shop_id, lines, &taxes, address.country, chosen).await?);
     }
     let coupon = match &checked.coupon_code {
-        Some(code) => Some(apply_coupon(&mut conn, code, &mut orders, &taxes, address.country, actor, now).await?),
+        Some(code) => Some(apply_coupon(conn, code, &mut orders, &taxes, address.country, actor, now).await?),
         None => None,
     };
-    let needs_approval = approval_needed(&mut conn, actor, &orders).await?;
+    let needs_approval = approval_needed(conn, actor, &orders).await?;
     Ok(Plan {
         cart_id,
         cart_lines,
@@ -380,11 +379,19 @@ pub async fn checkout(
     };
     for attempt in 1..=ATTEMPTS {
         let now = now_ms();
-        let plan = match plan(app, actor, &checked, now).await {
-            Ok(plan) => plan,
-            Err(err) => return refused(app, key, err).await,
+        // Read, priced, checked and made into rows on a reading connection, given back before
+        // the writing transaction starts.
+        let prepared = {
+            let mut conn = app.db.conn().await?;
+            match plan(&mut conn, actor, &checked, now).await {
+                Ok(plan) => place::prepare(&mut conn, app, actor, plan, terms, key, now).await?,
+                Err(err) => {
+                    drop(conn);
+                    return refused(app, key, err).await;
+                }
+            }
         };
-        match place::write(app, actor, plan, terms, key, now, attempt == ATTEMPTS).await? {
+        match place::write(app, actor, prepared, key, attempt == ATTEMPTS).await? {
             Written::Done(placed) => return Ok(Answer::Done(placed)),
             Written::Replayed(stored) => return Ok(Answer::Replayed(stored)),
             Written::Changed => continue,

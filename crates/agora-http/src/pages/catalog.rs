@@ -74,9 +74,8 @@ pub struct ProductQuery {
 #[template(path = "product.html")]
 struct ProductPage {
     layout: Layout,
+    /// With its description's HTML, rendered safely when it was saved.
     product: ProductView,
-    /// The description's Markdown, rendered safely.
-    description_html: String,
     /// Attribute rows: product attributes, then each variant's.
     attributes: Vec<(String, String)>,
     offers: Vec<OfferView>,
@@ -123,7 +122,7 @@ fn attribute_rows(value: &serde_json::Value) -> Vec<(String, String)> {
 /// A product page's meta description: the start of the product's own description, or what it is
 /// and who sells it when it has none.
 fn product_description(product: &ProductView) -> String {
-    let own = super::markdown::summary(&product.description, 160);
+    let own = super::text_summary::shorten(&product.description_text, 160);
     if own.is_empty() {
         format!("{}, sold by {} on Agora.", product.title, product.shop.name)
     } else {
@@ -141,12 +140,8 @@ pub async fn product(
     let product = products::get(&state.app, user.as_ref(), &id).await?;
     let quantity = q.quantity.unwrap_or(1).clamp(1, 1_000_000);
     let country = match (q.country.trim(), user.as_ref()) {
-        ("", Some(actor)) => agora_app::addresses::list(&state.app, actor)
-            .await
-            .ok()
-            .and_then(|all| all.into_iter().find(|a| a.is_default))
-            .map(|a| a.address.country.code().to_owned())
-            .unwrap_or_default(),
+        // The default address's country came with the session: no read of its own.
+        ("", Some(actor)) => actor.default_country.map(|c| c.code().to_owned()).unwrap_or_default(),
         (typed, _) => typed.to_uppercase(),
     };
     let (offers, offers_error) =
@@ -158,7 +153,6 @@ pub async fn product(
     let offer_ids: Vec<String> = offers.iter().map(|o| o.product_id.clone()).collect();
     let offer_thumbs = products::thumbnails(&state.app, &offer_ids).await?;
     let attributes = attribute_rows(&product.attributes);
-    let description_html = super::markdown::render(&product.description);
     let on_sale: Vec<VariantView> = product.variants.iter().filter(|v| !v.archived).cloned().collect();
     let selected = q
         .variant
@@ -193,7 +187,6 @@ pub async fn product(
     layout.og_type = "product";
     Ok(render(&ProductPage {
         layout,
-        description_html,
         product,
         attributes,
         offers,

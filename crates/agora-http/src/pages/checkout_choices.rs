@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use agora_app::orders::checkout;
-use agora_app::{addresses, shipping_methods, Actor, AppError};
+use agora_app::{addresses, shipping_methods, Actor, AppError, ConflictKind};
 use agora_core::country::Country;
 use agora_core::money::Money;
 use agora_core::tax::PriceMode;
@@ -64,6 +64,10 @@ pub struct Choices {
     pub quotes: Vec<QuoteRow>,
     /// What the buyer pays in all, one amount per currency.
     pub totals: Vec<Money>,
+    /// Why the cart has no figures for this address, in words (an item out of stock, a shop that
+    /// does not ship there, a country code we do not know); `None` when it has them or no country
+    /// was given yet.
+    pub problem: Option<String>,
 }
 
 /// The methods chosen in a posted form: `(shop id, method id)`, blank choices left out.
@@ -150,14 +154,21 @@ pub async fn load(
         }
     }
     // A cart that cannot be checked out as it is (a line out of stock, a shop that does not ship
-    // there) shows no figures: placing the order names the problem.
-    let quotes = match country {
+    // there) shows no figures, but says why.
+    let (quotes, problem) = match country {
         Some(country) => match checkout::quote(&state.app, actor, country, &picks).await {
-            Ok(quoted) => quoted.into_iter().map(quote_row).collect(),
-            Err(AppError::Invalid(_) | AppError::Conflict { .. }) => vec![],
+            Ok(quoted) => (quoted.into_iter().map(quote_row).collect(), None),
+            Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => (vec![], Some(unquotable(&err))),
             Err(err) => return Err(err),
         },
-        None => vec![],
+        None if picked.is_none() && !typed_country.trim().is_empty() => (
+            vec![],
+            Some(format!(
+                "We do not know the country “{}”: enter its two-letter code, such as DE for Germany or FR for France.",
+                typed_country.trim()
+            )),
+        ),
+        None => (vec![], None),
     };
     let totals = sum_by_currency(quotes.iter().map(|q| q.total))?;
     Ok(Choices {
@@ -167,7 +178,45 @@ pub async fn load(
         shops,
         quotes,
         totals,
+        problem,
     })
+}
+
+/// Why a cart cannot be priced for the chosen address, and what the buyer can do about it.
+fn unquotable(err: &AppError) -> String {
+    // Each rule's own words, as sentences: they name the item or the shop already.
+    let reason = match err {
+        AppError::Invalid(errors) => errors
+            .0
+            .iter()
+            .map(|e| crate::words::closed(&e.message))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => crate::words::message(other),
+    };
+    let fix = match err {
+        AppError::Conflict {
+            kind: ConflictKind::OutOfStock,
+            ..
+        } => "Lower the quantity in your cart, or remove the item.",
+        AppError::Invalid(errors) if errors.0.iter().any(|e| e.field.starts_with("lines[")) => {
+            "Change it in your cart."
+        }
+        AppError::Invalid(errors)
+            if errors
+                .0
+                .iter()
+                .any(|e| e.field == "shipping_address.country" || e.field.starts_with(METHOD_FIELD)) =>
+        {
+            "Choose another address or shipping method, or remove those items from your cart."
+        }
+        _ => "",
+    };
+    let lead = "We cannot work out the totals yet:";
+    match fix {
+        "" => format!("{lead} {reason}"),
+        fix => format!("{lead} {reason} {fix}"),
+    }
 }
 
 fn quote_row(q: checkout::QuotedOrder) -> QuoteRow {

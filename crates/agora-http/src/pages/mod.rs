@@ -11,7 +11,6 @@ mod catalog;
 mod checkout_choices;
 mod csrf;
 mod finance;
-mod markdown;
 pub(crate) mod messages;
 pub(crate) mod negotiations;
 pub(crate) mod orders;
@@ -29,6 +28,7 @@ mod seller_shipping;
 mod seller_variants;
 mod shop_ratings;
 mod statements;
+mod text_summary;
 mod variant_picker;
 
 use agora_app::{Actor, AppError};

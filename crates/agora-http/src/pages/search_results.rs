@@ -267,7 +267,7 @@ pub fn description(q: &str) -> String {
     } else {
         format!(
             "Products matching “{}” on Agora: filter by category, shop, price and stock, and compare verified sellers.",
-            super::markdown::shorten(q, 60)
+            super::text_summary::shorten(q, 60)
         )
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use agora_app::import::{self as engine, Preview};
+use agora_app::import::{self as engine, AttributeScope, Preview};
 use agora_app::product_imports::{self as imports, ImportView, MAX_FILE_BYTES};
 use agora_app::shops::ShopView;
 use agora_app::AppError;
@@ -146,7 +146,7 @@ struct ImportPage {
     /// The line of the file where each of `rows` starts.
     lines: Vec<u64>,
     /// The canonical columns each column may be read as.
-    fields: Vec<String>,
+    fields: FieldChoices,
     error: Option<String>,
 }
 
@@ -156,16 +156,70 @@ impl ImportPage {
     }
 }
 
-/// The choices a mapping form shows: the importer's fields, then every attribute column the file
-/// names (`attr:colour`).
-fn fields_for(preview: &Preview) -> Vec<String> {
-    let mut fields: Vec<String> = engine::known_fields().into_iter().map(str::to_owned).collect();
-    for target in preview.automatic.iter().flatten() {
-        if !fields.contains(target) {
-            fields.push(target.clone());
+/// One choice of the mapping form's select.
+struct FieldChoice {
+    /// The canonical column (`price`, `attr:colour`).
+    value: String,
+    /// What the seller reads.
+    label: String,
+}
+
+/// The choices a mapping form shows, in groups.
+struct FieldChoices {
+    /// The importer's own fields.
+    fields: Vec<FieldChoice>,
+    /// Variant options (`attr:KEY`): the categories' attributes, then any other the file names.
+    options: Vec<FieldChoice>,
+    /// Product attributes (`product_attr:KEY`), likewise.
+    product_attributes: Vec<FieldChoice>,
+}
+
+impl FieldChoices {
+    fn new(preview: &Preview, attribute_keys: &[String]) -> Self {
+        let fields = engine::known_fields()
+            .into_iter()
+            .map(|f| FieldChoice {
+                value: f.to_owned(),
+                label: f.to_owned(),
+            })
+            .collect();
+        let mut choices = FieldChoices {
+            fields,
+            options: Vec::new(),
+            product_attributes: Vec::new(),
+        };
+        for key in attribute_keys {
+            choices.add(&engine::attribute_column(AttributeScope::Variant, key));
+            choices.add(&engine::attribute_column(AttributeScope::Product, key));
+        }
+        for target in preview.automatic.iter().flatten() {
+            choices.add(target);
+        }
+        choices
+    }
+
+    /// Adds an attribute column to its group, once.
+    fn add(&mut self, target: &str) {
+        let Some((scope, key)) = engine::attribute_of(target) else {
+            return;
+        };
+        let group = match scope {
+            AttributeScope::Variant => &mut self.options,
+            AttributeScope::Product => &mut self.product_attributes,
+        };
+        if !group.iter().any(|c| c.value == target) {
+            group.push(FieldChoice {
+                value: target.to_owned(),
+                label: key,
+            });
         }
     }
-    fields
+
+    /// The variant option a header names by its key ("Colour" for `attr:colour`), if any.
+    fn option_named(&self, header: &str) -> Option<String> {
+        let header = header.trim().to_lowercase();
+        self.options.iter().find(|c| c.label == header).map(|c| c.value.clone())
+    }
 }
 
 async fn import_page(
@@ -184,7 +238,8 @@ async fn import_page(
         _ => "Import products: running",
     };
     let layout = Layout::new(state, Some(actor), csrf, format!("{title} — {}", shop.name)).await;
-    let fields = fields_for(&preview);
+    let keys = imports::attribute_keys(&state.app, &shop.categories, &preview).await?;
+    let fields = FieldChoices::new(&preview, &keys);
     let columns = preview
         .headers
         .iter()
@@ -193,7 +248,10 @@ async fn import_page(
             header: header.clone(),
             chosen: match chosen {
                 Some(form) => form.get(&format!("col_{i}")).cloned().unwrap_or_default(),
-                None => preview.automatic[i].clone().unwrap_or_default(),
+                None => preview.automatic[i]
+                    .clone()
+                    .or_else(|| fields.option_named(header))
+                    .unwrap_or_default(),
             },
             sample: preview
                 .rows

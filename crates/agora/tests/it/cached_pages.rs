@@ -295,3 +295,83 @@ db_test!(no_visitor_receives_another_visitors_token_name_or_page, |t| {
         assert!(!page.contains("<b>hostile</b>"), "the cookie's markup was not escaped");
     }
 });
+
+/// The catalog version once this node's follower has applied everything written so far.
+async fn settled_stamp(t: &TestApp) -> agora_app::catalog_version::Stamp {
+    let start = Instant::now();
+    loop {
+        let stamp = agora_app::catalog_version::stamp(&t.app);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if agora_app::catalog_version::stamp(&t.app) == stamp {
+            return stamp;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the catalog never settled");
+    }
+}
+
+db_test!(
+    bookkeeping_commits_keep_the_cached_pages_and_a_stock_change_replaces_them,
+    |t| {
+        use agora_app::job_runner::{Worker, WorkerSettings};
+        let Listed {
+            seller,
+            product,
+            variant,
+            ..
+        } = listed(&t).await;
+        let stamp = settled_stamp(&t).await;
+        let commits = t.app.db.commits();
+
+        // A job's whole life (scheduled, claimed, run, its outcome recorded), an audit anchor, a
+        // login and a cart line: each a commit that changes nothing the storefront shows.
+        let worker = Worker::new(
+            t.app.clone(),
+            agora_app::job_handlers::standard(),
+            WorkerSettings::default(),
+        );
+        worker.schedule_recurring().await.unwrap();
+        assert!(crate::gateway::run_jobs(&t.app).await >= 1, "the recurring jobs ran");
+        assert!(
+            agora_app::audit::anchor(&t.app).await.unwrap().is_some(),
+            "an anchor was written"
+        );
+        let buyer = t.user("buyer@example.com").await;
+        let r = t
+            .post(
+                "/api/v1/cart/items",
+                Some(&buyer),
+                json!({"variant_id": variant, "quantity": 1}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert!(t.app.db.commits() >= commits + 6, "those were commits of this node");
+        assert_eq!(
+            agora_app::catalog_version::stamp(&t.app),
+            stamp,
+            "no cached page was made stale by them"
+        );
+
+        // A stock change announces nothing, yet it replaces the cached pages at once.
+        let path = format!("/p/{product}");
+        warm(&t, std::slice::from_ref(&path)).await;
+        let r = t
+            .call(
+                Method::PUT,
+                &format!("/api/v1/variants/{variant}/stock"),
+                Some(&seller),
+                Some(json!({"stock": 7})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_ne!(
+            agora_app::catalog_version::stamp(&t.app),
+            stamp,
+            "the stock change made every cached page stale"
+        );
+        let page = anonymous(&t, &path).await;
+        assert!(
+            page.contains("7 in stock"),
+            "the product page shows the new stock at once: {page}"
+        );
+    }
+);

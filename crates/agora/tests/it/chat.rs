@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::companies::join;
 use crate::hostile::{marketplace, seller_with_shop};
-use crate::support::{db_test, pdf, read, Reply, TestApp};
+use crate::support::{db_test, pdf, read, CompanyMember, Reply, TestApp};
 
 /// A marketplace with an approved shop and a buyer.
 pub(crate) struct Chat {
@@ -382,25 +382,15 @@ db_test!(
     |t| {
         let operator = t.operator().await;
         t.category(&operator, "audio", false).await;
-        let (admin, company) = t.company_admin("ada@acme.test", "Acme").await;
-        let sam = t.user("sam@acme.test").await;
-        join(&t, &admin, &company, "sam@acme.test", "sales", &sam).await;
-        let r = t
-            .post(
-                "/api/v1/shops",
-                Some(&sam),
-                json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-            )
+        let CompanyMember {
+            admin,
+            company,
+            member: sam,
+            ..
+        } = t
+            .company_with_member("ada@acme.test", "Acme", "sam@acme.test", "sales")
             .await;
-        let shop = r.body["id"].as_str().unwrap().to_owned();
-        let r = t
-            .post(
-                &format!("/api/v1/admin/shops/{shop}/approve"),
-                Some(&operator),
-                json!({}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
         let buyer = t.user("buyer@example.com").await;
         let id = open(&t, &buyer, &shop, Some("Hello Acme")).await;
         assert_eq!(say(&t, &sam, &id, "Hello!").await.status, StatusCode::CREATED);

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::companies::join;
 use crate::page_session;
-use crate::support::{db_test, pdf, TestApp};
+use crate::support::{db_test, pdf, CompanyMember, TestApp};
 
 struct Shop {
     id: String,
@@ -30,19 +30,7 @@ fn product(sku: &str, status: &str) -> Value {
 async fn acme_shop(t: &TestApp, sam: &str) -> Shop {
     let operator = t.operator().await;
     t.category(&operator, "audio", false).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let id = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(&format!("/api/v1/admin/shops/{id}/approve"), Some(&operator), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = t.approved_company_shop(&operator, sam, "Acme Audio", "Acme Ltd").await;
     let r = t
         .post(
             &format!("/api/v1/shops/{id}/products"),
@@ -185,13 +173,6 @@ fn allowed(status: StatusCode) -> bool {
     status.is_success() || status == StatusCode::SEE_OTHER
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn set_role(t: &TestApp, admin: &str, company: &str, account: &str, role: &str) {
     let r = t
         .call(
@@ -211,10 +192,14 @@ fn lists_shop(me: &Value, shop: &str) -> bool {
 db_test!(
     a_demoted_or_removed_member_loses_every_right_over_the_company_shop,
     |t| {
-        let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-        let sam = t.user("sam@acme.test").await;
-        join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-        let sam_id = account_id(&t, &sam).await;
+        let CompanyMember {
+            admin: anna,
+            company: acme,
+            member: sam,
+            member_id: sam_id,
+        } = t
+            .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
+            .await;
         let shop = acme_shop(&t, &sam).await;
 
         let seen = run_shop(&t, &sam, &shop, "MON-2").await;

@@ -5,10 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::companies::join;
 use crate::hostile::{marketplace, seller_with_shop};
 use crate::orders::{add, address, checkout, eur, tax_rates, variant};
-use crate::support::{db_test, Reply, TestApp};
+use crate::support::{db_test, CompanyMember, Reply, TestApp};
 
 fn with_coupon(code: &str) -> Value {
     json!({"shipping_address": address("DE"), "payment_method": "card", "coupon": code})
@@ -255,30 +254,15 @@ db_test!(a_coupon_is_edited_by_its_shops_staff_or_an_operator_only, |t| {
 db_test!(a_demoted_or_removed_member_cannot_edit_the_company_shops_coupons, |t| {
     marketplace(&t).await;
     let operator = t.login("operator@agora.test").await;
-    let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-    let sam_id = t.get("/api/v1/me", Some(&sam)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
+    let CompanyMember {
+        admin: anna,
+        company: acme,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let id = coupon(
         &t,
         &sam,

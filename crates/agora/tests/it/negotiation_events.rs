@@ -9,12 +9,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::chat_live::{connect, next_of, Socket};
-use crate::companies::join;
 use crate::negotiations::{act, haggle_world, list_lamp, offer, take_offers};
 use crate::order_jobs::run_jobs;
 use crate::orders::eur;
 use crate::page_session;
-use crate::support::{db_test, TestApp};
+use crate::support::{db_test, CompanyMember, TestApp};
 
 /// The buyer's conversations (ids), most recent first.
 async fn conversations(t: &TestApp, token: &str) -> Vec<String> {
@@ -268,25 +267,15 @@ db_test!(
 db_test!(only_the_parties_read_the_events_by_the_staffs_current_roles, |t| {
     let operator = t.operator().await;
     t.category(&operator, "audio", false).await;
-    let (admin, company) = t.company_admin("ada@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &admin, &company, "sam@acme.test", "sales", &sam).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
+    let CompanyMember {
+        admin,
+        company,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("ada@acme.test", "Acme Ltd", "sam@acme.test", "sales")
         .await;
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let (product, variant) = list_lamp(&t, &sam, &shop, "LAMP", 10).await;
     assert_eq!(take_offers(&t, &sam, &product, None).await.status, StatusCode::OK);
     let buyer = t.user("bea@example.com").await;
@@ -313,10 +302,6 @@ db_test!(only_the_parties_read_the_events_by_the_staffs_current_roles, |t| {
     assert!(conversations(&t, &stranger).await.is_empty());
 
     // Sam, demoted to finance, loses the conversation; removed, loses it for good.
-    let sam_id = t.get("/api/v1/me", Some(&sam)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let member = format!("/api/v1/companies/{company}/members/{sam_id}");
     let r = t
         .call(Method::PATCH, &member, Some(&admin), Some(json!({"role": "finance"})))

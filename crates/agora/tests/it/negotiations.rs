@@ -9,11 +9,10 @@ use agora_store::now_ms;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::companies::join;
 use crate::hostile::{marketplace, seller_with_shop};
 use crate::order_jobs::run_jobs;
 use crate::orders::{eur, stock_of};
-use crate::support::{db_test, Reply, TestApp};
+use crate::support::{db_test, CompanyMember, Reply, TestApp};
 
 /// A shop selling a lamp at 10.00 EUR (10 in stock) that takes offers from 7.00 EUR, and a buyer.
 pub(crate) struct Haggle {
@@ -424,25 +423,15 @@ db_test!(
 db_test!(only_the_parties_see_a_negotiation_by_the_staffs_current_roles, |t| {
     let operator = t.operator().await;
     t.category(&operator, "audio", false).await;
-    let (admin, company) = t.company_admin("ada@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &admin, &company, "sam@acme.test", "sales", &sam).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
+    let CompanyMember {
+        admin,
+        company,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("ada@acme.test", "Acme Ltd", "sam@acme.test", "sales")
         .await;
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let (product, variant) = list_lamp(&t, &sam, &shop, "LAMP", 10).await;
     assert_eq!(take_offers(&t, &sam, &product, None).await.status, StatusCode::OK);
     let buyer = t.user("bea@example.com").await;
@@ -463,7 +452,6 @@ db_test!(only_the_parties_see_a_negotiation_by_the_staffs_current_roles, |t| {
 
     // Sam, demoted to finance, loses the shop's negotiations; promoted back, has them again;
     // removed, loses them for good.
-    let sam_id = account_id(&t, &sam).await;
     let member = format!("/api/v1/companies/{company}/members/{sam_id}");
     let r = t
         .call(Method::PATCH, &member, Some(&admin), Some(json!({"role": "finance"})))

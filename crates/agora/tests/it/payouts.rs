@@ -299,23 +299,9 @@ db_test!(company_shop_money_follows_the_current_role, |t| {
     tax_rates(&t).await;
     let operator = t.login("operator@agora.test").await;
     let (admin, company) = t.company_admin("boss@acme.test", "Acme").await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&admin),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
+    let shop = t
+        .approved_company_shop(&operator, &admin, "Acme Audio", "Acme Ltd")
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     shop_rate(&t, &shop, 0).await;
     let v = variant(&t, &admin, &shop, "AMP", 5000, 5).await;
     let buyer = t.user("buyer@example.com").await;

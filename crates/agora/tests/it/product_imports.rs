@@ -5,10 +5,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::companies::join;
 use crate::gateway::run_jobs;
 use crate::page_session;
-use crate::support::{db_test, read, Reply, TestApp};
+use crate::support::{db_test, read, CompanyMember, Reply, TestApp};
 
 const CSRF: &str = "ttttttttttttttttttttttttttttttttttttttttttt";
 
@@ -364,13 +363,6 @@ db_test!(bad_files_get_a_clear_4xx_and_change_nothing, |t| {
     assert_eq!(footprint(&t).await[1..], before[1..], "no job, no product");
 });
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Everything one can do with an import; the status of each attempt.
 async fn try_all(t: &TestApp, token: &str, shop: &str, import_id: &str) -> Vec<(&'static str, StatusCode)> {
     let page = format!("/sell/shops/{shop}/imports/{import_id}");
@@ -430,29 +422,17 @@ async fn try_all(t: &TestApp, token: &str, shop: &str, import_id: &str) -> Vec<(
 }
 
 db_test!(only_those_who_run_the_shop_see_or_start_its_imports, |t| {
-    let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-    let sam_id = account_id(&t, &sam).await;
+    let CompanyMember {
+        admin: anna,
+        company: acme,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
+        .await;
     let operator = t.operator().await;
     t.category(&operator, "audio", false).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let r = api_upload(&t, &sam, &shop, "text/csv", FILE.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let import_id = r.body["id"].as_str().unwrap().to_owned();
@@ -541,5 +521,115 @@ db_test!(an_import_that_cannot_run_ends_failed_and_writes_nothing, |t| {
         .await,
         1,
         "the job ended; it is not retried"
+    );
+});
+
+/// A file whose `Farbe` and `Marke` columns hold a variant's colour and the product's brand.
+const WITH_OPTIONS: &str = "sku,title,price,currency,stock,category,Farbe,Marke,Colour\n\
+                            OPT-1,Cuffie,49.90,EUR,5,headsets,black,Klang,\n\
+                            OPT-2,Cuffie,49.90,EUR,3,headsets,white,Klang,\n";
+
+db_test!(the_mapping_step_offers_the_categories_attributes_as_columns, |t| {
+    let (seller, shop) = shop(&t).await;
+    let operator = t.login("operator@agora.test").await;
+    // A category below the shop's own, declaring a variant option and a product attribute.
+    let r = t
+        .post(
+            "/api/v1/admin/categories",
+            Some(&operator),
+            json!({"slug": "headsets", "name": "Headsets", "parent": "audio", "attributes": [
+                {"key": "colour", "type": "enum", "values": ["black", "white"]},
+                {"key": "brand", "type": "text"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = page_upload(&t, &seller, &shop, "options.csv", WITH_OPTIONS.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = location(&r);
+    let import_id = page.rsplit('/').next().unwrap().to_owned();
+
+    let r = page_session::get(&t, &page, &seller).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for option in [
+        "<optgroup label=\"Variant options (the category's attributes)\">",
+        "<option value=\"attr:colour\"",
+        "<option value=\"attr:brand\"",
+        "<optgroup label=\"Product attributes\">",
+        "<option value=\"product_attr:brand\"",
+    ] {
+        assert!(r.text.contains(option), "{option}: {}", r.text);
+    }
+    // A column named like an option is matched to it already; one named otherwise is not.
+    assert!(
+        r.text.contains("<option value=\"attr:colour\" selected>"),
+        "the Colour column is read as the colour option: {}",
+        r.text
+    );
+    let choices = [
+        ("col_0", "sku"),
+        ("col_1", "title"),
+        ("col_2", "price"),
+        ("col_3", "currency"),
+        ("col_4", "stock"),
+        ("col_5", "category"),
+        ("col_6", "attr:colour"),
+        ("col_7", "product_attr:brand"),
+        ("col_8", ""),
+    ];
+    let r = page_session::post(&t, &format!("{page}/start"), &seller, &choices).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .get(&format!("/api/v1/shops/{shop}/imports/{import_id}"), Some(&seller))
+        .await;
+    assert_eq!(
+        r.body["map"],
+        json!(["attr:colour=Farbe", "product_attr:brand=Marke"]),
+        "{}",
+        r.text
+    );
+    run_jobs(&t.app).await;
+    let r = t
+        .get(&format!("/api/v1/shops/{shop}/imports/{import_id}"), Some(&seller))
+        .await;
+    assert_eq!(r.body["status"], "done", "{}", r.text);
+    assert_eq!(r.body["summary"]["created"], 2, "{}", r.text);
+    assert_eq!(r.body["summary"]["failed"], 0, "{}", r.text);
+
+    // The variants carry their colour, the product its brand.
+    let mut conn = t.app.db.conn().await.unwrap();
+    let rows = sqlx::query(
+        "SELECT v.sku, v.attributes, p.attributes FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE p.shop_id = $1 ORDER BY v.sku",
+    )
+    .bind(&shop)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let read: Vec<(String, serde_json::Value, serde_json::Value)> = rows
+        .iter()
+        .map(|r| {
+            let v: String = r.try_get(1).unwrap();
+            let p: String = r.try_get(2).unwrap();
+            (
+                r.try_get(0).unwrap(),
+                serde_json::from_str(&v).unwrap(),
+                serde_json::from_str(&p).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            (
+                "OPT-1".to_owned(),
+                json!({"colour": "black"}),
+                json!({"brand": "Klang"})
+            ),
+            (
+                "OPT-2".to_owned(),
+                json!({"colour": "white"}),
+                json!({"brand": "Klang"})
+            ),
+        ]
     );
 });

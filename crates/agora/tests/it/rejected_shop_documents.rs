@@ -6,8 +6,7 @@ use std::path::Path;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::companies::join;
-use crate::support::{db_test, pdf, read, Reply, TestApp};
+use crate::support::{db_test, pdf, read, CompanyMember, Reply, TestApp};
 
 const CSRF: &str = "ttttttttttttttttttttttttttttttttttttttttttt";
 
@@ -50,24 +49,17 @@ async fn documents(t: &TestApp, token: &str, shop: &str) -> usize {
 }
 
 db_test!(a_rejected_shop_takes_no_document_from_anyone, |t| {
-    let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-    let sam_id = t.get("/api/v1/me", Some(&sam)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let CompanyMember {
+        admin: anna,
+        company: acme,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
+        .await;
     let operator = t.operator().await;
     t.category(&operator, "audio", false).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
+    let shop = t.company_shop(&sam, "Acme Audio", "Acme Ltd").await;
     let r = t.upload(&sam, &shop, "trade", None, "licence.pdf", pdf()).await;
     assert_eq!(
         r.status,

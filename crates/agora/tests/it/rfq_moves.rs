@@ -102,24 +102,9 @@ async fn deal(t: &TestApp) -> Deal {
     join(t, &lea, &lux, "sid@lux.test", "sales", &sid).await;
     let sue = t.user("sue@lux.test").await;
     join(t, &lea, &lux, "sue@lux.test", "sales", &sue).await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&lea),
-            json!({"name": "Lux Leuchten", "legal_name": "Lux GmbH", "categories": ["audio"], "for_company": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let lux_shop = id_of(&r);
+    let lux_shop = t.company_shop(&lea, "Lux Leuchten", "Lux GmbH").await;
     let operator = t.login("operator@agora.test").await;
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{lux_shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    t.approve_shop(&operator, &lux_shop).await;
     let (_, lux_variant) = list_lamp(t, &lea, &lux_shop, "LUX", 500).await;
 
     let (ben, ben_shop) = seller_with_shop(t, "ben@example.com", "Bens Licht").await;

@@ -6,10 +6,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::companies::join;
 use crate::hostile::{marketplace, seller_with_shop};
 use crate::orders::{add, address, checkout, eur, stock_of, tax_rates, variant};
-use crate::support::{db_test, Reply, TestApp};
+use crate::support::{db_test, CompanyMember, Reply, TestApp};
 
 async fn set_methods(t: &TestApp, token: &str, shop: &str, methods: Value) -> Reply {
     t.call(
@@ -315,30 +314,15 @@ db_test!(
 db_test!(a_demoted_or_removed_member_cannot_set_the_company_shops_methods, |t| {
     marketplace(&t).await;
     let operator = t.login("operator@agora.test").await;
-    let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-    let sam_id = t.get("/api/v1/me", Some(&sam)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
+    let CompanyMember {
+        admin: anna,
+        company: acme,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let flat = json!([{"name": "Flat", "rate": {"kind": "flat", "price": eur(500)}}]);
     assert_eq!(set_methods(&t, &sam, &shop, flat.clone()).await.status, StatusCode::OK);
     let r = t
@@ -455,3 +439,78 @@ db_test!(
         assert_eq!(r.body["orders"][0]["total"], eur(3200), "{}", r.text);
     }
 );
+
+db_test!(the_checkout_page_says_why_a_cart_has_no_totals, |t| {
+    marketplace(&t).await;
+    tax_rates(&t).await;
+    let (nora, shop) = seller_with_shop(&t, "nora@example.com", "Nordlicht").await;
+    let lamp = variant(&t, &nora, &shop, "LAMP", 2000, 50).await;
+    set_weight(&t, &nora, &lamp, 400).await;
+    // Standard to DE and AT, the letter to DE: nothing ships to FR.
+    let methods = three_methods();
+    let home_only = json!([methods[0].clone(), methods[2].clone()]);
+    let set = set_methods(&t, &nora, &shop, home_only).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let buyer = t.user("buyer@example.com").await;
+    add(&t, &buyer, &lamp, 3).await;
+    let step = |country: &'static str| {
+        let (t, buyer) = (&t, &buyer);
+        async move {
+            let fields = [
+                ("step", "shipping"),
+                ("address_id", ""),
+                ("country", country),
+                ("payment_method", "card"),
+            ];
+            let page = crate::page_session::post(t, "/checkout", buyer, &fields).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            page.text
+        }
+    };
+    let problem = |page: &str| {
+        let start = page.find("id=\"quote-problem\">")? + "id=\"quote-problem\">".len();
+        Some(page[start..start + page[start..].find("</p>")?].to_owned())
+    };
+
+    let page = step("DE").await;
+    assert!(page.contains("Total: "), "{page}");
+    assert_eq!(problem(&page), None, "a cart that can be priced has no problem");
+    let page = step("").await;
+    assert_eq!(problem(&page), None, "no country, no problem yet");
+
+    let page = step("FR").await;
+    assert!(!page.contains("Total: "), "{page}");
+    assert_eq!(
+        problem(&page).as_deref(),
+        Some(
+            "We cannot work out the totals yet: Nordlicht has no shipping method for this order to FR. \
+             Choose another address or shipping method, or remove those items from your cart."
+        ),
+        "{page}"
+    );
+    let page = step("XQ").await;
+    assert_eq!(
+        problem(&page).as_deref(),
+        Some("We do not know the country “XQ”: enter its two-letter code, such as DE for Germany or FR for France."),
+        "{page}"
+    );
+
+    // Stock sold elsewhere since the lamp went into the cart.
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/variants/{lamp}/stock"),
+            Some(&nora),
+            Some(json!({"stock": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = step("DE").await;
+    assert!(!page.contains("Total: "), "{page}");
+    let text = problem(&page).unwrap_or_default();
+    assert!(
+        text.starts_with("We cannot work out the totals yet: Only 2 of ")
+            && text.ends_with("are in stock. Lower the quantity in your cart, or remove the item."),
+        "{page}"
+    );
+});

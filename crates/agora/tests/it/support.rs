@@ -272,6 +272,63 @@ impl TestApp {
         r.body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Has the operator approve a shop's application.
+    pub async fn approve_shop(&self, operator: &str, shop: &str) {
+        let r = self
+            .post(
+                &format!("/api/v1/admin/shops/{shop}/approve"),
+                Some(operator),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+
+    /// Applies, as a member of a company, for a shop of that company (`for_company`) listing in
+    /// `audio`, and returns its id; the operator has not decided yet.
+    pub async fn company_shop(&self, applicant: &str, name: &str, legal_name: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/shops",
+                Some(applicant),
+                json!({"name": name, "legal_name": legal_name, "categories": ["audio"], "for_company": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A company shop ([`TestApp::company_shop`]) that the operator has approved.
+    pub async fn approved_company_shop(&self, operator: &str, applicant: &str, name: &str, legal_name: &str) -> String {
+        let shop = self.company_shop(applicant, name, legal_name).await;
+        self.approve_shop(operator, &shop).await;
+        shop
+    }
+
+    /// A company created by `admin_email` (an enterprise account) that `member_email` (an
+    /// individual account) has joined as `role`.
+    pub async fn company_with_member(
+        &self,
+        admin_email: &str,
+        company_name: &str,
+        member_email: &str,
+        role: &str,
+    ) -> CompanyMember {
+        let (admin, company) = self.company_admin(admin_email, company_name).await;
+        let member = self.user(member_email).await;
+        crate::companies::join(self, &admin, &company, member_email, role, &member).await;
+        let member_id = self.get("/api/v1/me", Some(&member)).await.body["id"]
+            .as_str()
+            .expect("the member's account id")
+            .to_owned();
+        CompanyMember {
+            admin,
+            company,
+            member,
+            member_id,
+        }
+    }
+
     /// Uploads a document through the multipart endpoint.
     #[allow(dead_code)]
     pub async fn upload(
@@ -308,6 +365,16 @@ impl TestApp {
         drop(conn);
         db.close().await;
     }
+}
+
+/// A company and one member of its staff ([`TestApp::company_with_member`]).
+pub struct CompanyMember {
+    /// The company admin's token.
+    pub admin: String,
+    pub company: String,
+    /// The member's token and account id.
+    pub member: String,
+    pub member_id: String,
 }
 
 pub async fn read(res: reqwest::Response) -> Reply {

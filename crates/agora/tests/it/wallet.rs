@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::hostile::{marketplace, seller_with_shop};
 use crate::orders::{add, variant};
 use crate::payments::{fund_wallet, ledger, pay_with, post_order, shop_eur, status_of, two_shops, wallet_eur};
-use crate::support::{db_test, TestApp};
+use crate::support::{db_test, CompanyMember, TestApp};
 
 db_test!(payments_wallets_and_shop_balances_are_private, |t| {
     let (bea, shops) = two_shops(&t).await;
@@ -44,32 +44,17 @@ db_test!(payments_wallets_and_shop_balances_are_private, |t| {
 });
 
 db_test!(a_demoted_or_removed_member_cannot_read_the_company_shop_balance, |t| {
-    let (anna, acme) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let sam = t.user("sam@acme.test").await;
-    crate::companies::join(&t, &anna, &acme, "sam@acme.test", "sales", &sam).await;
-    let sam_id = t.get("/api/v1/me", Some(&sam)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let CompanyMember {
+        admin: anna,
+        company: acme,
+        member: sam,
+        member_id: sam_id,
+    } = t
+        .company_with_member("anna@acme.test", "Acme Ltd", "sam@acme.test", "sales")
+        .await;
     marketplace(&t).await;
     let operator = t.login("operator@agora.test").await;
-    let r = t
-        .post(
-            "/api/v1/shops",
-            Some(&sam),
-            json!({"name": "Acme Audio", "legal_name": "Acme Ltd", "categories": ["audio"], "for_company": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let shop = r.body["id"].as_str().unwrap().to_owned();
-    let r = t
-        .post(
-            &format!("/api/v1/admin/shops/{shop}/approve"),
-            Some(&operator),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let shop = t.approved_company_shop(&operator, &sam, "Acme Audio", "Acme Ltd").await;
     let path = format!("/api/v1/shops/{shop}/balance");
     assert_eq!(t.get(&path, Some(&sam)).await.status, StatusCode::OK);
     assert_eq!(t.get(&path, Some(&anna)).await.status, StatusCode::OK);

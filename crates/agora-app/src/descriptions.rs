@@ -1,7 +1,14 @@
-//! Product descriptions are Markdown, rendered to HTML that is safe to put in a page: raw HTML in
-//! the source is shown as text, and links go only to web or mail addresses.
+//! Product descriptions as pages show them: the seller's Markdown rendered to HTML that is safe to
+//! put in a page (raw HTML in the source is shown as text, links go only to web or mail addresses,
+//! no picture is fetched from elsewhere). The rendering happens once, when a description is saved
+//! ([`html`] is the one rule every write path uses), and the HTML is kept beside the Markdown; a
+//! row saved before that was kept is filled in by [`backfill`], which every process that opens the
+//! database runs, and shown meanwhile by rendering it on the spot ([`html_of`]).
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use agora_store::products::{self as store, ProductRow};
+use pulldown_cmark::{html as cmark, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::{App, AppResult};
 
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -15,12 +22,13 @@ fn safe_url(url: &str) -> bool {
 /// content, and given no handle on our page.
 fn user_link(link: Tag<'_>) -> Event<'static> {
     let mut tag = String::new();
-    html::push_html(&mut tag, std::iter::once(Event::Start(link)));
+    cmark::push_html(&mut tag, std::iter::once(Event::Start(link)));
     Event::InlineHtml(tag.replacen("<a ", "<a rel=\"nofollow ugc noopener\" ", 1).into())
 }
 
-/// Renders `source` as HTML with every raw tag escaped and unsafe links and images dropped.
-pub fn render(source: &str) -> String {
+/// Renders `source` as HTML with every raw tag escaped and unsafe links and images dropped: the
+/// HTML a description is saved with.
+pub fn html(source: &str) -> String {
     let parser =
         Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|event| match event {
             // Raw HTML is shown, never interpreted.
@@ -49,62 +57,61 @@ pub fn render(source: &str) -> String {
             other => other,
         });
     let mut out = String::new();
-    html::push_html(&mut out, parser);
+    cmark::push_html(&mut out, parser);
     out
 }
 
-/// The text of `source` without its Markdown, [shortened](shorten) to `max` characters: a page's
-/// meta description.
-pub fn summary(source: &str, max: usize) -> String {
-    shorten(&agora_app::markdown_text::plain(source), max)
+/// The HTML of a product's description: the one kept when it was saved, or rendered now for a row
+/// saved before it was kept.
+pub fn html_of(row: &ProductRow) -> String {
+    row.description_html.clone().unwrap_or_else(|| html(&row.description))
 }
 
-/// `text` with its whitespace folded, cut at a word boundary to at most `max` characters (the last
-/// one an ellipsis when cut).
-pub fn shorten(text: &str, max: usize) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let folded = words.join(" ");
-    if folded.chars().count() <= max {
-        return folded;
-    }
-    let mut out = String::new();
-    for word in words {
-        if out.chars().count() + word.chars().count() + 2 > max {
+/// How many descriptions [`backfill`] renders per transaction.
+const BACKFILL_BATCH: i64 = 200;
+
+/// Renders and keeps the HTML of every description saved before it was kept; returns how many it
+/// filled in. Safe to run on several nodes at once and beside live writes: a row is filled in only
+/// while its HTML is still missing and its description is the one rendered.
+pub async fn backfill(app: &App) -> AppResult<u64> {
+    let mut filled = 0;
+    let mut after = String::new();
+    loop {
+        let batch = {
+            let mut conn = app.db.conn().await?;
+            store::unrendered_descriptions(&mut conn, &after, BACKFILL_BATCH).await?
+        };
+        let Some((last, _)) = batch.last() else {
             break;
+        };
+        after = last.clone();
+        let rendered: Vec<(String, String, String)> = batch
+            .into_iter()
+            .map(|(id, description)| {
+                let html = html(&description);
+                (id, description, html)
+            })
+            .collect();
+        let mut tx = app.db.begin().await?;
+        for (id, description, html) in &rendered {
+            if store::keep_description_html(&mut tx, id, description, html).await? {
+                filled += 1;
+            }
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+        tx.commit().await?;
     }
-    if out.is_empty() {
-        // One word longer than the whole: cut inside it.
-        out = folded.chars().take(max.saturating_sub(1)).collect();
+    if filled > 0 {
+        tracing::info!(
+            products = filled,
+            "kept the rendered HTML of descriptions saved before it was kept"
+        );
     }
-    let out = out.trim_end_matches(|c: char| c.is_ascii_punctuation());
-    format!("{out}…")
+    Ok(filled)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{render, shorten, summary};
-
-    #[test]
-    fn summary_is_plain_text_cut_at_a_word() {
-        assert_eq!(
-            summary("# Grinder\n\nA **burr** grinder, [steel](https://x.example).", 200),
-            "Grinder A burr grinder, steel."
-        );
-        let long = "word ".repeat(100);
-        let s = summary(&long, 30);
-        assert!(s.chars().count() <= 30, "{s}");
-        assert!(s.ends_with("word…"), "{s}");
-        // Raw HTML is not text a buyer reads in a search result or a shared link.
-        assert_eq!(summary("<b>x</b>", 50), "x");
-        assert_eq!(summary("", 50), "");
-        assert_eq!(shorten("Schraubenschlüssel", 8), "Schraub…");
-        assert_eq!(shorten("  two\n words ", 50), "two words");
-    }
+    use super::html as render;
 
     #[test]
     fn markdown_becomes_html() {
