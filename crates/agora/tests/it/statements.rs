@@ -160,7 +160,19 @@ where
         .skip(start)
         .filter(|s| threads.contains(&s.thread))
         .flat_map(|s| s.sql.split("; ").map(str::to_owned).collect::<Vec<_>>())
+        .filter(|s| !is_housekeeping(s))
         .collect()
+}
+
+/// Whether a statement is none of the counted work's own: SQLite's background checkpoint, or the
+/// set-up a connection runs once when the pool opens it (which may happen during any request).
+fn is_housekeeping(statement: &str) -> bool {
+    // The driver's log may lay a statement out over several lines.
+    let s = statement.trim_start();
+    s.contains("wal_checkpoint")
+        || s.starts_with("CREATE SCHEMA IF NOT EXISTS")
+        || s.starts_with("SET search_path")
+        || s.starts_with("PRAGMA")
 }
 
 async fn buyer(app: &App) -> Actor {

@@ -52,8 +52,8 @@ async fn fetch(client: &reqwest::Client, url: &str, visitor: Visitor<'_>) -> (u1
     (status, res.text().await.unwrap())
 }
 
-/// The statements one request runs, without the write-ahead-log checkpoints that SQLite's pool
-/// runs by itself every 200 ms (they belong to no request).
+/// The statements one request runs (the counting leaves out what belongs to no request: SQLite's
+/// checkpoints, a new connection's set-up).
 async fn count(app: &App, client: &reqwest::Client, url: &str, visitor: Visitor<'_>) -> (Vec<String>, String) {
     let marker = format!("SELECT 'visitor count {}'", rand::thread_rng().gen::<u32>());
     let mut body = String::new();
@@ -63,23 +63,7 @@ async fn count(app: &App, client: &reqwest::Client, url: &str, visitor: Visitor<
         body = text;
     })
     .await;
-    (requests_own(statements), body)
-}
-
-/// The statements a request itself ran: not SQLite's background checkpoint, nor the set-up a
-/// connection runs once when the pool opens it (which may happen during any request).
-fn requests_own(statements: Vec<String>) -> Vec<String> {
-    statements
-        .into_iter()
-        .filter(|s| {
-            // The driver's log may lay a statement out over several lines.
-            let s = s.trim_start();
-            !s.contains("wal_checkpoint")
-                && !s.starts_with("CREATE SCHEMA IF NOT EXISTS")
-                && !s.starts_with("SET search_path")
-                && !s.starts_with("PRAGMA")
-        })
-        .collect()
+    (statements, body)
 }
 
 /// A product with a GTIN that another shop offers too, its first such variant and its shop.
@@ -213,14 +197,12 @@ async fn count_pages(engine: Engine) -> Figures {
     // The account page has no anonymous version (it sends the visitor to log in): its own
     // content, read directly with Anna's account, is what the session may add one statement to.
     let marker = format!("SELECT 'visitor count {}'", rand::thread_rng().gen::<u32>());
-    let content = requests_own(
-        statements_of(&marker, mark_connections(&app, &marker), async {
-            accounts::me(&app, &anna).await.unwrap();
-            accounts::list_tokens(&app, &anna).await.unwrap();
-            agora_app::invitations::received(&app, &anna).await.unwrap();
-        })
-        .await,
-    );
+    let content = statements_of(&marker, mark_connections(&app, &marker), async {
+        accounts::me(&app, &anna).await.unwrap();
+        accounts::list_tokens(&app, &anna).await.unwrap();
+        agora_app::invitations::received(&app, &anna).await.unwrap();
+    })
+    .await;
     let (visitor, _) = count(&app, &client, &format!("{base}/account"), Visitor::Cookie(&token)).await;
     figures.compare("/account (its content read directly)", name, &content, &visitor);
 
