@@ -36,13 +36,6 @@ async fn remove(t: &TestApp, token: &str, company: &str, account: &str) -> Reply
     .await
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn company(t: &TestApp, token: &str, company: &str) -> Value {
     let r = t.get(&format!("/api/v1/companies/{company}"), Some(token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -373,9 +366,9 @@ db_test!(only_admins_add_members_and_outsiders_learn_nothing, |t| {
 
 db_test!(roles_change_members_leave_and_the_last_admin_stays, |t| {
     let (admin, company_id) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let admin_id = account_id(&t, &admin).await;
+    let admin_id = t.account_id(&admin).await;
     let bob = t.user("bob@example.com").await;
-    let bob_id = account_id(&t, &bob).await;
+    let bob_id = t.account_id(&bob).await;
     join(&t, &admin, &company_id, "bob@example.com", "purchaser", &bob).await;
 
     let r = set_role(&t, &admin, &company_id, &bob_id, "finance").await;
@@ -394,7 +387,7 @@ db_test!(roles_change_members_leave_and_the_last_admin_stays, |t| {
     let by_member = remove(&t, &bob, &company_id, &admin_id).await;
     assert_eq!(by_member.status, StatusCode::FORBIDDEN, "{}", by_member.text);
     let stranger = t.user("otto@example.com").await;
-    let stranger_id = account_id(&t, &stranger).await;
+    let stranger_id = t.account_id(&stranger).await;
     let not_member = set_role(&t, &admin, &company_id, &stranger_id, "sales").await;
     assert_eq!(not_member.status, StatusCode::NOT_FOUND, "{}", not_member.text);
     let not_member = remove(&t, &admin, &company_id, &stranger_id).await;
@@ -423,7 +416,7 @@ db_test!(roles_change_members_leave_and_the_last_admin_stays, |t| {
 
 db_test!(with_a_second_admin_the_first_may_step_down, |t| {
     let (admin, company_id) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let admin_id = account_id(&t, &admin).await;
+    let admin_id = t.account_id(&admin).await;
     let bob = t.user("bob@example.com").await;
     join(&t, &admin, &company_id, "bob@example.com", "admin", &bob).await;
 
@@ -436,7 +429,7 @@ db_test!(with_a_second_admin_the_first_may_step_down, |t| {
     // Now bob is the last admin, and anna may no longer manage members.
     let r = add(&t, &admin, &company_id, "carol@example.com", "sales").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    let bob_id = account_id(&t, &bob).await;
+    let bob_id = t.account_id(&bob).await;
     let r = remove(&t, &bob, &company_id, &bob_id).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 });
@@ -452,9 +445,9 @@ fn admins(view: &Value) -> usize {
 
 async fn two_admins_stepping_down_at_once_leave_one_admin_on(t: TestApp) {
     let (anna, company_id) = t.company_admin("anna@acme.test", "Acme Ltd").await;
-    let anna_id = account_id(&t, &anna).await;
+    let anna_id = t.account_id(&anna).await;
     let bob = t.user("bob@example.com").await;
-    let bob_id = account_id(&t, &bob).await;
+    let bob_id = t.account_id(&bob).await;
     join(&t, &anna, &company_id, "bob@example.com", "admin", &bob).await;
 
     for round in 0..5 {

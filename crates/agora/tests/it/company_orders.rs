@@ -82,13 +82,6 @@ async fn act(t: &TestApp, token: &str, order: &str, verb: &str) -> Reply {
         .await
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A marketplace with one shop selling a variant at 10.00 (100 in stock), and a company with an
 /// admin and a purchaser whose approval limit is 50.00 EUR.
 struct World {
@@ -212,8 +205,8 @@ db_test!(only_a_current_admin_approves, |t| {
     let id = a["id"].as_str().unwrap();
 
     // Sam is demoted to purchaser, Rob removed: their old admin rights are gone.
-    let sam_id = account_id(&t, &second).await;
-    let rob_id = account_id(&t, &removed).await;
+    let sam_id = t.account_id(&second).await;
+    let rob_id = t.account_id(&removed).await;
     let r = t
         .call(
             Method::PATCH,

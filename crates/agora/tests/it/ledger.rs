@@ -13,19 +13,12 @@ fn eur(minor: i64) -> Money {
     Money::new(minor, Currency::EUR)
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 db_test!(
     twenty_concurrent_wallet_payments_against_a_wallet_for_ten_pay_exactly_ten,
     |t| {
         marketplace(&t).await;
         let bea = t.user("bea@example.com").await;
-        let bea_id = account_id(&t, &bea).await;
+        let bea_id = t.account_id(&bea).await;
         fund_wallet(&t, &bea, 10_000).await;
         let tasks = (0..20).map(|i| {
             let (app, payer) = (t.app.clone(), bea_id.clone());
@@ -76,7 +69,7 @@ async fn tampered_ledger_is_named(engine: Engine) {
     let t = TestApp::spawn(engine).await;
     marketplace(&t).await;
     let bea = t.user("bea@example.com").await;
-    let bea_id = account_id(&t, &bea).await;
+    let bea_id = t.account_id(&bea).await;
     fund_wallet(&t, &bea, 2_500).await;
     let operator = t.login("operator@agora.test").await;
     let data = tempfile::tempdir().unwrap();

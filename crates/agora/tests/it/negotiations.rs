@@ -84,13 +84,6 @@ pub(crate) async fn act(t: &TestApp, token: &str, id: &str, verb: &str, body: Op
     .await
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn events(t: &TestApp) -> Vec<Event> {
     let mut conn = t.app.db.conn().await.unwrap();
     agora_store::outbox::after(&mut conn, 0, 10_000)
@@ -191,7 +184,7 @@ db_test!(
         assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
 
         // Every move is an outbox event naming both sides; the contract too.
-        let (buyer_id, seller_id) = (account_id(&t, &h.buyer).await, account_id(&t, &h.seller).await);
+        let (buyer_id, seller_id) = (t.account_id(&h.buyer).await, t.account_id(&h.seller).await);
         let moves: Vec<_> = events(&t)
             .await
             .into_iter()

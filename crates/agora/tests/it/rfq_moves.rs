@@ -26,12 +26,8 @@ fn id_of(r: &Reply) -> String {
         .to_owned()
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    id_of(&t.get("/api/v1/me", Some(token)).await)
-}
-
 async fn set_role(t: &TestApp, admin: &str, company: &str, token: &str, role: &str) {
-    let account = account_id(t, token).await;
+    let account = t.account_id(token).await;
     let r = t
         .call(
             Method::PATCH,
@@ -44,7 +40,7 @@ async fn set_role(t: &TestApp, admin: &str, company: &str, token: &str, role: &s
 }
 
 async fn remove(t: &TestApp, admin: &str, company: &str, token: &str) {
-    let account = account_id(t, token).await;
+    let account = t.account_id(token).await;
     let r = t
         .call(
             Method::DELETE,

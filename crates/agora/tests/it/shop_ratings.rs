@@ -17,13 +17,6 @@ async fn rate(t: &TestApp, token: &str, order: &str, body: serde_json::Value) ->
         .await
 }
 
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 db_test!(only_the_buyer_of_a_completed_order_rates_its_shop_once, |t| {
     marketplace(&t).await;
     tax_rates(&t).await;
@@ -106,7 +99,7 @@ db_test!(only_the_buyer_of_a_completed_order_rates_its_shop_once, |t| {
     );
 
     // A demoted and a removed member no longer speak for the company.
-    let pam_id = account_id(&t, &pam).await;
+    let pam_id = t.account_id(&pam).await;
     let r = t
         .call(
             Method::PATCH,
@@ -118,7 +111,7 @@ db_test!(only_the_buyer_of_a_completed_order_rates_its_shop_once, |t| {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let r = rate(&t, &pam, &pams, json!({"score": 1})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a demoted member: {}", r.text);
-    let pete_id = account_id(&t, &pete).await;
+    let pete_id = t.account_id(&pete).await;
     let r = t
         .call(
             Method::DELETE,

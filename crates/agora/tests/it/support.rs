@@ -307,6 +307,14 @@ impl TestApp {
 
     /// A company created by `admin_email` (an enterprise account) that `member_email` (an
     /// individual account) has joined as `role`.
+    /// The id of the account `token` signs in as.
+    pub async fn account_id(&self, token: &str) -> String {
+        self.get("/api/v1/me", Some(token)).await.body["id"]
+            .as_str()
+            .expect("the account's id")
+            .to_owned()
+    }
+
     pub async fn company_with_member(
         &self,
         admin_email: &str,
@@ -317,10 +325,7 @@ impl TestApp {
         let (admin, company) = self.company_admin(admin_email, company_name).await;
         let member = self.user(member_email).await;
         crate::companies::join(self, &admin, &company, member_email, role, &member).await;
-        let member_id = self.get("/api/v1/me", Some(&member)).await.body["id"]
-            .as_str()
-            .expect("the member's account id")
-            .to_owned();
+        let member_id = self.account_id(&member).await;
         CompanyMember {
             admin,
             company,

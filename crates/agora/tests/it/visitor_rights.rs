@@ -7,14 +7,7 @@ use serde_json::json;
 use crate::catalog::{headphones, seller_with_shop};
 use crate::companies::join;
 use crate::page_session;
-use crate::support::{db_test, TestApp};
-
-async fn account_id(t: &TestApp, token: &str) -> String {
-    t.get("/api/v1/me", Some(token)).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::support::db_test;
 
 db_test!(a_removed_member_loses_the_company_price_on_the_next_page, |t| {
     let (seller, shop, _) = seller_with_shop(&t).await;
@@ -45,7 +38,7 @@ db_test!(a_removed_member_loses_the_company_price_on_the_next_page, |t| {
     let seen = page_session::get(&t, &path, &paul).await;
     assert!(seen.text.contains("your company: 1,234.57"), "a member sees it");
 
-    let paul_id = account_id(&t, &paul).await;
+    let paul_id = t.account_id(&paul).await;
     let r = t
         .call(
             Method::DELETE,
