@@ -134,6 +134,21 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// Runs every write, then `last` (a statement without values, such as `COMMIT`), as one
+    /// string of statements: SQLite only.
+    pub(crate) async fn run_then(self, conn: &mut AnyConnection, last: &str) -> sqlx::Result<()> {
+        let (sql, args) = in_sequence(self.writes);
+        let sql = if sql.is_empty() {
+            last.to_owned()
+        } else {
+            format!("{sql}; {last}")
+        };
+        bind(sqlx::query(&sql), args).execute(conn).await?;
+        Ok(())
+    }
+}
+
 /// The writes as one statement: all but the last as `WITH` queries, their placeholders numbered
 /// on after those before them.
 fn combine(writes: Vec<Write>) -> (String, Vec<Arg>) {

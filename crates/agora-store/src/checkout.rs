@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::audit::Slot;
 use crate::batch::Arg;
 use crate::carts::TakenLine;
-use crate::Engine;
+use crate::{Engine, Tx};
 
 /// A key to claim with the checkout: as [`crate::idempotency::claim`] takes it.
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +62,10 @@ impl Started {
     }
 }
 
-/// Runs the first step on the writing transaction `conn`.
-pub async fn start(conn: &mut AnyConnection, s: Start<'_>) -> sqlx::Result<Started> {
-    let engine = Engine::of(conn);
+/// Runs the first step on the writing transaction `tx`, as its first statement (see
+/// [`Tx::opening`]).
+pub async fn start(tx: &mut Tx, s: Start<'_>) -> sqlx::Result<Started> {
+    let engine = Engine::of(tx);
     let mut wanted: BTreeMap<String, i64> = BTreeMap::new();
     for (variant, quantity) in s.takes {
         *wanted.entry((*variant).to_owned()).or_default() += quantity;
@@ -171,6 +172,7 @@ pub async fn start(conn: &mut AnyConnection, s: Start<'_>) -> sqlx::Result<Start
             parts.join("; ")
         }
     };
+    let sql = tx.opening(&sql);
     let query = crate::batch::bind(sqlx::query(&sql), args);
     let mut started = Started {
         claimed: s.key.is_none(),
@@ -179,7 +181,7 @@ pub async fn start(conn: &mut AnyConnection, s: Start<'_>) -> sqlx::Result<Start
         after: Vec::new(),
         slot: None,
     };
-    for r in query.fetch_all(&mut *conn).await? {
+    for r in query.fetch_all(&mut **tx).await? {
         let part: i64 = r.try_get(0)?;
         match part {
             0 => started.taken.push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)),

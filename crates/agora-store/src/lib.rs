@@ -44,8 +44,8 @@ pub mod shop_ratings;
 pub mod shops;
 pub mod statement_lines;
 pub mod tokens;
+mod tx;
 
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,62 +53,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rand::RngCore;
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use sqlx::{Any, AnyPool};
 use tokio::sync::watch;
 
 pub use dialect::{is_busy, is_unique_violation, Engine};
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as DbError;
-
-/// A writing transaction on either engine. It derefs to its connection, so queries run on it as
-/// on any connection. Committing it tells this process's outbox follower to look for new events
-/// at once (other nodes hear of them from PostgreSQL; see [`outbox::Signal`]), and, unless it was
-/// declared [`Tx::leaves_storefront_alone`], that what the storefront shows may have changed.
-pub struct Tx {
-    tx: Transaction<'static, Any>,
-    commits: Arc<watch::Sender<u64>>,
-    storefront_commits: Arc<AtomicU64>,
-    /// Whether committing may change what an anonymous storefront page shows.
-    storefront: bool,
-}
-
-impl Tx {
-    pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await?;
-        if self.storefront {
-            self.storefront_commits.fetch_add(1, Ordering::SeqCst);
-        }
-        self.commits.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(())
-    }
-
-    /// Declares that this transaction changes nothing an anonymous storefront page shows (no
-    /// product, price, stock, shop, category or rating): a job's bookkeeping, an audit anchor, a
-    /// session, a cart. Its commit leaves this node's cached pages valid. A transaction not
-    /// declared so is taken to change the storefront: a forgotten one costs a cache refill, never
-    /// a stale page.
-    pub fn leaves_storefront_alone(&mut self) {
-        self.storefront = false;
-    }
-
-    pub async fn rollback(self) -> sqlx::Result<()> {
-        self.tx.rollback().await
-    }
-}
-
-impl Deref for Tx {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.tx
-    }
-}
-
-impl DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
-    }
-}
+pub use tx::Tx;
 
 /// The database: a pool of connections to one SQLite file or one PostgreSQL database.
 #[derive(Clone)]
@@ -169,15 +120,16 @@ impl Db {
             Some(n) => options().max_connections(n).connect(&url).await?,
             None => pool.clone(),
         };
-        if let Some(every) = engine.checkpoint_interval() {
-            tokio::spawn(checkpoints(pool.clone(), every));
+        let commits = Arc::new(watch::Sender::new(0));
+        if let Some((every, idle)) = engine.checkpoint_interval() {
+            tokio::spawn(checkpoints(pool.clone(), commits.subscribe(), every, idle));
         }
         Ok(Db {
             pool,
             writers,
             engine,
             listen_url: url.into(),
-            commits: Arc::new(watch::Sender::new(0)),
+            commits,
             storefront_commits: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -214,12 +166,23 @@ impl Db {
             Some(statement) => self.writers.begin_with(statement).await?,
             None => self.writers.begin().await?,
         };
-        Ok(Tx {
-            tx,
-            commits: self.commits.clone(),
-            storefront_commits: self.storefront_commits.clone(),
-            storefront: true,
-        })
+        Ok(Tx::begun(tx, self.commits.clone(), self.storefront_commits.clone()))
+    }
+
+    /// [`Db::begin`] for a transaction that sends its first statement through [`Tx::opening`]:
+    /// on SQLite its `BEGIN` is sent with that statement instead of on its own, one hand-over to
+    /// the writer's thread less while every other writer waits (on PostgreSQL the same as
+    /// [`Db::begin`]).
+    pub async fn begin_with_first(&self) -> sqlx::Result<Tx> {
+        match self.engine.begin_write_statement() {
+            Some(statement) => Ok(Tx::unopened(
+                self.writers.acquire().await?,
+                statement,
+                self.commits.clone(),
+                self.storefront_commits.clone(),
+            )),
+            None => self.begin().await,
+        }
     }
 
     /// How many writing transactions this process has committed so far.
@@ -244,12 +207,21 @@ impl Db {
     }
 }
 
-/// Copies SQLite's write-ahead log into the database file every `every` on a reading
-/// connection, for as long as the pool is open, so that the writer's commits never do it (see
-/// [`Engine::checkpoint_interval`]). A passive checkpoint waits for no one and blocks no one.
-async fn checkpoints(pool: AnyPool, every: std::time::Duration) {
+/// Copies SQLite's write-ahead log into the database file on a reading connection, for as long
+/// as the pool is open, so that the writer's commits never do it: after commits, at most every
+/// `every`, and otherwise every `idle` (see [`Engine::checkpoint_interval`]). A passive
+/// checkpoint waits for no one and blocks no one.
+async fn checkpoints(
+    pool: AnyPool,
+    mut commits: watch::Receiver<u64>,
+    every: std::time::Duration,
+    idle: std::time::Duration,
+) {
     loop {
         tokio::time::sleep(every).await;
+        if let Ok(Err(_)) = tokio::time::timeout(idle, commits.changed()).await {
+            return; // every `Db` of this pool is gone
+        }
         if pool.is_closed() {
             return;
         }

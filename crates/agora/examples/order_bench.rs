@@ -406,8 +406,12 @@ async fn contention(bench: &mut Bench, runs: usize) -> anyhow::Result<bool> {
     Ok(all_pass)
 }
 
-/// Checkouts per buyer per phase: enough for a few seconds at the rates these machines reach.
+/// Checkouts per buyer per phase: enough for a few seconds at the rates these machines reach
+/// (`ORDER_BENCH_PER_BUYER` sets another count, e.g. to profile a longer phase).
 fn per_buyer(engine: Engine) -> usize {
+    if let Some(n) = std::env::var("ORDER_BENCH_PER_BUYER").ok().and_then(|n| n.parse().ok()) {
+        return n;
+    }
     match engine {
         Engine::Sqlite => 40,
         Engine::Postgres => 25,

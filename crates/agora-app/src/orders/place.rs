@@ -246,7 +246,15 @@ pub(super) async fn write(
         prices: &prices,
         audit_chain: audit::chain_for(&p.placed.group_id),
     };
-    let mut tx = app.db.begin().await?;
+    // The coupon's use and the wallet's payment are checked as they are written, after the
+    // batch; a checkout without them ends with the batch, and on SQLite its `BEGIN` and `COMMIT`
+    // go with its first and last strings (see `agora_store::Tx`).
+    let checked_last = p.coupon.is_some() || p.pay_now;
+    let mut tx = if checked_last {
+        app.db.begin().await?
+    } else {
+        app.db.begin_with_first().await?
+    };
     let mut started = start_store::start(&mut tx, step(claim_at)).await?;
     if !started.claimed {
         // The key was used before: undo what the step did (on SQLite it ran regardless) and find
@@ -309,6 +317,10 @@ pub(super) async fn write(
         &p.placed.group_id,
         &p.audit_data,
     ));
+    if !checked_last {
+        tx.commit_with(batch).await?;
+        return Ok(Written::Done(p.placed));
+    }
     // Everything above in one go; then what is checked as it is written, and rolls the whole
     // checkout back when refused: the coupon's use and the wallet's payment.
     batch.run(&mut tx).await?;

@@ -9,9 +9,9 @@
 //! test's own thread), so the tests running beside it in this binary add nothing.
 //!
 //! The goal is at most 20 statements for a 3-line, one-shop checkout with an `Idempotency-Key`.
-//! PostgreSQL's figure includes the `COMMIT` that sqlx logs there (SQLite's worker runs it
-//! without logging it); the writes that PostgreSQL makes one statement are separate statements on
-//! SQLite, sent as one string (see the store's batch), so SQLite counts more.
+//! Both figures include the `COMMIT` (on SQLite the checkout's `BEGIN` too, sent in its strings);
+//! the writes that PostgreSQL makes one statement are separate statements on SQLite, sent as one
+//! string (see the store's batch), so SQLite counts more.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -44,8 +44,10 @@ use tracing_subscriber::Layer;
 /// movements, the reservation's expiry and confirmation email jobs, the checkout's one payment (a
 /// card payment posts nothing to the ledger until the gateway settles it), the response kept with
 /// the key, the audit entry and its chain's new head: on SQLite 10 statements in one string; on
-/// PostgreSQL 1 statement. And on PostgreSQL the COMMIT.
-const MOST_ON_SQLITE: usize = 18;
+/// PostgreSQL 1 statement. And the COMMIT: on PostgreSQL on its own, on SQLite at the end of that
+/// string, whose `BEGIN` opens the first step's string (counted here too; sqlx's own `BEGIN` on
+/// PostgreSQL is not logged).
+const MOST_ON_SQLITE: usize = 20;
 const MOST_ON_POSTGRES: usize = 7;
 
 /// How many connections SQLite's pool opens for reading at most.
