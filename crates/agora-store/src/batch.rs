@@ -132,9 +132,7 @@ impl Batch {
         bind(sqlx::query(&sql), args).execute(conn).await?;
         Ok(())
     }
-}
 
-impl Batch {
     /// Runs every write, then `last` (a statement without values, such as `COMMIT`), as one
     /// string of statements: SQLite only.
     pub(crate) async fn run_then(self, conn: &mut AnyConnection, last: &str) -> sqlx::Result<()> {

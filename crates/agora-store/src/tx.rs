@@ -44,10 +44,12 @@ enum Inner {
     /// way), the connection is closed instead of handed back to the pool, and SQLite rolls the
     /// transaction back as it closes: no other request ever finds it open.
     Deferred {
-        conn: Option<PoolConnection<Any>>,
+        conn: PoolConnection<Any>,
         begin: &'static str,
         open: bool,
     },
+    /// Committed or rolled back.
+    Ended,
 }
 
 impl Tx {
@@ -72,7 +74,7 @@ impl Tx {
     ) -> Tx {
         Tx {
             inner: Inner::Deferred {
-                conn: Some(conn),
+                conn,
                 begin,
                 open: false,
             },
@@ -99,11 +101,7 @@ impl Tx {
     /// `COMMIT`.
     pub async fn commit_with(mut self, last: Batch) -> sqlx::Result<()> {
         match &mut self.inner {
-            Inner::Deferred {
-                conn: Some(conn),
-                open: true,
-                ..
-            } => {
+            Inner::Deferred { conn, open: true, .. } => {
                 last.run_then(conn, "COMMIT").await?;
                 self.closed();
                 self.committed();
@@ -136,13 +134,13 @@ impl Tx {
     }
 
     async fn end(&mut self, end: End) -> sqlx::Result<()> {
-        match std::mem::replace(&mut self.inner, Inner::ended()) {
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Sqlx(tx) => match end {
                 End::Commit => tx.commit().await,
                 End::Rollback => tx.rollback().await,
             },
             Inner::Deferred {
-                conn: Some(mut conn),
+                mut conn,
                 begin,
                 open: true,
             } => {
@@ -154,7 +152,7 @@ impl Tx {
                 // connection.
                 sqlx::query(statement).execute(&mut *conn).await.inspect_err(|_| {
                     self.inner = Inner::Deferred {
-                        conn: Some(conn),
+                        conn,
                         begin,
                         open: true,
                     }
@@ -162,7 +160,7 @@ impl Tx {
                 Ok(())
             }
             // Never opened: nothing was sent, nothing to end.
-            Inner::Deferred { .. } => Ok(()),
+            Inner::Deferred { .. } | Inner::Ended => Ok(()),
         }
     }
 
@@ -181,21 +179,10 @@ impl Tx {
     }
 }
 
-impl Inner {
-    /// What is left of a transaction that ended.
-    fn ended() -> Inner {
-        Inner::Deferred {
-            conn: None,
-            begin: "",
-            open: false,
-        }
-    }
-}
-
 impl Drop for Tx {
     fn drop(&mut self) {
-        if let Inner::Deferred { conn, open: true, .. } = &mut self.inner {
-            if let Some(conn) = conn.take() {
+        if let Inner::Deferred { open: true, .. } = self.inner {
+            if let Inner::Deferred { conn, .. } = std::mem::replace(&mut self.inner, Inner::Ended) {
                 tracing::warn!("a writing transaction was dropped open: its connection is closed");
                 drop(conn.detach());
             }
@@ -209,8 +196,10 @@ impl Deref for Tx {
     fn deref(&self) -> &AnyConnection {
         match &self.inner {
             Inner::Sqlx(tx) => tx,
-            Inner::Deferred { conn: Some(conn), .. } => conn,
-            Inner::Deferred { conn: None, .. } => unreachable!("a transaction is not used after it ended"),
+            Inner::Deferred { conn, .. } => conn,
+            Inner::Ended => {
+                unreachable!("a transaction is not used after it ended")
+            }
         }
     }
 }
@@ -220,15 +209,13 @@ impl DerefMut for Tx {
         match &mut self.inner {
             Inner::Sqlx(tx) => tx,
             // A statement sent before `opening` would run outside the transaction.
-            Inner::Deferred {
-                open: false,
-                conn: Some(_),
-                ..
-            } => {
+            Inner::Deferred { open: false, .. } => {
                 panic!("a deferred transaction's first statement goes through Tx::opening")
             }
-            Inner::Deferred { conn: Some(conn), .. } => conn,
-            Inner::Deferred { conn: None, .. } => unreachable!("a transaction is not used after it ended"),
+            Inner::Deferred { conn, .. } => conn,
+            Inner::Ended => {
+                unreachable!("a transaction is not used after it ended")
+            }
         }
     }
 }
