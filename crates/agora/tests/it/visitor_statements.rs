@@ -16,7 +16,7 @@ use agora_core::address::AddressInput;
 use rand::Rng;
 use sqlx::Row;
 
-use crate::statements::{demo_app, install, mark_connections, report, runtime, statements_of};
+use crate::statements::{demo_app, install, report, runtime, statements_of};
 use crate::support::Engine;
 
 /// Serves `app` on 127.0.0.1 from this thread's runtime, with a whole-response cache of its own.
@@ -57,7 +57,7 @@ async fn fetch(client: &reqwest::Client, url: &str, visitor: Visitor<'_>) -> (u1
 async fn count(app: &App, client: &reqwest::Client, url: &str, visitor: Visitor<'_>) -> (Vec<String>, String) {
     let marker = format!("SELECT 'visitor count {}'", rand::thread_rng().gen::<u32>());
     let mut body = String::new();
-    let statements = statements_of(&marker, mark_connections(app, &marker), async {
+    let statements = statements_of(app, &marker, async {
         let (status, text) = fetch(client, url, visitor).await;
         assert_eq!(status, 200, "{url}: {text}");
         body = text;
@@ -197,7 +197,7 @@ async fn count_pages(engine: Engine) -> Figures {
     // The account page has no anonymous version (it sends the visitor to log in): its own
     // content, read directly with Anna's account, is what the session may add one statement to.
     let marker = format!("SELECT 'visitor count {}'", rand::thread_rng().gen::<u32>());
-    let content = statements_of(&marker, mark_connections(&app, &marker), async {
+    let content = statements_of(&app, &marker, async {
         accounts::me(&app, &anna).await.unwrap();
         accounts::list_tokens(&app, &anna).await.unwrap();
         agora_app::invitations::received(&app, &anna).await.unwrap();
