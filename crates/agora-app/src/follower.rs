@@ -102,6 +102,8 @@ async fn products_of(app: &App, conn: &mut agora_store::Conn, event: Event, into
             into.extend(agora_store::search_feed::product_ids_of_shop(conn, &shop_id).await?);
         }
         Event::CategoriesChanged {} => app.categories.invalidate(),
+        // A shop's shipping rates show on its offers too.
+        Event::CheckoutTermsChanged {} => app.checkout_terms.invalidate(),
         Event::RegistrationAttempted { .. }
         | Event::ChatMessagePosted { .. }
         | Event::ChatRead { .. }

@@ -10,6 +10,7 @@ pub mod cart;
 pub mod catalog_version;
 pub mod categories;
 pub mod category_cache;
+pub mod checkout_terms;
 pub mod cod;
 pub mod commission;
 pub mod companies;
@@ -186,6 +187,8 @@ pub struct App {
     pub search: agora_search::SearchIndex,
     /// The category tree, kept fresh from the outbox.
     pub categories: category_cache::CategoryCache,
+    /// Shops' terms and tax rates for checkout, kept fresh from the outbox.
+    pub checkout_terms: checkout_terms::CheckoutTerms,
     /// Moves when the catalog changes; see [`catalog_version::stamp`].
     pub catalog_version: catalog_version::CatalogVersion,
     /// Bounds password hashing.
@@ -216,6 +219,7 @@ impl App {
             blobs: BlobStore::new(blob_dir),
             products: product_cache::ProductCache::new(100_000),
             categories: category_cache::CategoryCache::default(),
+            checkout_terms: checkout_terms::CheckoutTerms::default(),
             catalog_version: catalog_version::CatalogVersion::default(),
             search,
             hasher: passwords::Hasher::new(settings.hash_threads, settings.hash_queue),

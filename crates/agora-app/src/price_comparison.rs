@@ -271,6 +271,8 @@ pub async fn set_shipping_rate(app: &App, actor: &Actor, shop_id: &str, country:
         data,
     )
     .await?;
+    crate::checkout_terms::announce_change(&mut tx).await?;
     tx.commit().await?;
+    app.checkout_terms.invalidate();
     Ok(())
 }

@@ -13,7 +13,6 @@ use agora_core::shipping::{cheapest, Destinations, ShippingMethod, ShippingRate}
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
 use agora_core::ValidationErrors;
 use agora_store::carts::{self as cart_store, Owner};
-use agora_store::orders as order_store;
 use agora_store::shipping_methods::{self as store, MethodRow};
 use agora_store::{new_id, now_ms, Conn};
 
@@ -157,7 +156,9 @@ pub async fn replace(app: &App, actor: &Actor, shop_id: &str, inputs: Vec<Method
         data,
     )
     .await?;
+    crate::checkout_terms::announce_change(&mut tx).await?;
     tx.commit().await?;
+    app.checkout_terms.invalidate();
     Ok(methods)
 }
 
@@ -275,19 +276,20 @@ pub async fn options_for_cart(app: &App, actor: &Actor, country: Country) -> App
     let priced = cart::priced(&mut conn, Some(actor), Some(&cart_id)).await?;
     let mut shops = Vec::new();
     for (shop_id, lines) in agora_core::checkout::split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
-        shops.push(shop_options(&mut conn, shop_id, &lines, country).await?);
+        shops.push(shop_options(&mut conn, app, shop_id, &lines, country).await?);
     }
     Ok(shops)
 }
 
 async fn shop_options(
     conn: &mut Conn,
+    app: &App,
     shop_id: String,
     lines: &[CartLine],
     country: Country,
 ) -> AppResult<ShopShipping> {
     let shop_name = lines.first().map(|l| l.shop_name.clone()).unwrap_or_default();
-    let terms = order_store::shop_terms(conn, &shop_id, country.code()).await?;
+    let terms = app.checkout_terms.shop(conn, &shop_id, country.code()).await?;
     let parcel = parcel_of(&checkout_lines(lines), country)?;
     let mut options = Vec::new();
     let mut default_id = None;

@@ -135,7 +135,9 @@ pub async fn set_price_mode(app: &App, actor: &Actor, id: &str, mode: &str) -> A
     )
     .await?;
     let view = view_of(&mut tx, s).await?;
+    crate::checkout_terms::announce_change(&mut tx).await?;
     tx.commit().await?;
+    app.checkout_terms.invalidate();
     Ok(view)
 }
 

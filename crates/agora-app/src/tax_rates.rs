@@ -41,7 +41,9 @@ pub async fn set(app: &App, actor: &Actor, country: &str, rates: &[(String, i64)
         data,
     )
     .await?;
+    crate::checkout_terms::announce_change(&mut tx).await?;
     tx.commit().await?;
+    app.checkout_terms.invalidate();
     Ok(parsed
         .into_iter()
         .map(|(c, r)| (c.as_str().to_owned(), r.get()))

@@ -36,6 +36,10 @@ pub enum Event {
     /// An operator changed the category tree (every node drops its cached copy).
     #[serde(rename = "categories.changed")]
     CategoriesChanged {},
+    /// A shop's price mode, shipping rates or methods, or the operator's tax rates changed
+    /// (every node drops its cached checkout terms).
+    #[serde(rename = "checkout_terms.changed")]
+    CheckoutTermsChanged {},
     /// Someone tried to register with an email that already has an account (the owner may be
     /// told).
     #[serde(rename = "account.registration_attempted")]
@@ -124,6 +128,7 @@ impl Event {
             Event::ProductChanged { .. } => "product.changed",
             Event::PriceChanged { .. } => "price.changed",
             Event::CategoriesChanged {} => "categories.changed",
+            Event::CheckoutTermsChanged {} => "checkout_terms.changed",
             Event::ShopStatusChanged { .. } => "shop.status_changed",
             Event::RegistrationAttempted { .. } => "account.registration_attempted",
             Event::ChatMessagePosted { .. } => "chat.message_posted",
@@ -233,6 +238,7 @@ impl Event {
             Event::ProductChanged { .. }
             | Event::PriceChanged { .. }
             | Event::CategoriesChanged {}
+            | Event::CheckoutTermsChanged {}
             | Event::ShopStatusChanged { .. }
             | Event::RegistrationAttempted { .. } => None,
         }
@@ -278,6 +284,7 @@ mod tests {
             to: 900,
         });
         round_trip(Event::CategoriesChanged {});
+        round_trip(Event::CheckoutTermsChanged {});
         round_trip(Event::RegistrationAttempted {
             email: "a@example.com".into(),
         });

@@ -13,7 +13,6 @@ use agora_core::checkout::{order_totals, CheckoutLine, OrderInput};
 use agora_core::country::Country;
 use agora_core::money::Money;
 use agora_core::order::{initial_status, needs_approval, OrderState, OrderStatus, Party, PaymentMethod};
-use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
 use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
 use agora_store::catalog as catalog_store;
@@ -75,17 +74,9 @@ pub(crate) async fn item(conn: &mut Conn, variant_id: &str) -> AppResult<Item> {
     })
 }
 
+/// The tax rates as they are in the order's transaction.
 async fn tax_table(conn: &mut Conn, country: Country) -> AppResult<TaxTable> {
-    let mut table = TaxTable::new();
-    for (category, bp) in store::tax_rates(conn, country.code()).await? {
-        let category = TaxCategory::parse(&category).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let rate = u32::try_from(bp)
-            .ok()
-            .and_then(|bp| BasisPoints::new(bp).ok())
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tax rate {bp} out of range")))?;
-        table.set(country, category, rate);
-    }
-    Ok(table)
+    crate::checkout_terms::tax_table_of(country, &store::tax_rates(conn, country.code()).await?)
 }
 
 /// The buyer's company and current role, and whether this order waits for a company admin.

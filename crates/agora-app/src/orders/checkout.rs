@@ -11,9 +11,8 @@ use agora_core::checkout::{
 use agora_core::country::Country;
 use agora_core::money::Money;
 use agora_core::order::{needs_approval, PaymentMethod};
-use agora_core::rate::BasisPoints;
 use agora_core::shipping::{Destinations, ShippingMethod, ShippingRate};
-use agora_core::tax::{PriceMode, TaxCategory, TaxTable};
+use agora_core::tax::{PriceMode, TaxTable};
 use agora_core::text;
 use agora_store::carts::{self as cart_store, TakenLine};
 use agora_store::orders as store;
@@ -92,19 +91,6 @@ fn check_lines(lines: &[CartLine]) -> AppResult<()> {
     Ok(())
 }
 
-async fn tax_table(conn: &mut Conn, country: Country) -> AppResult<TaxTable> {
-    let mut table = TaxTable::new();
-    for (category, bp) in store::tax_rates(conn, country.code()).await? {
-        let category = TaxCategory::parse(&category).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let rate = u32::try_from(bp)
-            .ok()
-            .and_then(|bp| BasisPoints::new(bp).ok())
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored tax rate {bp} out of range")))?;
-        table.set(country, category, rate);
-    }
-    Ok(table)
-}
-
 /// One shop's part of the cart, priced: its lines and the order's figures.
 pub(super) struct ShopOrder {
     pub shop_id: String,
@@ -120,13 +106,14 @@ pub(super) struct ShopOrder {
 
 async fn price_shop_order(
     conn: &mut Conn,
+    app: &App,
     shop_id: String,
     lines: Vec<CartLine>,
     taxes: &TaxTable,
     destination: Country,
     chosen_method: Option<&str>,
 ) -> AppResult<ShopOrder> {
-    let terms = store::shop_terms(conn, &shop_id, destination.code()).await?;
+    let terms = app.checkout_terms.shop(conn, &shop_id, destination.code()).await?;
     let price_mode: PriceMode = word("price mode", &terms.price_mode)?;
     let currency = lines[0].unit_price.currency;
     if lines.iter().any(|l| l.unit_price.currency != currency) {
@@ -246,7 +233,7 @@ struct Checked<'a> {
 }
 
 /// Reads, prices and checks the actor's cart for checkout (nothing is written).
-async fn plan(conn: &mut Conn, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppResult<Plan> {
+async fn plan(conn: &mut Conn, app: &App, actor: &Actor, checked: &Checked<'_>, now: i64) -> AppResult<Plan> {
     let input = &checked.input;
     let (cart_id, rows) = cart_store::lines_of_account(conn, &actor.account_id)
         .await?
@@ -262,7 +249,7 @@ async fn plan(conn: &mut Conn, actor: &Actor, checked: &Checked<'_>, now: i64) -
     cart_lines.sort();
     let priced = cart::priced_rows(conn, Some(actor), rows).await?;
     check_lines(&priced.lines)?;
-    let taxes = tax_table(conn, address.country).await?;
+    let taxes = app.checkout_terms.tax_table(conn, address.country).await?;
     let by_shop = split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str());
     if let Some((shop, _)) = input
         .shipping_methods
@@ -281,7 +268,7 @@ async fn plan(conn: &mut Conn, actor: &Actor, checked: &Checked<'_>, now: i64) -
             .iter()
             .find(|(s, _)| *s == shop_id)
             .map(|(_, m)| m.as_str());
-        orders.push(price_shop_order(conn, shop_id, lines, &taxes, address.country, chosen).await?);
+        orders.push(price_shop_order(conn, app, shop_id, lines, &taxes, address.country, chosen).await?);
     }
     let coupon = match &checked.coupon_code {
         Some(code) => Some(apply_coupon(conn, code, &mut orders, &taxes, address.country, actor, now).await?),
@@ -323,7 +310,7 @@ pub async fn quote(
     };
     let priced = cart::priced_rows(&mut conn, Some(actor), rows).await?;
     check_lines(&priced.lines)?;
-    let taxes = tax_table(&mut conn, country).await?;
+    let taxes = app.checkout_terms.tax_table(&mut conn, country).await?;
     let mut quoted = Vec::new();
     for (shop_id, lines) in split_by_shop(priced.lines, |l: &CartLine| l.shop_id.as_str()) {
         let chosen = shipping_methods
@@ -331,7 +318,7 @@ pub async fn quote(
             .find(|(s, _)| *s == shop_id)
             .map(|(_, m)| m.as_str());
         let shop_name = lines[0].shop_name.clone();
-        let order = price_shop_order(&mut conn, shop_id, lines, &taxes, country, chosen).await?;
+        let order = price_shop_order(&mut conn, app, shop_id, lines, &taxes, country, chosen).await?;
         quoted.push(QuotedOrder {
             shop_id: order.shop_id,
             shop_name,
@@ -383,7 +370,7 @@ pub async fn checkout(
         // the writing transaction starts.
         let prepared = {
             let mut conn = app.db.conn().await?;
-            match plan(&mut conn, actor, &checked, now).await {
+            match plan(&mut conn, app, actor, &checked, now).await {
                 Ok(plan) => place::prepare(&mut conn, app, actor, plan, terms, key, now).await?,
                 Err(err) => {
                     drop(conn);

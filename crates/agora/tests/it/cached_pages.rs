@@ -132,7 +132,7 @@ db_test!(a_new_price_reaches_every_cached_page_within_a_second, |t| {
 
 /// Another node on the same database: its own connections, its own process-local state, no
 /// outbox follower. What it commits reaches the served node only through the outbox.
-async fn other_node(t: &TestApp) -> App {
+pub(crate) async fn other_node(t: &TestApp) -> App {
     let db = Db::connect(&t.database_url, t.schema.as_deref()).await.unwrap();
     let search = agora_search::SearchIndex::open(None).unwrap();
     App::new(db, t._dir.path().join("other-blobs"), Settings::default(), search)
@@ -141,7 +141,7 @@ async fn other_node(t: &TestApp) -> App {
 /// How long a change made on another node may take to show here: on PostgreSQL the outbox's
 /// notification wakes this node's follower at once; SQLite has no notifications between
 /// processes, so the follower finds the change when it polls.
-fn other_node_limit(t: &TestApp) -> Duration {
+pub(crate) fn other_node_limit(t: &TestApp) -> Duration {
     match t.schema {
         Some(_) => Duration::from_secs(1),
         None => agora_app::follower::POLL + Duration::from_secs(1),

@@ -16,6 +16,7 @@ mod catalog;
 mod chat;
 mod chat_live;
 mod chat_pages;
+mod checkout_terms;
 mod checkpoints;
 mod cli;
 mod companies;

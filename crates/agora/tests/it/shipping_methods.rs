@@ -10,7 +10,7 @@ use crate::hostile::{marketplace, seller_with_shop};
 use crate::orders::{add, address, checkout, eur, stock_of, tax_rates, variant};
 use crate::support::{db_test, CompanyMember, Reply, TestApp};
 
-async fn set_methods(t: &TestApp, token: &str, shop: &str, methods: Value) -> Reply {
+pub(crate) async fn set_methods(t: &TestApp, token: &str, shop: &str, methods: Value) -> Reply {
     t.call(
         Method::PUT,
         &format!("/api/v1/shops/{shop}/shipping-methods"),
