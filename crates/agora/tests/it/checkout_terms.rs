@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::cached_pages::{other_node, other_node_limit};
 use crate::hostile::{marketplace, seller_with_shop};
-use crate::orders::{add, address, checkout, eur, tax_rates, variant};
+use crate::orders::{add, address, checkout, eur, german_tax, tax_rates, variant};
 use crate::shipping_methods::set_methods;
 use crate::support::{db_test, TestApp};
 
@@ -58,7 +58,6 @@ async fn options(t: &TestApp, buyer: &str) -> Vec<(String, i64)> {
 db_test!(every_change_of_a_term_applies_to_the_next_checkout, |t| {
     marketplace(&t).await;
     tax_rates(&t).await;
-    let operator = t.login("operator@agora.test").await;
     let (seller, shop) = seller_with_shop(&t, "seller@example.com", "Sound Shop").await;
     let v = variant(&t, &seller, &shop, "BOLT", 1000, 50).await;
     shipping_rate(&t, &seller, &shop, 495).await;
@@ -87,15 +86,7 @@ db_test!(every_change_of_a_term_applies_to_the_next_checkout, |t| {
     assert_eq!(o["tax_inclusive"], false, "the new price mode");
     assert_eq!(o["tax"], eur(380 + 113));
 
-    let r = t
-        .call(
-            Method::PUT,
-            "/api/v1/admin/tax-rates/DE",
-            Some(&operator),
-            Some(json!({"rates": {"standard": 700, "shipping": 700}})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    german_tax(&t, 700).await;
     let o = order_of_two(&t, &buyer, &v).await;
     // 7 % of 20.00 is 1.40, of 5.95 is 0.42 (0.4165).
     assert_eq!(o["tax"], eur(140 + 42), "the new tax rates");

@@ -25,13 +25,18 @@ pub(crate) async fn variant(t: &TestApp, seller: &str, shop: &str, sku: &str, ce
 
 /// German VAT: 19 % on goods and shipping.
 pub(crate) async fn tax_rates(t: &TestApp) {
+    german_tax(t, 1900).await;
+}
+
+/// Sets the operator's German tax rate on goods and shipping, in basis points.
+pub(crate) async fn german_tax(t: &TestApp, bp: i64) {
     let operator = t.login("operator@agora.test").await;
     let r = t
         .call(
             Method::PUT,
             "/api/v1/admin/tax-rates/DE",
             Some(&operator),
-            Some(json!({"rates": {"standard": 1900, "shipping": 1900}})),
+            Some(json!({"rates": {"standard": bp, "shipping": bp}})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
