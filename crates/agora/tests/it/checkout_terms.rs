@@ -55,13 +55,36 @@ async fn options(t: &TestApp, buyer: &str) -> Vec<(String, i64)> {
         .collect()
 }
 
-db_test!(every_change_of_a_term_applies_to_the_next_checkout, |t| {
-    marketplace(&t).await;
-    tax_rates(&t).await;
-    let (seller, shop) = seller_with_shop(&t, "seller@example.com", "Sound Shop").await;
-    let v = variant(&t, &seller, &shop, "BOLT", 1000, 50).await;
-    shipping_rate(&t, &seller, &shop, 495).await;
+/// A shop selling one item at 10.00, shipping to Germany for 4.95 (taxed at 19 %), and a buyer.
+struct Shop {
+    seller: String,
+    shop: String,
+    variant: String,
+    buyer: String,
+}
+
+async fn shop_shipping_to_germany(t: &TestApp) -> Shop {
+    marketplace(t).await;
+    tax_rates(t).await;
+    let (seller, shop) = seller_with_shop(t, "seller@example.com", "Sound Shop").await;
+    let variant = variant(t, &seller, &shop, "BOLT", 1000, 50).await;
+    shipping_rate(t, &seller, &shop, 495).await;
     let buyer = t.user("buyer@example.com").await;
+    Shop {
+        seller,
+        shop,
+        variant,
+        buyer,
+    }
+}
+
+db_test!(every_change_of_a_term_applies_to_the_next_checkout, |t| {
+    let Shop {
+        seller,
+        shop,
+        variant: v,
+        buyer,
+    } = shop_shipping_to_germany(&t).await;
 
     // The first checkout reads the terms (and keeps them).
     let o = order_of_two(&t, &buyer, &v).await;
@@ -114,12 +137,12 @@ db_test!(every_change_of_a_term_applies_to_the_next_checkout, |t| {
 });
 
 db_test!(a_term_changed_on_another_node_applies_here_soon, |t| {
-    marketplace(&t).await;
-    tax_rates(&t).await;
-    let (seller, shop) = seller_with_shop(&t, "seller@example.com", "Sound Shop").await;
-    let v = variant(&t, &seller, &shop, "BOLT", 1000, 50).await;
-    shipping_rate(&t, &seller, &shop, 495).await;
-    let buyer = t.user("buyer@example.com").await;
+    let Shop {
+        seller,
+        shop,
+        variant: v,
+        buyer,
+    } = shop_shipping_to_germany(&t).await;
     add(&t, &buyer, &v, 1).await;
     assert_eq!(options(&t, &buyer).await, [("Standard shipping".to_owned(), 495)]);
 
