@@ -17,9 +17,9 @@ use agora_core::events::Event;
 use agora_core::rate::BasisPoints;
 use agora_core::tax::{TaxCategory, TaxTable};
 use agora_store::orders::{self as store, ShopTerms};
-use agora_store::Conn;
+use agora_store::{Conn, Tx};
 
-use crate::{AppError, AppResult};
+use crate::{App, AppError, AppResult};
 
 /// How many shop and destination pairs are kept at most; past it the cache starts again empty.
 const MAX_SHOP_TERMS: usize = 10_000;
@@ -114,10 +114,12 @@ pub(crate) fn tax_table_of(country: Country, rates: &[(String, i64)]) -> AppResu
     Ok(table)
 }
 
-/// Writes, in the transaction that changes a term, the event that has every node drop its copy.
-/// The node that made the change calls [`CheckoutTerms::invalidate`] once it committed.
-pub async fn announce_change(tx: &mut Conn) -> AppResult<()> {
-    agora_store::outbox::publish(tx, &Event::CheckoutTermsChanged {}, agora_store::now_ms()).await?;
+/// Commits a transaction that changed a term with the event that has every other node drop its
+/// copy, then drops this node's.
+pub async fn commit_change(app: &App, mut tx: Tx) -> AppResult<()> {
+    agora_store::outbox::publish(&mut tx, &Event::CheckoutTermsChanged {}, agora_store::now_ms()).await?;
+    tx.commit().await?;
+    app.checkout_terms.invalidate();
     Ok(())
 }
 

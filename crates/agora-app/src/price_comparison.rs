@@ -271,8 +271,6 @@ pub async fn set_shipping_rate(app: &App, actor: &Actor, shop_id: &str, country:
         data,
     )
     .await?;
-    crate::checkout_terms::announce_change(&mut tx).await?;
-    tx.commit().await?;
-    app.checkout_terms.invalidate();
+    crate::checkout_terms::commit_change(app, tx).await?;
     Ok(())
 }

@@ -156,9 +156,7 @@ pub async fn replace(app: &App, actor: &Actor, shop_id: &str, inputs: Vec<Method
         data,
     )
     .await?;
-    crate::checkout_terms::announce_change(&mut tx).await?;
-    tx.commit().await?;
-    app.checkout_terms.invalidate();
+    crate::checkout_terms::commit_change(app, tx).await?;
     Ok(methods)
 }
 

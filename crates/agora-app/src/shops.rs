@@ -135,9 +135,7 @@ pub async fn set_price_mode(app: &App, actor: &Actor, id: &str, mode: &str) -> A
     )
     .await?;
     let view = view_of(&mut tx, s).await?;
-    crate::checkout_terms::announce_change(&mut tx).await?;
-    tx.commit().await?;
-    app.checkout_terms.invalidate();
+    crate::checkout_terms::commit_change(app, tx).await?;
     Ok(view)
 }
 

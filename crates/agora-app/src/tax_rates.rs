@@ -41,9 +41,7 @@ pub async fn set(app: &App, actor: &Actor, country: &str, rates: &[(String, i64)
         data,
     )
     .await?;
-    crate::checkout_terms::announce_change(&mut tx).await?;
-    tx.commit().await?;
-    app.checkout_terms.invalidate();
+    crate::checkout_terms::commit_change(app, tx).await?;
     Ok(parsed
         .into_iter()
         .map(|(c, r)| (c.as_str().to_owned(), r.get()))

@@ -247,7 +247,8 @@ pub fn now_ms() -> i64 {
 /// row's key lands beside the last ones in every index that holds it, on pages the database has
 /// at hand, instead of on a random page of the whole index: on SQLite a checkout wrote about half
 /// as many pages to the log with these as with wholly random ids. 80 random bits keep ids of one
-/// millisecond apart and beyond guessing; an id tells when it was made (no id is a secret).
+/// millisecond apart and beyond guessing; an id tells when it was made. Ids are not secrets: what
+/// guards a session, a token or a guest's cart is a secret of its own.
 pub fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     let millis = u64::try_from(now_ms()).unwrap_or(0) & 0xffff_ffff_ffff;
